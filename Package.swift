@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+// VANS in Swift: Video-as-Answer (a VLM that reasons and captions the next event,
+// a video diffusion model that renders it, aligned by Joint-GRPO).
+// Layers (arrows point down only) — see README "Layout":
+//   vans (CLI) · VANSBench
+//   VANS (pipeline, training, rewards, eval)
+//   QwenVL · Wan (models)          Metrics · Data
+//   NN · Checkpoints · Tokenizers · VideoIO
+//   Tensor (engine)
+//   CKernels · CFFmpeg/CFFmpegShims (C)
+import PackageDescription
+
+// Hot C kernels are always optimised, even in debug builds, so the test suite
+// exercises the same code paths at a usable speed.
+let optimizedC: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+
+let package = Package(
+    name: "VANS",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vans", targets: ["vans"]),
+        .library(name: "VANSKit", targets: ["Tensor", "NN", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "VANS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C layer
+        .target(name: "CKernels", cSettings: optimizedC, linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m")]),
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+        .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"], cSettings: optimizedC),
+
+        // Engine and building blocks
+        .target(name: "Tensor", dependencies: ["CKernels"]),
+        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "Checkpoints", dependencies: ["Tensor"]),
+        .target(name: "Tokenizers"),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CFFmpegShims"]),
+
+        // Metrics, data, models
+        .target(name: "Metrics", dependencies: ["Tokenizers"]),
+        .target(name: "Data", dependencies: ["VideoIO"]),
+        .target(name: "QwenVL", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO"]),
+        .target(name: "Wan", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO"]),
+
+        // The method
+        .target(name: "VANS", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan"]),
+
+        // Front ends
+        .executableTarget(name: "vans", dependencies: [
+            "VANS", "Tensor", "NN", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "VANSBench", dependencies: ["Tensor", "NN", "Tokenizers", "VideoIO"]),
+
+        // Tests (Swift Testing)
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "VideoIO"]),
+        .testTarget(name: "QwenVLTests", dependencies: ["QwenVL"]),
+        .testTarget(name: "WanTests", dependencies: ["Wan"]),
+        .testTarget(name: "VANSTests", dependencies: ["VANS"]),
+    ]
+)

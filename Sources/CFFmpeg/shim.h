@@ -1,0 +1,8 @@
+#ifndef CFFMPEG_SHIM_H
+#define CFFMPEG_SHIM_H
+#include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libswscale/swscale.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#endif

@@ -1,0 +1,1 @@
+// Checkpoints — module placeholder; its real files replace this one.

@@ -1,0 +1,1 @@
+// Data — module placeholder; its real files replace this one.

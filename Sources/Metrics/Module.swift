@@ -1,0 +1,1 @@
+// Metrics — module placeholder; its real files replace this one.

@@ -1,0 +1,1 @@
+// NN — module placeholder; its real files replace this one.

@@ -1,0 +1,1 @@
+// QwenVL — module placeholder; its real files replace this one.

@@ -1,0 +1,1 @@
+// Tensor — module placeholder; its real files replace this one.

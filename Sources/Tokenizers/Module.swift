@@ -1,0 +1,1 @@
+// Tokenizers — module placeholder; its real files replace this one.

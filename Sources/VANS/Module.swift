@@ -1,0 +1,1 @@
+// VANS — module placeholder; its real files replace this one.

@@ -1,0 +1,1 @@
+// VideoIO — module placeholder; its real files replace this one.

@@ -1,0 +1,1 @@
+// Wan — module placeholder; its real files replace this one.

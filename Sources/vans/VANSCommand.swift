@@ -1,0 +1,18 @@
+// The `vans` command line: one root command, one file per subcommand group.
+import ArgumentParser
+
+@main
+struct VANSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vans",
+        abstract: "Video-as-Answer: predict the next event of a video and answer with a video.",
+        subcommands: [
+            DemoCommand.self,
+            VideoCommand.self,
+            DataCommand.self,
+            TokenizeCommand.self,
+            MetricsCommand.self,
+            SystemCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct VideoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "video",
+        abstract: "Inspect video files and detect shots.",
+        subcommands: []
+    )
+}
