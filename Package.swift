@@ -31,16 +31,19 @@ let package = Package(
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
         .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"], cSettings: optimizedC),
 
+        // Shared utilities (atomic writes, progress bars): no dependencies
+        .target(name: "Support"),
+
         // Engine and building blocks
-        .target(name: "Tensor", dependencies: ["CKernels"]),
+        .target(name: "Tensor", dependencies: ["CKernels", "Support"]),
         .target(name: "NN", dependencies: ["Tensor"]),
-        .target(name: "Checkpoints", dependencies: ["Tensor"]),
-        .target(name: "Tokenizers"),
-        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CFFmpegShims"]),
+        .target(name: "Checkpoints", dependencies: ["Tensor", "Support"]),
+        .target(name: "Tokenizers", dependencies: ["Support"]),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CFFmpegShims", "Support"]),
 
         // Metrics, data, models
-        .target(name: "Metrics", dependencies: ["Tokenizers"]),
-        .target(name: "Data", dependencies: ["VideoIO"]),
+        .target(name: "Metrics", dependencies: ["Tokenizers", "Support"]),
+        .target(name: "Data", dependencies: ["VideoIO", "Support"]),
         .target(name: "QwenVL", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO"]),
         .target(name: "Wan", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO"]),
 
@@ -49,12 +52,13 @@ let package = Package(
 
         // Front ends
         .executableTarget(name: "vans", dependencies: [
-            "VANS", "Tensor", "NN", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
+            "VANS", "Support", "Tensor", "NN", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "VANSBench", dependencies: ["Tensor", "NN", "Tokenizers", "VideoIO"]),
+        .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Tokenizers", "VideoIO"]),
 
         // Tests (Swift Testing)
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor"]),
