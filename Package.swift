@@ -58,16 +58,16 @@ let package = Package(
         .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Tokenizers", "VideoIO"]),
 
         // Tests (Swift Testing)
-        .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "VideoIO"]),
-        .testTarget(name: "QwenVLTests", dependencies: ["QwenVL"]),
-        .testTarget(name: "WanTests", dependencies: ["Wan"]),
-        .testTarget(name: "VANSTests", dependencies: ["VANS"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QwenVLTests", dependencies: ["QwenVL"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WanTests", dependencies: ["Wan"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VANSTests", dependencies: ["VANS"], resources: [.copy("Fixtures")]),
     ]
 )
