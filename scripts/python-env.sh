@@ -6,7 +6,7 @@
 #   VANS_VENV  where the environment lives (default: ~/.cache/vans/venv)
 set -euo pipefail
 venv="${VANS_VENV:-$HOME/.cache/vans/venv}"
-packages=(torch transformers diffusers tokenizers safetensors pycocoevalcap rouge-score
+packages=(torch torchvision transformers diffusers tokenizers safetensors pycocoevalcap rouge-score
           scenedetect opencv-python-headless qwen-vl-utils sentencepiece protobuf numpy av)
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, transformers, tokenizers" 2>/dev/null; then
     echo "Setting up the reference Python environment in $venv (one time, a few minutes)..." >&2
