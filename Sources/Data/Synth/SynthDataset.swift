@@ -87,9 +87,10 @@ public enum SynthDataset {
     }
 
     /// Renders, encodes and writes the dataset into `directory` (created if needed):
-    /// `videos/*.mp4` and `manifest.jsonl`, the manifest last and atomically.
+    /// `videos/*.mp4` and `manifest.jsonl`, the manifest last and atomically. `concurrent: false`
+    /// renders on the calling thread only (the output is the same either way).
     public static func write(_ configuration: SynthConfiguration, to directory: URL,
-                             progress: ProgressBar? = nil) throws(DataError) -> SynthDatasetSummary {
+                             progress: ProgressBar? = nil, concurrent: Bool = true) throws(DataError) -> SynthDatasetSummary {
         try configuration.validate()
         let started = Date()
         let videos = directory.appendingPathComponent("videos")
@@ -101,7 +102,7 @@ public enum SynthDataset {
         // One encoder thread each: scenes are the unit of parallelism, and single-threaded
         // x264 output is byte-for-byte reproducible.
         let options = VideoEncodingOptions(crf: 12, preset: "fast", threads: 1)
-        DispatchQueue.concurrentPerform(iterations: scenes.count) { position in
+        let work: @Sendable (Int) -> Void = { position in
             let scene = scenes[position]
             do {
                 let samples = try writeScene(scene, configuration: configuration, videos: videos, options: options)
@@ -112,6 +113,11 @@ public enum SynthDataset {
                 results.store(.failure(.writeFailed(path: videos.path, reason: "\(error)")), at: position)
             }
             progress?.advance(by: scene.questionCount)
+        }
+        if concurrent {
+            DispatchQueue.concurrentPerform(iterations: scenes.count, execute: work)
+        } else {
+            for position in scenes.indices { work(position) }
         }
         progress?.finish()
         var samples: [DatasetSample] = []
