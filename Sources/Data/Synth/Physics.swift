@@ -46,7 +46,7 @@ struct Body: Equatable, Sendable {
 struct PhysicsWorld: Equatable, Sendable {
     static let stepsPerSecond = 240.0
     static let gravity = 2.4
-    static let floorRestitution = 0.6
+    static let floorRestitution = 0.75
     static let wallRestitution = 0.8
     static let bodyRestitution = 0.9
 

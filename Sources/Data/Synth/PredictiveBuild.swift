@@ -38,9 +38,12 @@ extension PredictiveScenarios {
             let wordings = predictiveWordings(focus: focusObject, outcomes: found)
             guard futures.insert(wordings[0]).inserted else { continue }
             let conclusion = wordings[0].prefix(1).lowercased() + wordings[0].dropFirst()
-            let premise = number == 0 ? "" : intervention.premise + " "
-            let reasoning = describe(focus: focus, in: start, entering: entering) + " " + premise
-                + surroundings(of: focus, in: start) + " So " + conclusion
+            var situation = surroundings(of: focus, in: start)
+            if number > 0 {
+                // The premise opens the sentence ("Without the wall on the left, there is …").
+                situation = intervention.premise + " " + situation.prefix(1).lowercased() + situation.dropFirst()
+            }
+            let reasoning = describe(focus: focus, in: start, entering: entering) + " " + situation + " So " + conclusion
             questions.append(SynthQuestion(question: intervention.question, reasoning: reasoning, wordings: wordings,
                                            future: wordings[0], answer: { frames[$0] }))
         }

@@ -28,6 +28,10 @@ enum PredictiveScenarios {
         if ahead == "wall" {
             world.walls.append(side)
             speed = max(abs(PhysicsWorld.wallFace(side) - endX) - radius, 0.05) / tau
+        } else if ahead == "open" {
+            // Fast enough to leave the view within the answer, so the future is an event, not more of the same.
+            let exit = (side == .right ? 1.05 + radius - endX : endX + radius + 0.05)
+            speed = exit / (random.uniform(0.5, 0.85) * timing.answerSpan)
         }
         let startX = endX - side.sign * speed * timing.lastInputTime
         let focus = SynthObject(shape: .ball, colour: colours[0], radius: radius, position: Point(startX, floorY - radius))

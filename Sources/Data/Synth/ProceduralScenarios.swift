@@ -98,15 +98,17 @@ enum ProceduralScenarios {
         let shapes = Array(random.shuffled(SynthShape.allCases).prefix(2))
         let byColour = random.chance(0.5)
         // bins[0] is on the left. An object goes left when its colour (or shape) matches bins[0].
-        let binX = [0.22, 0.78]
+        let binX = [0.18, 0.82]
         // The demonstrated object disagrees between the rules, so the rule is visible in the video;
         // the waiting object also disagrees, so the two rules give different futures.
         let demoColour = random.integer(in: 0 ... 1)
         let demo = (colour: demoColour, shape: 1 - demoColour)
+        // Mostly a waiting object the two rules disagree on (two futures); sometimes one they agree on.
         let nextColour = random.integer(in: 0 ... 1)
-        let next = (colour: nextColour, shape: 1 - nextColour)
+        let next = (colour: nextColour, shape: random.chance(0.8) ? 1 - nextColour : nextColour)
+        let sameAsDemo = next == demo
         let waitingX = [0.42, 0.58]
-        let shelf = (left: 0.32, right: 0.68, top: 0.5)
+        let shelf = (left: 0.34, right: 0.66, top: 0.5)
         func object(_ item: (colour: Int, shape: Int), at point: Point) -> SynthObject {
             SynthObject(shape: shapes[item.shape], colour: colours[item.colour], radius: 0.05, position: point)
         }
@@ -152,7 +154,8 @@ enum ProceduralScenarios {
                 : "The bin with the \(shapes[next.shape].name) sign is on the \(bin == 0 ? "left" : "right")."
         }
         let demoSide = demoBin == 0 ? "left" : "right"
-        let observed = "The \(demoThing.name) went into the \(demoSide) bin, so the objects are sorted by \(rule). The next object is the \(nextThing.name)."
+        let observed = "The \(demoThing.name) went into the \(demoSide) bin, so the objects are sorted by \(rule). "
+            + "The next object is \(sameAsDemo ? "another" : "the") \(nextThing.name)."
         let factual = question(colourRule: byColour,
                                text: random.pick(["What should be done next?", "Keep sorting the same way: what comes next?",
                                                   "What is the next step of the sorting?"]),
@@ -160,8 +163,10 @@ enum ProceduralScenarios {
         let counter = question(colourRule: !byColour,
                                text: "What should be done next if the objects were sorted by \(otherRule) instead?",
                                reasoning: "Sorting by \(otherRule), the \(nextThing.name) goes to the bin that matches its \(otherRule). \(because(!byColour))")
+        // When both rules send the object to the same bin, the counterfactual adds no new future.
+        let questions = factual.future == counter.future ? [factual] : [factual, counter]
         return SynthScenario(kind: .procedural, eventType: "sorting", background: background, timing: timing,
-                             input: input, questions: [factual, counter])
+                             input: input, questions: questions)
     }
 }
 

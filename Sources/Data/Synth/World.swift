@@ -76,7 +76,7 @@ public enum Furniture: Sendable, Equatable {
 
 let wallHalfWidth = 0.025
 let wallTop = 0.42
-let binHalfWidth = 0.14
+let binHalfWidth = 0.12
 let binHeight = 0.16
 
 extension Canvas {
@@ -109,8 +109,10 @@ extension Canvas {
         case .bin(let x, let colour, let shape):
             // Back wall and marker; the front rim is drawn after the objects so things sit inside.
             box(center: Point(x, floorY - binHeight / 2), halfWidth: binHalfWidth, halfHeight: binHeight / 2, colour: RGB(200, 200, 200))
-            box(center: Point(x, floorY - binHeight - 0.06), halfWidth: 0.09, halfHeight: 0.05, colour: colour.rgb)
-            draw(SynthObject(shape: shape, colour: .yellow, radius: 0.032, position: Point(x, floorY - binHeight - 0.06)))
+            // The sign above the bin: its colour, and its shape in white, large enough to read at 64 px.
+            let sign = Point(x, floorY - binHeight - 0.075)
+            box(center: sign, halfWidth: 0.11, halfHeight: 0.065, colour: colour.rgb)
+            drawIcon(shape, at: sign, radius: 0.045)
         case .towerPicture(let colours):
             box(center: Point(0.16, 0.3), halfWidth: 0.13, halfHeight: 0.25, colour: RGB(250, 250, 250))
             let blockHalf = 0.045
@@ -121,10 +123,20 @@ extension Canvas {
         }
     }
 
+    /// A white shape icon (no rim) for bin signs.
+    private mutating func drawIcon(_ shape: SynthShape, at c: Point, radius r: Double) {
+        let white = RGB(255, 255, 255)
+        switch shape {
+        case .ball: circle(center: c, radius: r, colour: white)
+        case .block: box(center: c, halfWidth: r * 0.85, halfHeight: r * 0.85, colour: white)
+        case .triangle: triangle(Point(c.x, c.y - r), Point(c.x + r * 1.1, c.y + r), Point(c.x - r * 1.1, c.y + r), colour: white)
+        }
+    }
+
     /// Draws parts of furniture that sit in front of objects (the bins' front rims).
     mutating func drawFront(_ furniture: Furniture) {
         if case .bin(let x, _, _) = furniture {
-            box(center: Point(x, floorY - 0.035), halfWidth: binHalfWidth, halfHeight: 0.035, colour: RGB(150, 150, 155))
+            box(center: Point(x, floorY - 0.025), halfWidth: binHalfWidth, halfHeight: 0.025, colour: RGB(150, 150, 155))
         }
     }
 }
