@@ -114,3 +114,31 @@ struct SynthWorldTests {
         #expect(abs(Double(counts[0]) / 4000 - 1 / 1.463611) < 0.03)
     }
 }
+
+@Suite("VANS-Synth physics")
+struct SynthPhysicsTests {
+    // Every predictive scene shows an object in view at the input's last frame and keeps only questions with real futures.
+    @Test(arguments: ["rolling", "collision", "bouncing", "falling", "entering"])
+    func predictiveScenesAreWellFormed(event: String) {
+        for index in 0 ..< 12 {
+            let seed = SynthWorld.sceneSeed(split: .train, seed: 2, kind: .predictive, index: index)
+            let scenario = SynthWorld.scenario(sceneSeed: seed, fps: 8, eventType: event)
+            let last = scenario.input(scenario.timing.inputFrameCount - 1)
+            #expect(last.objects.contains { $0.position.x + $0.radius > 0 && $0.position.x - $0.radius < 1 })
+            #expect(scenario.questions.allSatisfy { !$0.future.isEmpty && $0.wordings.count >= 3 })
+        }
+    }
+
+    // A ball rolling into a resting ball of the same size hands its motion on (restitution 0.9).
+    @Test func headOnCollision() {
+        let moving = SynthObject(shape: .ball, colour: .red, radius: 0.06, position: Point(0.3, floorY - 0.06))
+        let resting = SynthObject(shape: .ball, colour: .blue, radius: 0.06, position: Point(0.5, floorY - 0.06))
+        var world = PhysicsWorld(bodies: [Body(object: moving, velocity: Point(0.4, 0)), Body(object: resting, velocity: Point(0, 0))],
+                                 walls: [], table: nil)
+        let events = world.advance(to: 1)
+        #expect(events.contains { if case .collided(0, 1, _, _) = $0 { return true } else { return false } })
+        // Equal masses: v1' = 0.4 (1 − e) / 2 = 0.02, v2' = 0.4 (1 + e) / 2 = 0.38.
+        #expect(abs(world.bodies[0].velocity.x - 0.02) < 1e-9)
+        #expect(abs(world.bodies[1].velocity.x - 0.38) < 1e-9)
+    }
+}

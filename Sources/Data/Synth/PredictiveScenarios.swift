@@ -90,7 +90,8 @@ enum PredictiveScenarios {
 
     static func bouncing(_ random: inout SynthRandom, timing: SynthTiming, background: SynthBackground) -> SynthScenario {
         let radius = random.pick([0.06, 0.08])
-        let drift = random.chance(0.4) ? 0 : random.pick([-1.0, 1.0]) * random.uniform(0.06, 0.14)
+        // Slow enough drift (≤ 0.1 per second over ≤ 3 s) that the ball is still in view when the input ends.
+        let drift = random.chance(0.4) ? 0 : random.pick([-1.0, 1.0]) * random.uniform(0.04, 0.1)
         let object = SynthObject(shape: .ball, colour: random.pick(SynthColour.allCases), radius: radius,
                                  position: Point(random.uniform(0.35, 0.65), random.uniform(0.15, 0.35)))
         var world = PhysicsWorld(bodies: [Body(object: object, velocity: Point(drift, -random.uniform(0.3, 0.9)))], walls: [], table: nil)
