@@ -27,7 +27,7 @@ struct ManifestTests {
         Manifest.parse(Data((lines.joined(separator: "\n") + "\n").utf8)).problems
     }
 
-    // Writing then reading gives back the same samples, optional fields included, through an atomic file.
+    // Writing then reading gives back the same samples (optional fields, 64-bit eval seeds, unicode), leaving no temporary file.
     @Test func roundTrip() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -35,10 +35,13 @@ struct ManifestTests {
         var plain = Self.sample("b", kind: .procedural)
         plain.sceneSeed = nil
         plain.eventType = nil
-        let samples = [Self.sample("a"), plain, Self.sample("c \"quoted\" / ünïcode")]
+        var evaluation = Self.sample("d")
+        evaluation.sceneSeed = SynthWorld.sceneSeed(split: .eval, seed: 3, kind: .predictive, index: 9)  // bit 63 set
+        let samples = [Self.sample("a"), plain, Self.sample("c \"quoted\" / ünïcode"), evaluation]
         let url = directory.appendingPathComponent(Manifest.fileName)
         try Manifest.write(samples, to: url)
         #expect(try Manifest.read(from: url) == samples)
+        #expect(samples[0].inputURL(in: directory) == directory.appendingPathComponent("videos/in.mp4"))
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         #expect(names == [Manifest.fileName])
     }

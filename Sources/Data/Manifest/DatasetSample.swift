@@ -77,6 +77,12 @@ public struct DatasetSample: Sendable, Equatable {
         self.eventType = eventType
     }
 
+    /// The input video's location for a manifest in `directory`.
+    public func inputURL(in directory: URL) -> URL { directory.appendingPathComponent(inputVideo) }
+
+    /// The answer video's location for a manifest in `directory`.
+    public func answerURL(in directory: URL) -> URL { directory.appendingPathComponent(answerVideo) }
+
     /// Problems a well-formed JSON object can still have (empty texts, bad ranges, unsafe paths).
     public var problems: [String] {
         var found: [String] = []
