@@ -43,7 +43,8 @@ extension PredictiveScenarios {
                 // The premise opens the sentence ("Without the wall on the left, there is …").
                 situation = intervention.premise + " " + situation.prefix(1).lowercased() + situation.dropFirst()
             }
-            let reasoning = describe(focus: focus, in: start, entering: entering) + " " + situation + " So " + conclusion
+            // What the video shows comes first; the hypothetical then changes what lies ahead.
+            let reasoning = describe(focus: focus, in: last, entering: entering) + " " + situation + " So " + conclusion
             questions.append(SynthQuestion(question: intervention.question, reasoning: reasoning, wordings: wordings,
                                            future: wordings[0], answer: { frames[$0] }))
         }
