@@ -31,3 +31,22 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
         }
     }
 }
+
+extension SafetensorsDType {
+    /// Position in the reference's `Dtype` declaration order; its writer lays tensors out by
+    /// descending rank (widest first, so every tensor stays aligned), then by name.
+    var referenceRank: Int {
+        switch self {
+        case .bool: return 0
+        case .uint8: return 4
+        case .int8: return 5
+        case .int16: return 9
+        case .float16: return 11
+        case .bfloat16: return 12
+        case .int32: return 13
+        case .float32: return 15
+        case .float64: return 17
+        case .int64: return 18
+        }
+    }
+}
