@@ -7,7 +7,7 @@ import Testing
 @Suite("Qwen2 decoder layer parity with transformers")
 struct DecoderLayerParityTests {
     private func loadLayer(_ file: SafetensorsFile) throws -> DecoderLayer {
-        var initializer = ParameterInitializer(seed: 0)
+        var initializer = RandomGenerator(seed: 0)
         let layer = DecoderLayer(hiddenSize: 32, intermediateSize: 48, heads: 4, keyValueHeads: 2,
                                  ropeBase: 10000, epsilon: 1e-6, initializer: &initializer)
         var weights: [String: Tensor] = [:]

@@ -7,7 +7,7 @@ import Testing
 struct LoRATests {
     private func adaptedModel() throws -> (TinyModel, [String]) {
         let model = TinyModel()
-        var initializer = ParameterInitializer(seed: 7)
+        var initializer = RandomGenerator(seed: 7)
         let keys = try LoRA.apply(to: model, targets: ["layers.0", "layers.1"], rank: 2, alpha: 4, initializer: &initializer)
         return (model, keys)
     }
@@ -46,7 +46,7 @@ struct LoRATests {
     // Dropout is active only in training mode and keeps the expected value (inverted scaling).
     @Test func dropoutOnlyWhileTraining() throws {
         let base = Linear(weight: Tensor.zeros([1, 64]), bias: nil)
-        var initializer = ParameterInitializer(seed: 3)
+        var initializer = RandomGenerator(seed: 3)
         let layer = LoRALinear(base: base, rank: 1, alpha: 1, dropout: 0.5, initializer: &initializer)
         layer.adapterDown = Tensor.ones([1, 64])
         layer.adapterUp = Tensor.ones([1, 1])

@@ -11,7 +11,7 @@ final class TinyModel: Module {
     let buffer = Tensor.ones([3])  // not a parameter
 
     override init() {
-        var initializer = ParameterInitializer(seed: 1)
+        var initializer = RandomGenerator(seed: 1)
         super.init()
         embedding = Embedding(count: 5, dimensions: 4, initializer: &initializer)
         layers = [Linear(4, 4, initializer: &initializer), Linear(4, 4, bias: false, initializer: &initializer)]
@@ -42,7 +42,7 @@ struct ModuleTests {
 
     // The decoder layer exposes exactly transformers' Qwen2DecoderLayer parameter names.
     @Test func decoderLayerKeysMatchTransformers() throws {
-        var initializer = ParameterInitializer(seed: 0)
+        var initializer = RandomGenerator(seed: 0)
         let layer = DecoderLayer(hiddenSize: 32, intermediateSize: 48, heads: 4, keyValueHeads: 2, initializer: &initializer)
         let file = try fixture("qwen2_decoder_layer")
         let expected = file.tensorNames.filter { $0.hasPrefix("param.") }.map { String($0.dropFirst(6)) }.sorted()
@@ -85,7 +85,7 @@ struct ModuleTests {
     // A module can be swapped for a subclass of its declared type, but not for an unrelated type.
     @Test func replacesModulesOfCompatibleType() throws {
         let model = TinyModel()
-        var initializer = ParameterInitializer(seed: 2)
+        var initializer = RandomGenerator(seed: 2)
         try model.replaceModule(at: "layers.1", with: Linear(4, 4, initializer: &initializer))
         #expect(model.layers[1].bias != nil)
         #expect(throws: NNError.self) { try model.replaceModule(at: "norm", with: Linear(4, 4, initializer: &initializer)) }

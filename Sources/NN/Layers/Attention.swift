@@ -87,7 +87,7 @@ open class Attention: Module {
 
     /// Qwen2's layout: biased q/k/v, bias-free output; initialised reproducibly.
     public convenience init(hiddenSize: Int, heads: Int, keyValueHeads: Int, ropeBase: Float = 10000,
-                            initializer: inout ParameterInitializer) {
+                            initializer: inout RandomGenerator) {
         let headDimension = hiddenSize / heads
         self.init(query: Linear(hiddenSize, heads * headDimension, bias: true, initializer: &initializer),
                   key: Linear(hiddenSize, keyValueHeads * headDimension, bias: true, initializer: &initializer),

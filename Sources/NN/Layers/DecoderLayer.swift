@@ -18,7 +18,7 @@ open class DecoderLayer: Module {
 
     /// A layer of the given sizes, initialised reproducibly.
     public convenience init(hiddenSize: Int, intermediateSize: Int, heads: Int, keyValueHeads: Int,
-                            ropeBase: Float = 10000, epsilon: Float = 1e-6, initializer: inout ParameterInitializer) {
+                            ropeBase: Float = 10000, epsilon: Float = 1e-6, initializer: inout RandomGenerator) {
         self.init(attention: Attention(hiddenSize: hiddenSize, heads: heads, keyValueHeads: keyValueHeads,
                                        ropeBase: ropeBase, initializer: &initializer),
                   mlp: SwiGLUMLP(hiddenSize: hiddenSize, intermediateSize: intermediateSize, initializer: &initializer),

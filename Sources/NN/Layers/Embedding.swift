@@ -12,16 +12,15 @@ open class Embedding: Module {
         self.weight = weight
     }
 
-    /// A table initialised N(0,1)-like as torch does, here uniform with unit variance (±√3), reproducibly.
-    public convenience init(count: Int, dimensions: Int, initializer: inout ParameterInitializer) {
-        self.init(weight: initializer.uniform([count, dimensions], bound: Float(3).squareRoot()))
+    /// A table initialised N(0, 1) as torch does, reproducibly from `initializer`.
+    public convenience init(count: Int, dimensions: Int, initializer: inout RandomGenerator) {
+        self.init(weight: initializer.normal([count, dimensions]))
     }
 
     /// Vectors for integer `ids` of any shape: the result has shape ids.shape + [dimensions].
     /// Ids outside the table trap in the engine's checked index op.
     open func callAsFunction(_ ids: Tensor) -> Tensor {
-        let flat = ids.reshaped([-1])
-        return weight.indexSelected(axis: 0, indices: flat).reshaped(ids.shape + [weight.shape[1]])
+        weight.embedding(ids)
     }
 
     /// Logits against the table (tied output head): x·Wᵀ.

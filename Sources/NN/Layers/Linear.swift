@@ -19,10 +19,10 @@ open class Linear: Module {
 
     /// A layer initialised like torch (U(±1/√in) for weight and bias), reproducibly from `initializer`.
     public convenience init(_ inputDimensions: Int, _ outputDimensions: Int, bias: Bool = true,
-                            initializer: inout ParameterInitializer) {
+                            initializer: inout RandomGenerator) {
         let bound = 1 / Float(inputDimensions).squareRoot()
-        let weight = initializer.uniform([outputDimensions, inputDimensions], bound: bound)
-        self.init(weight: weight, bias: bias ? initializer.uniform([outputDimensions], bound: bound) : nil)
+        let weight = initializer.uniform([outputDimensions, inputDimensions], low: -bound, high: bound)
+        self.init(weight: weight, bias: bias ? initializer.uniform([outputDimensions], low: -bound, high: bound) : nil)
     }
 
     public var inputDimensions: Int { weight.shape[1] }

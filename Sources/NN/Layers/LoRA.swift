@@ -14,20 +14,22 @@ open class LoRALinear: Linear {
     public let dropoutProbability: Float
     /// Whether the adapter is currently folded into `weight`.
     public private(set) var isMerged = false
-    private var dropoutGenerator: ParameterInitializer
+    private var dropoutGenerator: RandomGenerator
 
     /// The adapter's scale α/r.
     public var scale: Float { alpha / Float(rank) }
 
     /// Wraps `base`'s weight and bias with a fresh adapter (A random, B zero, so the output is unchanged).
-    public init(base: Linear, rank: Int, alpha: Float, dropout: Float = 0, initializer: inout ParameterInitializer) {
+    public init(base: Linear, rank: Int, alpha: Float, dropout: Float = 0, initializer: inout RandomGenerator) {
         precondition(rank > 0, "LoRA rank must be positive, got \(rank)")
         precondition((0..<1).contains(dropout), "LoRA dropout must be in [0, 1), got \(dropout)")
         self.rank = rank
         self.alpha = alpha
         dropoutProbability = dropout
-        dropoutGenerator = ParameterInitializer(seed: UInt64(bitPattern: Int64(initializer.nextUnit().bitPattern)))
-        let down = initializer.uniform([rank, base.inputDimensions], bound: 1 / Float(base.inputDimensions).squareRoot())
+        // An independent stream for dropout masks, keyed from the initializer so runs reproduce.
+        dropoutGenerator = RandomGenerator(seed: UInt64(initializer.randint([1], low: 0, high: Int(Int32.max)).int64Scalars[0]))
+        let bound = 1 / Float(base.inputDimensions).squareRoot()
+        let down = initializer.uniform([rank, base.inputDimensions], low: -bound, high: bound)
         super.init(weight: base.weight, bias: base.bias)
         adapterDown = down
         adapterUp = Tensor.zeros([base.outputDimensions, rank])
@@ -63,12 +65,10 @@ open class LoRALinear: Linear {
 extension Tensor {
     /// Inverted dropout: zeroes elements with probability `probability` and scales the rest by
     /// 1/(1−p) when `training`; the identity otherwise.
-    func dropout(_ probability: Float, training: Bool, generator: inout ParameterInitializer) -> Tensor {
+    func dropout(_ probability: Float, training: Bool, generator: inout RandomGenerator) -> Tensor {
         guard training, probability > 0 else { return self }
-        var mask = [Float](repeating: 0, count: elementCount)
-        let keep = 1 / (1 - probability)
-        for index in mask.indices where generator.nextUnit() >= probability { mask[index] = keep }
-        return self * Tensor(mask, shape: shape)
+        let keep = generator.bernoulli(Tensor.full(shape, value: 1 - probability))
+        return self * (keep * (1 / (1 - probability)))
     }
 }
 
@@ -78,7 +78,7 @@ public enum LoRA {
     /// `LoRALinear`, and freezes every other parameter of `model`. Returns the adapted keys.
     @discardableResult
     public static func apply(to model: Module, targets: [String], rank: Int, alpha: Float, dropout: Float = 0,
-                             initializer: inout ParameterInitializer) throws(NNError) -> [String] {
+                             initializer: inout RandomGenerator) throws(NNError) -> [String] {
         try model.freeze()
         var adapted: [String] = []
         for (key, module) in model.namedModules() {

@@ -17,7 +17,7 @@ open class SwiGLUMLP: Module {
     }
 
     /// Bias-free projections hidden → intermediate → hidden, initialised reproducibly.
-    public convenience init(hiddenSize: Int, intermediateSize: Int, bias: Bool = false, initializer: inout ParameterInitializer) {
+    public convenience init(hiddenSize: Int, intermediateSize: Int, bias: Bool = false, initializer: inout RandomGenerator) {
         self.init(gate: Linear(hiddenSize, intermediateSize, bias: bias, initializer: &initializer),
                   up: Linear(hiddenSize, intermediateSize, bias: bias, initializer: &initializer),
                   down: Linear(intermediateSize, hiddenSize, bias: bias, initializer: &initializer))
