@@ -1,4 +1,5 @@
 import CKernels
+import Tensor
 import Testing
 
 /// Runs the C attention kernels over contiguous [B, H, L, D] arrays.
@@ -80,5 +81,44 @@ struct AttentionKernelTests {
         #expect(run.logSumExp[0] == -.infinity && run.logSumExp[1] == -.infinity)
         #expect(Array(run.queryGrad[0..<8]) == [Float](repeating: 0, count: 8))
         #expect(run.output[8...].allSatisfy { abs($0 - 0.25) < 1e-7 })
+    }
+}
+
+@Suite("Tensor.scaledDotProductAttention with autodiff")
+struct AttentionOperationTests {
+    // Inputs given as [B, L, H, D] transposed views (no copy) give the SDPA output and all three gradients.
+    @Test func stridedInputsAndGradients() throws {
+        let f = try KernelFixture("kernels_attention")
+        let q = try f.tensor("gqa_causal.query").transposed(1, 2).contiguous().requiringGradient()
+        let k = try f.tensor("gqa_causal.key").transposed(1, 2).contiguous().requiringGradient()
+        let v = try f.tensor("gqa_causal.value").transposed(1, 2).contiguous().requiringGradient()
+        let output = Tensor.scaledDotProductAttention(query: q.transposed(1, 2), key: k.transposed(1, 2), value: v.transposed(1, 2),
+                                                      causal: true)
+        #expect(try relativeError(output, f, "gqa_causal.output") <= 1e-5)
+        try backpropagate(output, f, "gqa_causal")
+        #expect(try relativeError(q.gradient?.transposed(1, 2), f, "gqa_causal.query_grad") <= 1e-4)
+        #expect(try relativeError(k.gradient?.transposed(1, 2), f, "gqa_causal.key_grad") <= 1e-4)
+        #expect(try relativeError(v.gradient?.transposed(1, 2), f, "gqa_causal.value_grad") <= 1e-4)
+    }
+
+    // Segmented (cu_seqlens) attention through the Tensor op matches SDPA with a block mask, gradients included.
+    @Test func segmentsWithGradients() throws {
+        let f = try KernelFixture("kernels_attention")
+        let q = try f.leaf("segments.query"), k = try f.leaf("segments.key"), v = try f.leaf("segments.value")
+        let output = Tensor.scaledDotProductAttention(query: q, key: k, value: v,
+                                                      segments: AttentionSegments(offsets: try f.integers("segments.query_offsets")))
+        #expect(try relativeError(output, f, "segments.output") <= 1e-5)
+        try backpropagate(output, f, "segments")
+        #expect(try relativeError(q.gradient, f, "segments.query_grad") <= 1e-4)
+        #expect(try relativeError(k.gradient, f, "segments.key_grad") <= 1e-4)
+        #expect(try relativeError(v.gradient, f, "segments.value_grad") <= 1e-4)
+    }
+
+    // The output's [B, Lq, Hq, D] storage makes the token-major view contiguous (no copy before the output projection).
+    @Test func outputIsTokenMajor() {
+        let q = Tensor.ones([1, 2, 3, 4]), k = Tensor.ones([1, 1, 5, 4])
+        let output = Tensor.scaledDotProductAttention(query: q, key: k, value: k)
+        #expect(output.shape == [1, 2, 3, 4])
+        #expect(output.transposed(1, 2).isContiguous)
     }
 }

@@ -1,4 +1,5 @@
 import CKernels
+import Tensor
 import Testing
 
 /// A grouped 3-D convolution lowered to vol2col + naive GEMM, forward and backward, over the C kernels.
@@ -108,5 +109,49 @@ struct ConvolutionKernelTests {
     // Depthwise dilated conv1d matches F.conv1d.
     @Test func conv1d() throws {
         try check("conv1d", stride: [1, 1, 1], padding: [(0, 0), (0, 0), (2, 2)], dilation: [1, 1, 2], groups: 4)
+    }
+}
+
+@Suite("Tensor.conv1d/2d/3d with autodiff")
+struct ConvolutionOperationTests {
+    func check(_ prefix: String, _ run: (Tensor, Tensor, Tensor) -> Tensor) throws {
+        let f = try KernelFixture("kernels_convolution")
+        let x = try f.leaf("\(prefix).input"), w = try f.leaf("\(prefix).weight"), b = try f.leaf("\(prefix).bias")
+        let output = run(x, w, b)
+        #expect(try relativeError(output, f, "\(prefix).output") <= 1e-5)
+        try backpropagate(output, f, prefix)
+        #expect(try relativeError(x.gradient, f, "\(prefix).input_grad") <= 1e-4)
+        #expect(try relativeError(w.gradient, f, "\(prefix).weight_grad") <= 1e-4)
+        #expect(try relativeError(b.gradient, f, "\(prefix).bias_grad") <= 1e-4)
+    }
+
+    // Grouped, strided, dilated conv3d through sgemm matches F.conv3d forward and gradients.
+    @Test func conv3d() throws {
+        try check("conv3d") { x, w, b in
+            x.conv3d(weight: w, bias: b, stride: [1, 2, 1], padding: [.init(1), .init(0), .init(2)], dilation: [1, 1, 2], groups: 2)
+        }
+    }
+
+    // Causal temporal padding (front 2, back 0) matches Wan's CausalConv3d.
+    @Test func causal() throws {
+        try check("causal3d") { x, w, b in
+            x.conv3d(weight: w, bias: b, padding: [.init(front: 2, back: 0), .init(1), .init(1)])
+        }
+    }
+
+    // conv2d and depthwise conv1d wrappers match F.conv2d / F.conv1d.
+    @Test func lowerRanks() throws {
+        try check("conv2d") { x, w, b in x.conv2d(weight: w, bias: b, stride: [2, 2], padding: [.init(1), .init(1)]) }
+        try check("conv1d") { x, w, b in x.conv1d(weight: w, bias: b, padding: .init(2), dilation: 2, groups: 4) }
+    }
+
+    // A 1×1×1 convolution (pointwise path, no unfold) equals a per-position matrix product.
+    @Test func pointwise() {
+        let x = Tensor((0..<24).map { Float($0) / 7 }, shape: [1, 2, 2, 3, 2]), w = Tensor([1, -2, 0.5, 3], shape: [2, 2, 1, 1, 1])
+        let y = x.conv3d(weight: w).scalars, values = x.scalars
+        for p in 0..<12 {
+            #expect(abs(y[p] - (values[p] - 2 * values[12 + p])) < 1e-5)
+            #expect(abs(y[12 + p] - (0.5 * values[p] + 3 * values[12 + p])) < 1e-5)
+        }
     }
 }

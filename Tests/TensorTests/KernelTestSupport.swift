@@ -30,3 +30,28 @@ func relativeError(_ actual: [Float], _ expected: [Float]) -> Float {
     }
     return scale == 0 ? difference : difference / scale
 }
+
+import Tensor
+
+extension KernelFixture {
+    /// A float32 tensor with the fixture's shape.
+    func tensor(_ name: String) throws -> Tensor {
+        let (values, shape) = try file.floats(name)
+        return Tensor(values, shape: shape)
+    }
+
+    /// A leaf that records gradients.
+    func leaf(_ name: String) throws -> Tensor { try tensor(name).requiringGradient() }
+}
+
+/// Runs backward from `output` with the fixture's upstream gradient `prefix.output_grad`.
+func backpropagate(_ output: Tensor, _ fixture: KernelFixture, _ prefix: String) throws {
+    output.backward(seed: try fixture.tensor("\(prefix).output_grad"))
+}
+
+/// Relative error of a tensor against a fixture entry (shapes must match).
+func relativeError(_ tensor: Tensor?, _ fixture: KernelFixture, _ name: String) throws -> Float {
+    let tensor = try #require(tensor, "no tensor for \(name)")
+    #expect(tensor.shape == (try fixture.shape(name)), "shape of \(name)")
+    return relativeError(tensor.scalars, try fixture.floats(name))
+}

@@ -1,4 +1,5 @@
 import CKernels
+import Tensor
 import Testing
 
 @Suite("Fused normalisation kernels vs PyTorch")
@@ -47,5 +48,35 @@ struct NormalizationKernelTests {
         #expect(relativeError(gx, try f.floats("group.input_grad")) <= 1e-4)
         #expect(relativeError(gw, try f.floats("group.weight_grad")) <= 1e-4)
         #expect(relativeError(gb, try f.floats("group.bias_grad")) <= 1e-4)
+    }
+}
+
+@Suite("Tensor normalisation ops with autodiff")
+struct NormalizationOperationTests {
+    // rmsNorm / layerNorm / groupNorm ops give PyTorch's outputs and parameter gradients through autodiff.
+    @Test func allNorms() throws {
+        let f = try KernelFixture("kernels_normalization")
+        let x = try f.leaf("rms.input"), w = try f.leaf("rms.weight")
+        let rms = x.rmsNorm(weight: w, epsilon: 1e-6)
+        #expect(try relativeError(rms, f, "rms.output") <= 1e-5)
+        try backpropagate(rms, f, "rms")
+        #expect(try relativeError(x.gradient, f, "rms.input_grad") <= 1e-4)
+        #expect(try relativeError(w.gradient, f, "rms.weight_grad") <= 1e-4)
+
+        let lx = try f.leaf("layer.input"), lw = try f.leaf("layer.weight"), lb = try f.leaf("layer.bias")
+        let layer = lx.layerNorm(weight: lw, bias: lb, epsilon: 1e-5)
+        #expect(try relativeError(layer, f, "layer.output") <= 1e-5)
+        try backpropagate(layer, f, "layer")
+        #expect(try relativeError(lx.gradient, f, "layer.input_grad") <= 1e-4)
+        #expect(try relativeError(lw.gradient, f, "layer.weight_grad") <= 1e-4)
+        #expect(try relativeError(lb.gradient, f, "layer.bias_grad") <= 1e-4)
+
+        let gx = try f.leaf("group.input"), gw = try f.leaf("group.weight"), gb = try f.leaf("group.bias")
+        let group = gx.groupNorm(groups: 3, weight: gw, bias: gb, epsilon: 1e-6)
+        #expect(try relativeError(group, f, "group.output") <= 1e-5)
+        try backpropagate(group, f, "group")
+        #expect(try relativeError(gx.gradient, f, "group.input_grad") <= 1e-4)
+        #expect(try relativeError(gw.gradient, f, "group.weight_grad") <= 1e-4)
+        #expect(try relativeError(gb.gradient, f, "group.bias_grad") <= 1e-4)
     }
 }

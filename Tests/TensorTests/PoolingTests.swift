@@ -1,4 +1,5 @@
 import CKernels
+import Tensor
 import Testing
 
 /// Geometry for planes [T, H, W] → [T', H', W'].
@@ -37,5 +38,30 @@ struct PoolingKernelTests {
         vans_max_pool3d_backward(&g, try f.floats("max.output_grad"), indices, &gx, 0, planes)
         #expect(relativeError(y, try f.floats("max.output")) <= 1e-5)
         #expect(relativeError(gx, try f.floats("max.input_grad")) <= 1e-4)
+    }
+}
+
+@Suite("Tensor pooling and resizing ops with autodiff")
+struct PoolingOperationTests {
+    func check(_ prefix: String, _ run: (Tensor) -> Tensor) throws {
+        let f = try KernelFixture("kernels_sampling")
+        let x = try f.leaf("\(prefix).input")
+        let output = run(x)
+        #expect(try relativeError(output, f, "\(prefix).output") <= 1e-5)
+        try backpropagate(output, f, prefix)
+        #expect(try relativeError(x.gradient, f, "\(prefix).input_grad") <= 1e-4)
+    }
+
+    // averagePool3d / maxPool3d ops match F.avg_pool3d / F.max_pool3d with gradients.
+    @Test func pools() throws {
+        try check("avg") { $0.averagePool3d(kernel: [2, 3, 2], stride: [1, 2, 2], padding: [1, 1, 0]) }
+        try check("max") { $0.maxPool3d(kernel: [2, 3, 2], stride: [2, 2, 1], padding: [0, 1, 1]) }
+    }
+
+    // resized3d in the three modes matches F.interpolate with gradients.
+    @Test func resizing() throws {
+        try check("nearest") { $0.resized3d(to: [3, 8, 10], mode: .nearest, scaleFactors: [1, 2, 2]) }
+        try check("nearest_exact") { $0.resized3d(to: [4, 7, 9], mode: .nearestExact) }
+        try check("trilinear") { $0.resized3d(to: [5, 7, 9], mode: .trilinear) }
     }
 }

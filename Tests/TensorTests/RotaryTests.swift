@@ -63,3 +63,30 @@ struct RotaryKernelTests {
                               try f.floats("wan.input_grad")) <= 1e-4)
     }
 }
+
+@Suite("Tensor.applyingRotaryEmbedding with autodiff")
+struct RotaryOperationTests {
+    // [B, H, L, D] input (positionAxis 2) with the M-RoPE table matches transformers, gradient included.
+    @Test func multimodalHeadMajor() throws {
+        let f = try KernelFixture("kernels_rotary")
+        let positions = try f.integers("mrope.positions"), count = positions.count / 3
+        let rows = (0..<3).map { Array(positions[($0 * count)..<(($0 + 1) * count)]) }
+        let table = RotaryTable.multimodal(positions: rows, dimension: 32, theta: 1_000_000, sections: [4, 6, 6])
+        let x = try f.leaf("mrope.input")
+        let output = x.applyingRotaryEmbedding(table, positionAxis: 2)
+        #expect(try relativeError(output, f, "mrope.output") <= 1e-5)
+        try backpropagate(output, f, "mrope")
+        #expect(try relativeError(x.gradient, f, "mrope.input_grad") <= 1e-4)
+    }
+
+    // Wan's [B, L, H, D] layout (positionAxis 1) with the interleaved 3-D table matches diffusers, gradient included.
+    @Test func wanTokenMajor() throws {
+        let f = try KernelFixture("kernels_rotary")
+        let grid = try f.integers("wan.grid")
+        let x = try f.leaf("wan.input")
+        let output = x.applyingRotaryEmbedding(RotaryTable.wan(frames: grid[0], height: grid[1], width: grid[2], dimension: 24), positionAxis: 1)
+        #expect(try relativeError(output, f, "wan.output") <= 1e-5)
+        try backpropagate(output, f, "wan")
+        #expect(try relativeError(x.gradient, f, "wan.input_grad") <= 1e-4)
+    }
+}
