@@ -7,7 +7,8 @@
 uint16_t vans_f32_to_bf16_scalar(float value) {
     uint32_t bits;
     memcpy(&bits, &value, 4);
-    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return 0x7FC0; /* NaN, as c10::BFloat16 */
+    /* NaN becomes 0xFFFF, as ATen's vectorised tensor conversion writes it (c10's scalar path gives 0x7FC0). */
+    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return 0xFFFF;
     uint32_t rounding_bias = 0x7FFFu + ((bits >> 16) & 1u);
     return (uint16_t)((bits + rounding_bias) >> 16);
 }
@@ -55,7 +56,7 @@ static void bf16_from_f32_avx512(const float *src, uint16_t *dst, int64_t count,
     int64_t i = 0;
     const __m512i bias = _mm512_set1_epi32(0x7FFF), one = _mm512_set1_epi32(1);
     const __m512i abs_mask = _mm512_set1_epi32(0x7FFFFFFF), inf = _mm512_set1_epi32(0x7F800000);
-    const __m512i qnan = _mm512_set1_epi32(0x7FC0);
+    const __m512i qnan = _mm512_set1_epi32(0xFFFF);
     for (; i + 16 <= count; i += 16) {
         __m512i bits = _mm512_loadu_si512((const void *)(src + i));
         __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), one);
@@ -72,7 +73,7 @@ static void bf16_from_f32_avx2(const float *src, uint16_t *dst, int64_t count, i
     int64_t i = 0;
     const __m256i bias = _mm256_set1_epi32(0x7FFF), one = _mm256_set1_epi32(1);
     const __m256i abs_mask = _mm256_set1_epi32(0x7FFFFFFF), inf = _mm256_set1_epi32(0x7F800000);
-    const __m256i qnan = _mm256_set1_epi32(0x7FC0);
+    const __m256i qnan = _mm256_set1_epi32(0xFFFF);
     for (; i + 8 <= count; i += 8) {
         __m256i bits = _mm256_loadu_si256((const __m256i *)(src + i));
         __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), one);

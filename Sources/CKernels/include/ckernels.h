@@ -15,7 +15,7 @@ int vans_cpu_has_avx2(void);
 /// Non-zero when the CPU supports F16C.
 int vans_cpu_has_f16c(void);
 
-/* ---- dtype conversion (round to nearest even, NaN kept, as PyTorch) ---- */
+/* ---- dtype conversion (round to nearest even as PyTorch; bf16 NaN -> 0xFFFF like ATen's vector path) ---- */
 void vans_f32_to_bf16(const float *src, uint16_t *dst, int64_t count);
 void vans_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);
 void vans_f32_to_f16(const float *src, uint16_t *dst, int64_t count);

@@ -32,7 +32,8 @@ extension Tensor {
         Parallel.forEach(count: layout.outer, minimumChunk: Swift.max(1, (1 << 15) / Swift.max(1, layout.reduce * layout.inner))) { range in
             vans_reduce_sum_f32(input.base, reduce, inner, destination.base, Int64(range.lowerBound), Int64(range.upperBound))
         }
-        let recorded = Autograd.record(output, operation: "sum", inputs: [layout.input]) { [shape] gradient in
+        // Recorded against the float32 input in its own layout (the kernel may have read a permuted copy).
+        let recorded = Autograd.record(output, operation: "sum", inputs: [asFloat32]) { [shape] gradient in
             [gradient.expanded(to: shape)]
         }
         return keepingDimensions ? recorded : recorded.droppingAxes(axes)
