@@ -1,4 +1,5 @@
-// Mirrors transformers' Qwen2RMSNorm (x·rsqrt(mean(x²)+ε)·w, in float32) and torch.nn.LayerNorm.
+// Mirrors transformers' Qwen2RMSNorm (x·rsqrt(mean(x²)+ε)·w, in float32) and torch.nn.LayerNorm,
+// over the engine's fused rmsNorm/layerNorm kernels.
 import Tensor
 
 /// Root-mean-square normalisation over the last axis with a learned scale.
@@ -20,9 +21,7 @@ open class RMSNorm: Module {
     }
 
     open func callAsFunction(_ input: Tensor) -> Tensor {
-        let x = input.converted(to: .float32)
-        let normalized = x * (x.square().mean(axis: -1, keepingDimensions: true) + epsilon).rsqrt()
-        return weight * normalized
+        input.rmsNorm(weight: weight, epsilon: epsilon)
     }
 }
 
@@ -46,11 +45,6 @@ open class LayerNorm: Module {
     }
 
     open func callAsFunction(_ input: Tensor) -> Tensor {
-        let x = input.converted(to: .float32)
-        let centered = x - x.mean(axis: -1, keepingDimensions: true)
-        var output = centered * (centered.square().mean(axis: -1, keepingDimensions: true) + epsilon).rsqrt()
-        if let weight { output = output * weight }
-        if let bias { output = output + bias }
-        return output
+        input.layerNorm(weight: weight, bias: bias, epsilon: epsilon)
     }
 }
