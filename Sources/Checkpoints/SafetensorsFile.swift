@@ -144,6 +144,12 @@ public final class SafetensorsFile: @unchecked Sendable {
         return (ElementConversion.integers(from: bytes, dtype: info.dtype, count: info.elementCount), info.shape)
     }
 
+    /// The tensor's first byte inside the mapping (nil for an empty tensor).
+    func mappedAddress(of info: SafetensorsTensorInfo) -> UnsafeMutableRawPointer? {
+        guard let mapping, !info.dataOffsets.isEmpty else { return nil }
+        return mapping + dataStart + info.dataOffsets.lowerBound
+    }
+
     private func rawBuffer(_ info: SafetensorsTensorInfo) -> UnsafeRawBufferPointer {
         guard let mapping, !info.dataOffsets.isEmpty else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: mapping + dataStart + info.dataOffsets.lowerBound, count: info.dataOffsets.count)

@@ -54,10 +54,25 @@ extension SafetensorsFile {
         return result
     }
 
-    /// Every tensor of the file, keyed by name.
-    public func allTensors() throws(CheckpointError) -> [String: Tensor] {
+    /// Tensor `name` as a zero-copy view of the memory mapping (the file stays mapped while the
+    /// tensor lives). Only for dtypes the engine stores natively and element-aligned data; other
+    /// tensors are copied as `tensor(_:)` does. Engine ops never write into their inputs, so the
+    /// read-only mapping is safe to share.
+    public func mappedTensor(_ name: String) throws(CheckpointError) -> Tensor {
+        let info = try info(name)
+        let native: Set<SafetensorsDType> = [.float32, .float16, .bfloat16, .int64, .int32, .bool]
+        guard native.contains(info.dtype), info.elementCount > 0,
+              let start = mappedAddress(of: info), Int(bitPattern: start) % info.dtype.byteSize == 0 else {
+            return try tensor(name)
+        }
+        let storage = Storage(borrowing: start, byteCount: info.dataOffsets.count, owner: self)
+        return Tensor(storage: storage, shape: info.shape, dtype: info.dtype.engineDType)
+    }
+
+    /// Every tensor of the file, keyed by name; `mapped` shares the mapping instead of copying.
+    public func allTensors(mapped: Bool = false) throws(CheckpointError) -> [String: Tensor] {
         var result: [String: Tensor] = [:]
-        for name in tensorNames { result[name] = try tensor(name) }
+        for name in tensorNames { result[name] = mapped ? try mappedTensor(name) : try tensor(name) }
         return result
     }
 }
@@ -68,10 +83,11 @@ extension SafetensorsCheckpoint {
         try file(containing: name).tensor(name)
     }
 
-    /// Every tensor of every shard, keyed by name (what `Module.load(weights:)` takes).
-    public func allTensors() throws(CheckpointError) -> [String: Tensor] {
+    /// Every tensor of every shard, keyed by name (what `Module.load(weights:)` takes); `mapped`
+    /// shares the files' mappings instead of copying.
+    public func allTensors(mapped: Bool = false) throws(CheckpointError) -> [String: Tensor] {
         var result: [String: Tensor] = [:]
-        for file in files { result.merge(try file.allTensors()) { first, _ in first } }
+        for file in files { result.merge(try file.allTensors(mapped: mapped)) { first, _ in first } }
         return result
     }
 }

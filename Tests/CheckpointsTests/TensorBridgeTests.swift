@@ -48,3 +48,35 @@ struct TensorBridgeTests {
         #expect(tensors["model.layers.0.mlp.up_proj.weight"]!.dtype == .bfloat16)
     }
 }
+
+@Suite("Mapped tensors and key renames")
+struct MappedTensorTests {
+    // A mapped tensor shares the file's bytes yet reads the same values as a copied one.
+    @Test func mappedEqualsCopied() throws {
+        let file = try SafetensorsFile(url: fixtureURL("all_dtypes.safetensors"))
+        for name in ["f32", "bf16", "f16", "i64", "bool", "f64", "i8", "empty"] {
+            let mapped = try file.mappedTensor(name), copied = try file.tensor(name)
+            #expect(mapped.dtype == copied.dtype && mapped.shape == copied.shape, "\(name)")
+            #expect(mapped.converted(to: .float32).scalars == copied.converted(to: .float32).scalars, "\(name)")
+        }
+        let weight = try file.mappedTensor("f32")
+        #expect((weight * 2).scalars == (try file.floats("f32").values.map { $0 * 2 }))
+    }
+
+    // Prefix rules apply in order (first match wins); collisions after renaming are errors naming both keys.
+    @Test func renamesByFirstMatchingPrefix() throws {
+        let renames = KeyRenames([
+            .init(from: "visual.", to: "model.visual."),
+            .init(from: "model.language_model.", to: "model.language_model."),
+            .init(from: "model.", to: "model.language_model."),
+        ])
+        #expect(renames.renamed("visual.blocks.0.norm1.weight") == "model.visual.blocks.0.norm1.weight")
+        #expect(renames.renamed("model.layers.3.mlp.up_proj.weight") == "model.language_model.layers.3.mlp.up_proj.weight")
+        #expect(renames.renamed("model.language_model.norm.weight") == "model.language_model.norm.weight")
+        #expect(renames.renamed("lm_head.weight") == "lm_head.weight")
+        #expect(throws: CheckpointError.self) {
+            try renames.apply(to: ["model.norm.weight": 1, "model.language_model.norm.weight": 2])
+        }
+        #expect(try renames.apply(to: ["visual.x": 1, "lm_head.weight": 2]) == ["model.visual.x": 1, "lm_head.weight": 2])
+    }
+}
