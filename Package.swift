@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Support"),
 
         // Engine and building blocks
-        .target(name: "Tensor", dependencies: ["CKernels", "Support"]),
+        .target(name: "Tensor", dependencies: ["CKernels", "Support"], exclude: ["README.md"]),
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Checkpoints", dependencies: ["Tensor", "Support"]),
         .target(name: "Tokenizers", dependencies: ["Support"]),
@@ -59,8 +59,8 @@ let package = Package(
 
         // Tests (Swift Testing)
         .testTarget(name: "SupportTests", dependencies: ["Support"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Checkpoints"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Checkpoints"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),

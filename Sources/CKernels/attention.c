@@ -1,0 +1,269 @@
+// Fused scaled-dot-product attention (FlashAttention-2 style): online softmax over
+// 64×64 tiles, saving only the per-row log-sum-exp for the backward pass.
+#include <stdlib.h>
+#include "vans_attention.h"
+#include "internal/vans_simd.h"
+
+enum { BR = 64, BC = 64 };
+
+static int64_t padded16(int64_t n) { return (n + 15) & ~(int64_t)15; }
+
+/// Query/key range of segment s.
+typedef struct { int64_t q0, q1, k0, k1; } segment_range;
+
+static segment_range segment_at(const vans_attention_args *a, int64_t s) {
+    segment_range r;
+    if (a->segment_count <= 0) {
+        r.q0 = 0; r.q1 = a->query_length; r.k0 = 0; r.k1 = a->kv_length;
+    } else {
+        r.q0 = a->query_offsets[s]; r.q1 = a->query_offsets[s + 1];
+        r.k0 = a->kv_offsets[s]; r.k1 = a->kv_offsets[s + 1];
+    }
+    return r;
+}
+
+static int64_t segments_of(const vans_attention_args *a) { return a->segment_count > 0 ? a->segment_count : 1; }
+
+static int64_t query_blocks(const vans_attention_args *a) {
+    int64_t total = 0;
+    for (int64_t s = 0; s < segments_of(a); s++) {
+        segment_range r = segment_at(a, s);
+        total += (r.q1 - r.q0 + BR - 1) / BR;
+    }
+    return total;
+}
+
+int64_t vans_attention_forward_task_count(const vans_attention_args *a) {
+    return a->batch * a->query_heads * query_blocks(a);
+}
+
+int64_t vans_attention_backward_task_count(const vans_attention_args *a) {
+    return a->batch * a->kv_heads * segments_of(a);
+}
+
+/// Scratch floats one forward range needs.
+static int64_t forward_scratch(int64_t dp) { return BR * dp + dp * BC + BR * BC + BC * dp + BR * dp + 2 * BR; }
+
+VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t begin, int64_t end, float *scratch) {
+    const int64_t d = a->head_dim, dp = padded16(d), blocks = query_blocks(a);
+    const int64_t group = a->query_heads / a->kv_heads;
+    float *qb = scratch, *kt = qb + BR * dp, *sc = kt + dp * BC, *vb = sc + BR * BC;
+    float *acc = vb + BC * dp, *rowmax = acc + BR * dp, *rowsum = rowmax + BR;
+    for (int64_t task = begin; task < end; task++) {
+        const int64_t bh = task / blocks, b = bh / a->query_heads, h = bh % a->query_heads;
+        int64_t block = task % blocks, s = 0;
+        segment_range r = segment_at(a, 0);
+        for (;; s++) {
+            r = segment_at(a, s);
+            int64_t n = (r.q1 - r.q0 + BR - 1) / BR;
+            if (block < n) break;
+            block -= n;
+        }
+        const int64_t row0 = r.q0 + block * BR;
+        const int64_t m = (r.q1 - row0) < BR ? (r.q1 - row0) : BR;
+        const int64_t offset = (r.k1 - r.k0) - (r.q1 - r.q0); /* causal diagonal shift */
+        const float *q = a->query + b * a->query_strides[0] + h * a->query_strides[1];
+        const float *k = a->key + b * a->key_strides[0] + (h / group) * a->key_strides[1];
+        const float *v = a->value + b * a->value_strides[0] + (h / group) * a->value_strides[1];
+        memset(qb, 0, sizeof(float) * BR * dp);
+        for (int64_t i = 0; i < m; i++) memcpy(qb + i * dp, q + (row0 + i) * a->query_strides[2], sizeof(float) * d);
+        memset(acc, 0, sizeof(float) * BR * dp);
+        for (int64_t i = 0; i < BR; i++) { rowmax[i] = -INFINITY; rowsum[i] = 0; }
+        const int64_t local_row0 = row0 - r.q0;
+        for (int64_t c0 = r.k0; c0 < r.k1; c0 += BC) {
+            const int64_t local_c0 = c0 - r.k0;
+            if (a->causal && local_c0 > local_row0 + m - 1 + offset) break;
+            const int64_t n = (r.k1 - c0) < BC ? (r.k1 - c0) : BC;
+            memset(kt, 0, sizeof(float) * dp * BC);
+            memset(vb, 0, sizeof(float) * BC * dp);
+            for (int64_t j = 0; j < n; j++) {
+                const float *kr = k + (c0 + j) * a->key_strides[2];
+                for (int64_t x = 0; x < d; x++) kt[x * BC + j] = kr[x];
+                memcpy(vb + j * dp, v + (c0 + j) * a->value_strides[2], sizeof(float) * d);
+            }
+            vans_gemm_nn(BR, BC, d, qb, dp, kt, BC, sc, BC, 0);
+            for (int64_t i = 0; i < m; i++) {
+                float *srow = sc + i * BC;
+                int64_t limit = n; /* keys [0, limit) of this block are visible */
+                if (a->causal) {
+                    int64_t last = local_row0 + i + offset - local_c0 + 1;
+                    if (last < limit) limit = last;
+                }
+                if (limit <= 0) { memset(srow, 0, sizeof(float) * BC); continue; }
+                float mx = -INFINITY;
+                for (int64_t j = 0; j < BC; j++) {
+                    srow[j] = j < limit ? srow[j] * a->scale : -INFINITY;
+                    mx = srow[j] > mx ? srow[j] : mx;
+                }
+                const float newmax = mx > rowmax[i] ? mx : rowmax[i];
+                const float alpha = rowmax[i] == -INFINITY ? 0.0f : vans_exp1(rowmax[i] - newmax);
+                vans_v8 sum = vans_splat8(0.0f), shift = vans_splat8(newmax);
+                for (int64_t j = 0; j < BC; j += 8) {
+                    vans_v8 p = vans_exp8(vans_load8(srow + j) - shift);
+                    vans_store8(srow + j, p);
+                    sum += p;
+                }
+                rowsum[i] = rowsum[i] * alpha + vans_hsum8(sum);
+                rowmax[i] = newmax;
+                if (alpha != 1.0f) {
+                    float *arow = acc + i * dp;
+                    for (int64_t x = 0; x < dp; x++) arow[x] *= alpha;
+                }
+            }
+            for (int64_t i = m; i < BR; i++) memset(sc + i * BC, 0, sizeof(float) * BC);
+            vans_gemm_nn(BR, dp, BC, sc, BC, vb, dp, acc, dp, 1);
+        }
+        float *o = a->output + b * a->output_strides[0] + h * a->output_strides[1];
+        float *lse = a->log_sum_exp + (b * a->query_heads + h) * a->query_length;
+        for (int64_t i = 0; i < m; i++) {
+            float *orow = o + (row0 + i) * a->output_strides[2];
+            if (rowsum[i] == 0.0f) {
+                memset(orow, 0, sizeof(float) * d);
+                lse[row0 + i] = -INFINITY;
+                continue;
+            }
+            const float inv = 1.0f / rowsum[i];
+            for (int64_t x = 0; x < d; x++) orow[x] = acc[i * dp + x] * inv;
+            lse[row0 + i] = rowmax[i] + logf(rowsum[i]);
+        }
+    }
+}
+
+VANS_MULTIVERSION(attention_forward,
+                  (const vans_attention_args *a, int64_t begin, int64_t end, float *scratch),
+                  (a, begin, end, scratch))
+
+int32_t vans_attention_forward(const vans_attention_args *a, int64_t begin, int64_t end) {
+    if (begin >= end) return 0;
+    float *scratch = malloc(sizeof(float) * forward_scratch(padded16(a->head_dim)));
+    if (!scratch) return -1;
+    attention_forward(a, begin, end, scratch);
+    free(scratch);
+    return 0;
+}
+
+/// Scratch floats one backward task needs besides the per-segment row terms.
+static int64_t backward_scratch(int64_t dp) {
+    return 2 * dp * BC + BC * dp + 2 * BR * dp + 4 * BR * BC + 2 * BC * dp + BR * dp;
+}
+
+VANS_INLINE void transpose_block(const float *src, float *dst) {
+    for (int64_t i = 0; i < BR; i++)
+        for (int64_t j = 0; j < BC; j++) dst[j * BR + i] = src[i * BC + j];
+}
+
+VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t begin, int64_t end,
+                                         float *scratch, float *delta) {
+    const int64_t d = a->head_dim, dp = padded16(d), segments = segments_of(a);
+    const int64_t group = a->query_heads / a->kv_heads;
+    float *kt = scratch, *vt = kt + dp * BC, *kb = vt + dp * BC, *qb = kb + BC * dp, *gb = qb + BR * dp;
+    float *p = gb + BR * dp, *ds = p + BR * BC, *pt = ds + BR * BC, *dst = pt + BR * BC;
+    float *dk = dst + BR * BC, *dv = dk + BC * dp, *dq = dv + BC * dp;
+    for (int64_t task = begin; task < end; task++) {
+        const int64_t s = task % segments, bg = task / segments, b = bg / a->kv_heads, g = bg % a->kv_heads;
+        const segment_range r = segment_at(a, s);
+        const int64_t rows = r.q1 - r.q0, offset = (r.k1 - r.k0) - rows;
+        const float *k = a->key + b * a->key_strides[0] + g * a->key_strides[1];
+        const float *v = a->value + b * a->value_strides[0] + g * a->value_strides[1];
+        float *dkout = a->key_grad + b * a->key_grad_strides[0] + g * a->key_grad_strides[1];
+        float *dvout = a->value_grad + b * a->value_grad_strides[0] + g * a->value_grad_strides[1];
+        /* delta_i = rowsum(dO ⊙ O); zero this segment's query gradients. */
+        for (int64_t hh = 0; hh < group; hh++) {
+            const int64_t h = g * group + hh;
+            const float *o = a->output + b * a->output_strides[0] + h * a->output_strides[1];
+            const float *go = a->output_grad + b * a->output_grad_strides[0] + h * a->output_grad_strides[1];
+            float *dqout = a->query_grad + b * a->query_grad_strides[0] + h * a->query_grad_strides[1];
+            for (int64_t i = 0; i < rows; i++) {
+                const float *orow = o + (r.q0 + i) * a->output_strides[2];
+                const float *grow = go + (r.q0 + i) * a->output_grad_strides[2];
+                float sum = 0;
+                for (int64_t x = 0; x < d; x++) sum += orow[x] * grow[x];
+                delta[hh * rows + i] = sum;
+                memset(dqout + (r.q0 + i) * a->query_grad_strides[2], 0, sizeof(float) * d);
+            }
+        }
+        for (int64_t c0 = r.k0; c0 < r.k1; c0 += BC) {
+            const int64_t n = (r.k1 - c0) < BC ? (r.k1 - c0) : BC, local_c0 = c0 - r.k0;
+            memset(kt, 0, sizeof(float) * dp * BC * 2);
+            memset(kb, 0, sizeof(float) * BC * dp);
+            for (int64_t j = 0; j < n; j++) {
+                const float *kr = k + (c0 + j) * a->key_strides[2], *vr = v + (c0 + j) * a->value_strides[2];
+                for (int64_t x = 0; x < d; x++) { kt[x * BC + j] = kr[x]; vt[x * BC + j] = vr[x]; }
+                memcpy(kb + j * dp, kr, sizeof(float) * d);
+            }
+            memset(dk, 0, sizeof(float) * BC * dp * 2);
+            for (int64_t hh = 0; hh < group; hh++) {
+                const int64_t h = g * group + hh;
+                const float *q = a->query + b * a->query_strides[0] + h * a->query_strides[1];
+                const float *go = a->output_grad + b * a->output_grad_strides[0] + h * a->output_grad_strides[1];
+                const float *lse = a->log_sum_exp + (b * a->query_heads + h) * a->query_length;
+                float *dqout = a->query_grad + b * a->query_grad_strides[0] + h * a->query_grad_strides[1];
+                for (int64_t row0 = r.q0; row0 < r.q1; row0 += BR) {
+                    const int64_t m = (r.q1 - row0) < BR ? (r.q1 - row0) : BR, local_row0 = row0 - r.q0;
+                    if (a->causal && local_c0 > local_row0 + m - 1 + offset) continue;
+                    memset(qb, 0, sizeof(float) * BR * dp * 2);
+                    for (int64_t i = 0; i < m; i++) {
+                        memcpy(qb + i * dp, q + (row0 + i) * a->query_strides[2], sizeof(float) * d);
+                        memcpy(gb + i * dp, go + (row0 + i) * a->output_grad_strides[2], sizeof(float) * d);
+                    }
+                    vans_gemm_nn(BR, BC, d, qb, dp, kt, BC, p, BC, 0);
+                    vans_gemm_nn(BR, BC, d, gb, dp, vt, BC, ds, BC, 0);
+                    for (int64_t i = 0; i < BR; i++) {
+                        float *prow = p + i * BC, *dsrow = ds + i * BC;
+                        int64_t limit = i < m ? n : 0;
+                        if (a->causal && i < m) {
+                            int64_t last = local_row0 + i + offset - local_c0 + 1;
+                            if (last < limit) limit = last;
+                        }
+                        const float l = i < m ? lse[row0 + i] : -INFINITY;
+                        if (limit <= 0 || l == -INFINITY) {
+                            memset(prow, 0, sizeof(float) * BC);
+                            memset(dsrow, 0, sizeof(float) * BC);
+                            continue;
+                        }
+                        const float dl = delta[hh * rows + local_row0 + i];
+                        for (int64_t j = 0; j < BC; j++) prow[j] = j < limit ? prow[j] * a->scale - l : -INFINITY;
+                        for (int64_t j = 0; j < BC; j += 8) {
+                            vans_v8 pv = vans_exp8(vans_load8(prow + j));
+                            vans_store8(prow + j, pv);
+                            vans_store8(dsrow + j, pv * (vans_load8(dsrow + j) - vans_splat8(dl)));
+                        }
+                    }
+                    transpose_block(p, pt);
+                    transpose_block(ds, dst);
+                    vans_gemm_nn(BC, dp, BR, pt, BR, gb, dp, dv, dp, 1);
+                    vans_gemm_nn(BC, dp, BR, dst, BR, qb, dp, dk, dp, 1);
+                    vans_gemm_nn(BR, dp, BC, ds, BC, kb, dp, dq, dp, 0);
+                    for (int64_t i = 0; i < m; i++) {
+                        float *dqrow = dqout + (row0 + i) * a->query_grad_strides[2];
+                        for (int64_t x = 0; x < d; x++) dqrow[x] += a->scale * dq[i * dp + x];
+                    }
+                }
+            }
+            for (int64_t j = 0; j < n; j++) {
+                float *dkrow = dkout + (c0 + j) * a->key_grad_strides[2];
+                float *dvrow = dvout + (c0 + j) * a->value_grad_strides[2];
+                for (int64_t x = 0; x < d; x++) { dkrow[x] = a->scale * dk[j * dp + x]; dvrow[x] = dv[j * dp + x]; }
+            }
+        }
+    }
+}
+
+VANS_MULTIVERSION(attention_backward,
+                  (const vans_attention_args *a, int64_t begin, int64_t end, float *scratch, float *delta),
+                  (a, begin, end, scratch, delta))
+
+int32_t vans_attention_backward(const vans_attention_args *a, int64_t begin, int64_t end) {
+    if (begin >= end) return 0;
+    int64_t longest = 0;
+    for (int64_t s = 0; s < segments_of(a); s++) {
+        segment_range r = segment_at(a, s);
+        if (r.q1 - r.q0 > longest) longest = r.q1 - r.q0;
+    }
+    const int64_t group = a->query_heads / a->kv_heads;
+    float *scratch = malloc(sizeof(float) * (backward_scratch(padded16(a->head_dim)) + group * longest + 1));
+    if (!scratch) return -1;
+    attention_backward(a, begin, end, scratch, scratch + backward_scratch(padded16(a->head_dim)));
+    free(scratch);
+    return 0;
+}

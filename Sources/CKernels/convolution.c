@@ -1,0 +1,94 @@
+// vol2col / col2vol for convolutions lowered to GEMM (the Swift side calls the engine's sgemm).
+#include "vans_convolution.h"
+#include "internal/vans_simd.h"
+
+VANS_INLINE void vol2col_body(const vans_convolution_geometry *g, const float *input, float *columns,
+                              int64_t column_begin, int64_t column_count, int64_t row_begin, int64_t row_end) {
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2];
+    const int64_t plane = g->in[0] * g->in[1] * g->in[2];
+    for (int64_t row = row_begin; row < row_end; row++) {
+        const int64_t c = row / kvol, k = row % kvol;
+        const int64_t kt = k / (g->kernel[1] * g->kernel[2]), kh = (k / g->kernel[2]) % g->kernel[1], kw = k % g->kernel[2];
+        const float *src = input + c * plane;
+        float *dst = columns + row * column_count;
+        int64_t position = column_begin, filled = 0;
+        while (filled < column_count) {
+            /* one run along W of a single output row (t, h) */
+            const int64_t w0 = position % g->out[2], h = (position / g->out[2]) % g->out[1], t = position / (g->out[2] * g->out[1]);
+            int64_t run = g->out[2] - w0;
+            if (run > column_count - filled) run = column_count - filled;
+            const int64_t ti = t * g->stride[0] - g->padding_front[0] + kt * g->dilation[0];
+            const int64_t hi = h * g->stride[1] - g->padding_front[1] + kh * g->dilation[1];
+            float *out = dst + filled;
+            if (ti < 0 || ti >= g->in[0] || hi < 0 || hi >= g->in[1]) {
+                memset(out, 0, sizeof(float) * run);
+            } else {
+                const float *line = src + (ti * g->in[1] + hi) * g->in[2];
+                const int64_t offset = -g->padding_front[2] + kw * g->dilation[2], step = g->stride[2];
+                if (step == 1) {
+                    /* contiguous: zero the borders, copy the middle */
+                    int64_t lo = -(w0 + offset), hi2 = g->in[2] - (w0 + offset);
+                    if (lo < 0) lo = 0;
+                    if (lo > run) lo = run;
+                    if (hi2 > run) hi2 = run;
+                    if (hi2 < lo) hi2 = lo;
+                    memset(out, 0, sizeof(float) * lo);
+                    memcpy(out + lo, line + w0 + offset + lo, sizeof(float) * (hi2 - lo));
+                    memset(out + hi2, 0, sizeof(float) * (run - hi2));
+                } else {
+                    for (int64_t i = 0; i < run; i++) {
+                        const int64_t wi = (w0 + i) * step + offset;
+                        out[i] = (wi >= 0 && wi < g->in[2]) ? line[wi] : 0.0f;
+                    }
+                }
+            }
+            filled += run;
+            position += run;
+        }
+    }
+}
+VANS_MULTIVERSION(vol2col, (const vans_convolution_geometry *g, const float *input, float *columns, int64_t column_begin, int64_t column_count, int64_t row_begin, int64_t row_end),
+                  (g, input, columns, column_begin, column_count, row_begin, row_end))
+
+void vans_vol2col(const vans_convolution_geometry *g, const float *input, float *columns,
+                  int64_t column_begin, int64_t column_count, int64_t row_begin, int64_t row_end) {
+    vol2col(g, input, columns, column_begin, column_count, row_begin, row_end);
+}
+
+VANS_INLINE void col2vol_body(const vans_convolution_geometry *g, const float *columns, float *input_grad,
+                              int64_t column_begin, int64_t column_count, int64_t channel_begin, int64_t channel_end) {
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2];
+    const int64_t plane = g->in[0] * g->in[1] * g->in[2];
+    for (int64_t row = channel_begin * kvol; row < channel_end * kvol; row++) {
+        const int64_t c = row / kvol, k = row % kvol;
+        const int64_t kt = k / (g->kernel[1] * g->kernel[2]), kh = (k / g->kernel[2]) % g->kernel[1], kw = k % g->kernel[2];
+        float *dst = input_grad + c * plane;
+        const float *src = columns + row * column_count;
+        int64_t position = column_begin, done = 0;
+        while (done < column_count) {
+            const int64_t w0 = position % g->out[2], h = (position / g->out[2]) % g->out[1], t = position / (g->out[2] * g->out[1]);
+            int64_t run = g->out[2] - w0;
+            if (run > column_count - done) run = column_count - done;
+            const int64_t ti = t * g->stride[0] - g->padding_front[0] + kt * g->dilation[0];
+            const int64_t hi = h * g->stride[1] - g->padding_front[1] + kh * g->dilation[1];
+            if (ti >= 0 && ti < g->in[0] && hi >= 0 && hi < g->in[1]) {
+                float *line = dst + (ti * g->in[1] + hi) * g->in[2];
+                const int64_t offset = -g->padding_front[2] + kw * g->dilation[2], step = g->stride[2];
+                const float *in = src + done;
+                for (int64_t i = 0; i < run; i++) {
+                    const int64_t wi = (w0 + i) * step + offset;
+                    if (wi >= 0 && wi < g->in[2]) line[wi] += in[i];
+                }
+            }
+            done += run;
+            position += run;
+        }
+    }
+}
+VANS_MULTIVERSION(col2vol, (const vans_convolution_geometry *g, const float *columns, float *input_grad, int64_t column_begin, int64_t column_count, int64_t channel_begin, int64_t channel_end),
+                  (g, columns, input_grad, column_begin, column_count, channel_begin, channel_end))
+
+void vans_col2vol(const vans_convolution_geometry *g, const float *columns, float *input_grad,
+                  int64_t column_begin, int64_t column_count, int64_t channel_begin, int64_t channel_end) {
+    col2vol(g, columns, input_grad, column_begin, column_count, channel_begin, channel_end);
+}

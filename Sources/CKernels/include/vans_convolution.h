@@ -1,0 +1,25 @@
+#ifndef VANS_CONVOLUTION_H
+#define VANS_CONVOLUTION_H
+#include <stdint.h>
+
+/// Geometry of one group of a 3D convolution (1D and 2D use size-1 leading axes).
+/// `padding_front` is the zero padding before each axis; the padding behind is implied by
+/// the output size (so causal temporal padding is padding_front[0] = 2·pad and no back padding).
+typedef struct {
+    int64_t channels;                    /* input channels in this group */
+    int64_t in[3], out[3];               /* T, H, W */
+    int64_t kernel[3], stride[3], dilation[3], padding_front[3];
+} vans_convolution_geometry;
+
+/// Unfolds input [channels, T, H, W] into columns [channels · kT · kH · kW, column_count] for
+/// output positions [column_begin, column_begin + column_count) (flat over out T·H·W);
+/// rows [row_begin, row_end) only (written at their own row), so callers can split the copy across threads.
+void vans_vol2col(const vans_convolution_geometry *g, const float *input, float *columns,
+                  int64_t column_begin, int64_t column_count, int64_t row_begin, int64_t row_end);
+
+/// Adds columns [channels · kT · kH · kW, column_count] (output positions starting at
+/// column_begin) back into input_grad [channels, T, H, W] for input channels
+/// [channel_begin, channel_end): the transpose of vans_vol2col.
+void vans_col2vol(const vans_convolution_geometry *g, const float *columns, float *input_grad,
+                  int64_t column_begin, int64_t column_count, int64_t channel_begin, int64_t channel_end);
+#endif

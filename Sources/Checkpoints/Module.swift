@@ -1,1 +1,0 @@
-// Checkpoints — module placeholder; its real files replace this one.

@@ -1,1 +1,0 @@
-// NN — module placeholder; its real files replace this one.

@@ -1,1 +1,0 @@
-// Tensor — module placeholder; its real files replace this one.

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where a tensor's storage lives. The CPU is the only backend today; ops check the device so a
+/// GPU backend can slot in behind the same Tensor API without touching model code.
+public enum Device: String, Sendable, CustomStringConvertible {
+    case cpu
+    public var description: String { rawValue }
+}
+
+/// Reference-counted, 64-byte-aligned raw memory shared by a tensor and all its views.
+public final class Storage: @unchecked Sendable {
+    /// Start of the allocation.
+    public let bytes: UnsafeMutableRawPointer
+    /// Size in bytes.
+    public let byteCount: Int
+    /// The device holding the memory.
+    public let device: Device
+    private let owner: AnyObject?
+
+    /// Allocates storage, zero-filled unless `zeroed` is false (for buffers a kernel overwrites).
+    public init(byteCount: Int, device: Device = .cpu, zeroed: Bool = true) {
+        let size = max(byteCount, 1)
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        if zeroed { bytes.initializeMemory(as: UInt8.self, repeating: 0, count: size) }
+        self.byteCount = byteCount
+        self.device = device
+        owner = nil
+    }
+
+    /// Wraps memory owned by another object (for example a memory-mapped checkpoint); the owner is
+    /// kept alive as long as the storage, and the memory is not freed here.
+    public init(borrowing bytes: UnsafeMutableRawPointer, byteCount: Int, owner: AnyObject) {
+        self.bytes = bytes
+        self.byteCount = byteCount
+        device = .cpu
+        self.owner = owner
+    }
+
+    deinit {
+        if owner == nil { bytes.deallocate() }
+    }
+}
