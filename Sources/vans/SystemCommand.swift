@@ -1,9 +1,57 @@
 import ArgumentParser
+import Foundation
+import Tensor
 
 struct SystemCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "system",
         abstract: "Report what the engine detected on this machine.",
-        subcommands: []
+        subcommands: [SystemInfoCommand.self]
     )
+}
+
+/// `vans system info`: CPU features, the BLAS library and core type, thread count.
+struct SystemInfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Print CPU features, the BLAS library and core type the engine chose, and its thread count.",
+        discussion: "Exit code 0 on success, 1 when the BLAS library cannot be loaded (the report still prints)."
+    )
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var cpuFeatures: [String: Bool]
+        var threads: Int
+        var blas: BLAS.Information?
+        var blasError: String?
+    }
+
+    func run() async throws {
+        var report = Report(
+            cpuFeatures: ["avx2": CPUFeatures.hasAVX2, "f16c": CPUFeatures.hasF16C,
+                          "avx512f": CPUFeatures.hasAVX512F, "avx512_bf16": CPUFeatures.hasAVX512BF16],
+            threads: Parallel.threadCount, blas: nil, blasError: nil)
+        do { report.blas = try BLAS.information() } catch { report.blasError = "\(error)" }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            let features = report.cpuFeatures.keys.sorted().map { "\($0)=\(report.cpuFeatures[$0]! ? "yes" : "no")" }
+            print("CPU features:   \(features.joined(separator: " "))")
+            print("Engine threads: \(report.threads)")
+            if let blas = report.blas {
+                print("BLAS library:   \(blas.libraryPath)")
+                print("BLAS core:      \(blas.coreName) (OPENBLAS_CORETYPE set by engine: \(blas.chosenCoreType.isEmpty ? "no, left to OpenBLAS" : blas.chosenCoreType))")
+                print("BLAS config:    \(blas.configuration)")
+                print("BLAS threads:   \(blas.threads); cblas_sbgemm: \(blas.exportsBF16Gemm ? "yes" : "no (bf16 gemm widens to float32 + sgemm)")")
+            }
+        }
+        if let message = report.blasError {
+            if !json { FileHandle.standardError.write(Data("error: \(message)\n".utf8)) }
+            throw ExitCode(1)
+        }
+    }
 }
