@@ -12,10 +12,33 @@ public struct TextSampleScores: Sendable, Equatable, Codable {
     /// rouge-score ROUGE-L F1 against the best reference.
     public var rougeLF1: Double
 
+    public init(bleu: [Double], rougeL: Double, rougeLF1: Double) {
+        self.bleu = bleu
+        self.rougeL = rougeL
+        self.rougeLF1 = rougeLF1
+    }
+
+    // Encoded flat, with the same keys as the corpus values: bleu_1 … bleu_4, rouge_l, rouge_l_f1.
     enum CodingKeys: String, CodingKey {
-        case bleu
+        case bleu1 = "bleu_1", bleu2 = "bleu_2", bleu3 = "bleu_3", bleu4 = "bleu_4"
         case rougeL = "rouge_l"
         case rougeLF1 = "rouge_l_f1"
+    }
+
+    private static let bleuKeys: [CodingKeys] = [.bleu1, .bleu2, .bleu3, .bleu4]
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        bleu = try Self.bleuKeys.map { try container.decode(Double.self, forKey: $0) }
+        rougeL = try container.decode(Double.self, forKey: .rougeL)
+        rougeLF1 = try container.decode(Double.self, forKey: .rougeLF1)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        for (key, value) in zip(Self.bleuKeys, bleu) { try container.encode(value, forKey: key) }
+        try container.encode(rougeL, forKey: .rougeL)
+        try container.encode(rougeLF1, forKey: .rougeLF1)
     }
 }
 
