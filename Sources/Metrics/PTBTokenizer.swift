@@ -126,6 +126,8 @@ struct PTBLexer {
         let body = text((index + 1)..<end).lowercased()
         if matches(end, { $0 == "'" }), body == "n" { return end + 1 - index }
         if ["em", "cause", "til", "till", "tis", "twas"].contains(body) { return end - index }
+        // A clitic after a non-letter stands alone: "(left)'s", "U.S.'s" → 's
+        if ["s", "m", "d", "ll", "re", "ve"].contains(body) { return end - index }
         if body.count == 3, body.hasSuffix("0s"), let first = body.first, ("2"..."9").contains(first) { return end - index }
         return 0
     }
@@ -139,8 +141,10 @@ struct PTBLexer {
             return Self.splitWords[apostropheWord.lowercased()] == nil ? [apostropheWord] : Self.splitContractions(apostropheWord)
         }
         position += 1
+        var joinedNumber = false  // "3.5", "1,000", "12:30": letters right after such a number start a new word
         while position < scalars.count {
             let current = scalars[position]
+            if joinedNumber && Self.isLetter(current) && Self.isDigit(scalars[position - 1]) { break }
             if Self.isAlphanumeric(current) { position += 1; continue }
             let previous = scalars[position - 1]
             let nextIndex = position + 1
@@ -158,6 +162,9 @@ struct PTBLexer {
             default: joins = false
             }
             if !joins { break }
+            if ".,:".unicodeScalars.contains(current) && Self.isDigit(previous) && matches(nextIndex, Self.isDigit) {
+                joinedNumber = true
+            }
             position += 1
         }
         var chunk = text(start..<position)
@@ -221,10 +228,12 @@ struct PTBLexer {
     static func splitContractions(_ chunk: String) -> [String] {
         let lower = chunk.lowercased()
         let characters = Array(chunk)
+        if lower == "n't" { return [chunk] }
         if let head = splitWords[lower], characters.count > head {
             return [String(characters[..<head]), String(characters[head...])]
         }
-        if lower.hasSuffix("n't"), characters.count > 3 {
+        // n't splits off ASCII-letter words only ("Zoën't" stays apart at its apostrophe, as in the Java lexer).
+        if lower.hasSuffix("n't"), characters.count > 3, characters.dropLast(3).allSatisfy({ $0.isASCII && $0.isLetter }) {
             return splitContractions(String(characters.dropLast(3))) + [String(characters.suffix(3))]
         }
         for suffix in auxiliarySuffixes where lower.hasSuffix(suffix) && characters.count > suffix.count {
@@ -294,6 +303,7 @@ struct PTBLexer {
             position += 1
             return opening ? "``" : "''"
         case "'":
+            if matches(position + 1, { $0 == "'" }) { position += 2; return "''" }  // it''s → it '' s
             let opening = position == 0 || Self.isSpace(scalars[position - 1])
             position += 1
             return opening ? "`" : "'"
