@@ -58,6 +58,12 @@ struct PTBLexer {
             case 0x2013, 0x2014, 0x2015: result.append(contentsOf: ["-", "-"])
             case 0x20AC: result.append("$")
             case 0xA3: result.append("#")
+            // The lexer spells out these vulgar fractions as separate tokens ("2½" → "2 1/2"); ⅕, ⅛ … stay.
+            case 0xBC: result.append(contentsOf: [" ", "1", "/", "4", " "])
+            case 0xBD: result.append(contentsOf: [" ", "1", "/", "2", " "])
+            case 0xBE: result.append(contentsOf: [" ", "3", "/", "4", " "])
+            case 0x2153: result.append(contentsOf: [" ", "1", "/", "3", " "])
+            case 0x2154: result.append(contentsOf: [" ", "2", "/", "3", " "])
             case 0x10000...: result.append(" ")  // UTF-16 surrogate pairs are untokenizable: dropped
             default:
                 result.append(isSpace(scalar) ? " " : scalar)

@@ -1,6 +1,7 @@
 // The reason-then-answer output format of VANS (paper, Appendix C.2) and its format reward r_f.
 
 import Foundation
+import QwenVL
 
 /// How the VLM is asked to lay out its output: reasoning in one tagged block, then the next-event
 /// description in another.
@@ -46,6 +47,12 @@ public struct AnswerFormat: Sendable, Equatable {
         self.systemPrompt = systemPrompt ?? Self.paperSystemPrompt
             .replacingOccurrences(of: "[Think]/[/Think]", with: "\(reasoningOpen)/\(reasoningClose)")
             .replacingOccurrences(of: "[Ans]/[/Ans]", with: "\(answerOpen)/\(answerClose)")
+    }
+
+    /// The conversation the VLM sees for one question: this format's system prompt, then a user turn with the
+    /// input video followed by the question (render it with ``QwenVL/ChatTemplate``).
+    public func messages(question: String) -> [ChatMessage] {
+        [ChatMessage(role: .system, text: systemPrompt), ChatMessage(role: .user, content: [.video, .text(question)])]
     }
 
     /// Renders reasoning and answer in this format (e.g. for SFT targets).

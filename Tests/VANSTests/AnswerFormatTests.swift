@@ -1,4 +1,5 @@
 import Testing
+import QwenVL
 @testable import VANS
 
 @Suite("VANS answer format")
@@ -56,5 +57,12 @@ struct AnswerFormatTests {
         #expect(format.parse("  the man leaves ").answer == "the man leaves")
         #expect(format.parse("[Think]unfinished thought").reasoning == nil)
         #expect(format.parse("[Think]a[/Think][Ans][Ans]b[/Ans]").answer == "b")
+    }
+
+    // The evaluation prompt renders as system prompt, then video placeholder and question, then the assistant turn.
+    @Test func promptRendersWithChatTemplate() {
+        let prompt = ChatTemplate().render(AnswerFormat().messages(question: "What happens next?"), addGenerationPrompt: true)
+        #expect(prompt == "<|im_start|>system\n\(AnswerFormat.paperSystemPrompt)<|im_end|>\n<|im_start|>user\n"
+            + "<|vision_start|><|video_pad|><|vision_end|>What happens next?<|im_end|>\n<|im_start|>assistant\n")
     }
 }
