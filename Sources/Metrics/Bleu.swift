@@ -35,11 +35,11 @@ public struct Bleu: Sendable {
     /// The counts for one hypothesis against its references (all whitespace-tokenised strings).
     public func statistics(hypothesis: String, references: [String]) -> BleuStatistics {
         var interner = TokenInterner()
-        let hypothesisTokens = interner.identifiers(hypothesis.split(whereSeparator: \.isWhitespace))
+        let hypothesisTokens = interner.identifiers(pythonWhitespaceSplit(hypothesis))
         var referenceLengths: [Int] = []
         var maximumCounts: [[Int]: Int] = [:]
         for reference in references {
-            let tokens = interner.identifiers(reference.split(whereSeparator: \.isWhitespace))
+            let tokens = interner.identifiers(pythonWhitespaceSplit(reference))
             referenceLengths.append(tokens.count)
             for (ngram, count) in ngramCounts(tokens) {
                 maximumCounts[ngram] = max(maximumCounts[ngram] ?? 0, count)

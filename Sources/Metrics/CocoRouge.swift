@@ -15,11 +15,11 @@ public struct CocoRouge: Sendable {
     /// ROUGE-L of one hypothesis against its references (space-separated, PTB-normalised strings).
     public func score(hypothesis: String, references: [String]) -> Double {
         var interner = TokenInterner()
-        let candidate = interner.identifiers(hypothesis.split(separator: " ", omittingEmptySubsequences: false))
+        let candidate = interner.identifiers(pythonSpaceSplit(hypothesis))
         var bestPrecision = 0.0
         var bestRecall = 0.0
         for reference in references {
-            let tokens = interner.identifiers(reference.split(separator: " ", omittingEmptySubsequences: false))
+            let tokens = interner.identifiers(pythonSpaceSplit(reference))
             let common = Double(longestCommonSubsequence(tokens, candidate))
             bestPrecision = max(bestPrecision, common / Double(candidate.count))
             bestRecall = max(bestRecall, common / Double(tokens.count))

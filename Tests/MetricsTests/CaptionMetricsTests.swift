@@ -78,6 +78,16 @@ struct CaptionMetricsTests {
         #expect(rouge.score(hypothesis: "caf\u{E9}", references: ["caf\u{E9}"]) == 1)
     }
 
+    // Splitting follows Python per code point: a mark after a space starts a token, U+001C separates for
+    // str.split() but not for split(" ") (reference values from pycocoevalcap).
+    @Test func splittingFollowsPython() throws {
+        let hypothesis = "a \u{301}b c\u{1C}d", reference = "a \u{301}b c d"
+        let bleu = Bleu().scores(Bleu().statistics(hypothesis: hypothesis, references: [reference]))
+        let expected = [0.9999999995000004, 0.9999999994583337, 0.9999999993888894, 0.9999999992291674]
+        for order in 0..<4 { #expect(agrees(bleu[order], expected[order])) }
+        #expect(agrees(CocoRouge().score(hypothesis: hypothesis, references: [reference]), 0.5570776255707762))
+    }
+
     // An empty corpus, count mismatches and samples without references are typed errors.
     @Test func badInputThrows() {
         #expect(throws: MetricsError.emptyCorpus) { try TextMetrics().evaluate(hypotheses: [], references: []) }
