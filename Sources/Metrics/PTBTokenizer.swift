@@ -185,12 +185,16 @@ struct PTBLexer {
     private static let abbreviations: Set<String> = [
         "mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "sgt", "etc", "vs", "inc", "co", "corp", "ltd", "gen",
         "gov", "capt", "col", "lt", "rep", "sen", "rev", "mt", "ft", "ave", "blvd", "jan", "feb", "mar", "apr",
-        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "messrs", "esq", "cf", "al", "fig", "approx",
+        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "messrs", "esq", "cf", "al", "mo", "dept", "est",
+        "ga", "ind", "mich", "sq", "va", "bros", "ph", "ala", "ariz", "calif", "conn", "fla", "kan", "minn", "mont",
+        "neb", "nev", "okla", "tenn", "vt", "wis", "wyo", "colo", "ky", "md",
     ]
+    /// Abbreviations that keep their period only when capitalised ("Wash." but "wash .").
+    private static let capitalizedAbbreviations: Set<String> = ["Wash", "Miss", "Mass", "Ill", "Pa", "La", "Ore", "Tex", "Del"]
 
     private func keepsPeriod(_ chunk: String) -> Bool {
         let lower = chunk.lowercased()
-        if Self.abbreviations.contains(lower) { return true }
+        if Self.abbreviations.contains(lower) || Self.capitalizedAbbreviations.contains(chunk) { return true }
         if lower == "no" || lower == "nos" {  // "no. 5" keeps the period, "no." before a word does not
             var index = position + 1
             while matches(index, { $0 == " " }) { index += 1 }
