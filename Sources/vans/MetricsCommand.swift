@@ -17,7 +17,8 @@ struct TextMetricsCommand: AsyncParsableCommand {
         abstract: "Score predicted captions against references: BLEU@1–4, ROUGE-L (COCO) and ROUGE-L F1 (rouge-score).",
         discussion: """
             Each file holds one sample per line. A references line is either a plain caption or a JSON array \
-            of captions (several references). BLEU (counts pooled over the corpus) and ROUGE-L (β = 1.2, mean \
+            of captions (several references); a line starting with "[" is read as JSON, so write a caption that \
+            starts with "[" as a one-element array. BLEU (counts pooled over the corpus) and ROUGE-L (β = 1.2, mean \
             over samples) follow pycocoevalcap on PTB-normalised captions; ROUGE-L F1 follows the rouge-score \
             package on the raw captions (mean over samples, best reference per sample). \
             Exit codes: 0 scored, 1 unreadable or malformed input, 64 bad option.
