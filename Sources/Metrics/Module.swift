@@ -1,1 +1,0 @@
-// Metrics — module placeholder; its real files replace this one.

@@ -1,1 +1,0 @@
-// VANS — module placeholder; its real files replace this one.

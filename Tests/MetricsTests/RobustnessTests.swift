@@ -1,0 +1,46 @@
+import Testing
+@testable import Metrics
+
+@Suite("Metrics on arbitrary text")
+struct RobustnessTests {
+    /// A small deterministic generator (SplitMix64) so the random corpus is the same on every run.
+    private struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    private static let pieces: [String] = [
+        "a", "B", "ç", "e\u{301}", "'", "\u{2019}", "\"", "n't", "'s", ".", "..", "…", "-", "—", "(", ")", "[", "{",
+        " ", "  ", "\t", "\n", "\r\n", "3", "3.5", ",", ":", "/", "@", "#", "$", "€", "%", "?", "!", "😀", "\u{AD}",
+        "\u{A0}", "漢", "İ", "ß", "ﬁ", "\u{0}", "\u{FFFF}", "[Think]", "[/Ans]", "<answer>", "Mr", "U.S", "rock'n'roll",
+    ]
+
+    // Random mixes of letters, marks, quotes, emoji, control characters and tags never crash any metric,
+    // and every kept PTB token is non-empty and space-free.
+    @Test func randomTextIsHandled() throws {
+        var generator = SplitMix(state: 42)
+        let tokenizer = PTBTokenizer()
+        let scorer = RougeScorer(usesStemmer: true)
+        var texts: [String] = []
+        for _ in 0..<1500 {
+            let count = Int.random(in: 0...12, using: &generator)
+            texts.append((0..<count).map { _ in Self.pieces.randomElement(using: &generator)! }.joined())
+        }
+        for text in texts {
+            let tokens = tokenizer.tokenize(text)
+            #expect(tokens.allSatisfy { !$0.isEmpty && !$0.contains(" ") }, "\(text.debugDescription)")
+            for token in scorer.tokenize(text) { #expect(!token.isEmpty) }
+        }
+        let report = try TextMetrics(usesStemmer: true).evaluate(
+            hypotheses: Array(texts.prefix(750)), references: texts.suffix(750).map { [$0, "a man walks"] })
+        for value in [report.bleu1, report.bleu4, report.rougeL, report.rougeLF1] {
+            #expect(value.isFinite && value >= 0 && value <= 1)
+        }
+    }
+}
