@@ -1,1 +1,0 @@
-// QwenVL — module placeholder; its real files replace this one.
