@@ -1,1 +1,0 @@
-// Wan — module placeholder; its real files replace this one.
