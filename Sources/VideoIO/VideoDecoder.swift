@@ -33,9 +33,11 @@ public final class VideoDecoder {
     /// The latest decoded frame at or before the last requested timestamp.
     private var current: DecodedFrame?
 
-    /// Opens `path` and prepares its best video stream's decoder.
+    /// Opens `path` and prepares its best video stream's decoder with `threads` decoding threads (0: automatic,
+    /// as the `ffmpeg` command line does).
     /// - Throws: ``VideoIOError`` for unreadable paths, non-media files, files without video and unsupported codecs.
-    public init(path: String) throws(VideoIOError) {
+    public init(path: String, threads: Int = 0) throws(VideoIOError) {
+        guard threads >= 0 else { throw .invalidArgument(path: path, reason: "thread count \(threads) is negative") }
         self.path = path
         container = try MediaContainer(path: path)
         info = try container.describe()
@@ -50,7 +52,7 @@ public final class VideoDecoder {
             avcodec_free_context(&codec)
             throw .unsupportedCodec(path: path, codec: info.codec)
         }
-        codec!.pointee.thread_count = 0
+        codec!.pointee.thread_count = Int32(threads)
         codec!.pointee.pkt_timebase = stream.time_base
         let opened = avcodec_open2(codec, decoder, nil)
         guard opened >= 0 else {
