@@ -27,6 +27,10 @@ public final class VideoDecoder {
     private var finished = false
     private var packetPending = false
     private var nextIndex = 0
+    /// Video packets read since open (complete only while no seek happened) and whether any was cut short.
+    private var packetsRead = 0
+    private var sawShortPacket = false
+    private var hasSeeked = false
     private var lastSeconds = -Double.infinity
     /// A decoded frame already pulled from the codec but past the last requested timestamp.
     private var lookahead: DecodedFrame?
@@ -169,6 +173,7 @@ public final class VideoDecoder {
             throw .decodeFailed(path: path, reason: "seek to \(seconds) s failed: \(FFmpeg.describe(sought))")
         }
         avcodec_flush_buffers(codec)
+        hasSeeked = true
         draining = false
         finished = false
         packetPending = false
@@ -237,6 +242,7 @@ public final class VideoDecoder {
             while true {
                 let read = av_read_frame(container.format, packet.pointer)
                 if read == FFmpeg.endOfFile {
+                    try checkComplete()
                     avcodec_send_packet(codec, nil)
                     draining = true
                     return
@@ -244,7 +250,11 @@ public final class VideoDecoder {
                 if read < 0 {
                     throw .decodeFailed(path: path, reason: "reading the container failed: \(FFmpeg.describe(read))")
                 }
-                if packet.pointer.pointee.stream_index == container.streamIndex { break }
+                if packet.pointer.pointee.stream_index == container.streamIndex {
+                    packetsRead += 1
+                    if packet.pointer.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 { sawShortPacket = true }
+                    break
+                }
                 av_packet_unref(packet.pointer)
             }
         }
@@ -256,6 +266,16 @@ public final class VideoDecoder {
         packetPending = false
         av_packet_unref(packet.pointer)
         // Other send errors mean a corrupt packet; it is dropped and decoding continues.
+    }
+
+    /// At the end of the input: a container whose index lists more packets than were read, or whose last
+    /// packet was cut short, is truncated. (Only checked on a straight read from the start.)
+    private func checkComplete() throws(VideoIOError) {
+        guard !hasSeeked else { return }
+        let listed = Int(container.stream.pointee.nb_frames)
+        if (listed > 0 && packetsRead < listed) || sawShortPacket {
+            throw .truncated(path: path, listedFrames: max(listed, packetsRead), foundPackets: packetsRead)
+        }
     }
 
     private func stamp(_ decoded: DecodedFrame) {

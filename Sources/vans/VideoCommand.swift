@@ -96,23 +96,36 @@ struct VideoDecodeCommand: AsyncParsableCommand {
         let start = Date()
         var count = 0
         var size = (0, 0)
+        var decodeError: Error?
         do {
             let decoder = try VideoDecoder(path: file, threads: threads)
             let sink: (FileHandle) throws -> Void = { handle in
-                try decoder.forEachFrame(width: width, height: height) { frame in
-                    try handle.write(contentsOf: frame.pixels)
-                    count += 1
-                    size = (frame.width, frame.height)
-                    return true
+                do {
+                    try decoder.forEachFrame(width: width, height: height) { frame in
+                        try handle.write(contentsOf: frame.pixels)
+                        count += 1
+                        size = (frame.width, frame.height)
+                        return true
+                    }
+                } catch {
+                    decodeError = error
+                    throw error
                 }
             }
+            let attributes = try? FileManager.default.attributesOfItem(atPath: output)
             if output == "-" {
                 try sink(FileHandle.standardOutput)
+            } else if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
+                // A device or pipe (e.g. /dev/null) is written in place; renaming over it would replace it.
+                guard let handle = FileHandle(forWritingAtPath: output) else {
+                    throw ValidationError("cannot open \(output) for writing")
+                }
+                try sink(handle)
             } else {
                 try AtomicFile.write(to: URL(fileURLWithPath: output), sink)
             }
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(decodeError ?? error)\n".utf8))
             throw ExitCode.failure
         }
         if json {
