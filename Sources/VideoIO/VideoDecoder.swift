@@ -214,6 +214,9 @@ public final class VideoDecoder {
     private func nextDecodedFrame() throws(VideoIOError) -> DecodedFrame? {
         guard !finished else { return nil }
         let decoded = DecodedFrame()
+        // Bounds on consecutive no-progress rounds, so a codec stuck in an error state cannot spin forever.
+        var failures = 0
+        var stalls = 0
         while true {
             let received = avcodec_receive_frame(codec, decoded.frame.pointer)
             if received == 0 {
@@ -226,13 +229,24 @@ public final class VideoDecoder {
             }
             if received != FFmpeg.tryAgain {
                 // A corrupt picture: skip it as the ffmpeg CLI does; the codec keeps going.
+                failures += 1
+                guard failures < 1000 else {
+                    throw .decodeFailed(path: path, reason: "the decoder keeps failing: \(FFmpeg.describe(received))")
+                }
                 continue
             }
             if draining {
                 finished = true
                 return nil
             }
+            let wasPending = packetPending
             try feedPacket()
+            if wasPending && packetPending {
+                stalls += 1
+                guard stalls < 1000 else {
+                    throw .decodeFailed(path: path, reason: "the decoder accepts no input and yields no frames")
+                }
+            }
         }
     }
 
