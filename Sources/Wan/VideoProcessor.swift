@@ -121,4 +121,12 @@ public struct WanVideoProcessor: Sendable {
         guard Self.isValidFrameCount(frames.count) else { throw .frameCountNotFourKPlusOne(frames.count) }
         return try tensor(from: frames)
     }
+
+    /// The whole input path on a file, as DiffSynth's `LoadVideo` does: the first
+    /// ``frameCount(available:requested:)`` frames, cropped and resized, as a `[3, T, H, W]` clip.
+    public func clip(path: String, requestedFrames: Int = 81) throws -> WanVideoTensor {
+        let decoder = try VideoDecoder(path: path)
+        let count = try Self.frameCount(available: decoder.info.frameCount, requested: requestedFrames)
+        return try clip(from: decoder.frames(atIndices: Array(0 ..< count)))
+    }
 }

@@ -161,7 +161,7 @@ private func frames(_ bytes: Data, count: Int, height: Int, width: Int) -> [Vide
         var processor = QwenVLVideoProcessor()
         processor.minPixels = 56 * 56
         let input = try processor.process(path: path)
-        #expect(input.grid == (3, 4, 4) || (input.grid.t, input.grid.h, input.grid.w) == (3, 4, 4))
+        #expect(input.grid.t == 3 && input.grid.h == 4 && input.grid.w == 4)
         #expect(input.shape == [48, 1176])
         #expect(abs(input.sampleFPS - 2) < 1e-12)
     }

@@ -78,4 +78,17 @@ private func load() throws -> CasesFile { try JSONDecoder().decode(CasesFile.sel
         #expect(throws: WanVideoError.self) { try WanVideoProcessor(height: 0, width: 16) }
         #expect(throws: WanVideoError.self) { try small.tensor(from: []) }
     }
+
+    // A 7-frame file gives a 5-frame (4k+1) clip at the target size, values in [−1, 1].
+    @Test func clipFromFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wan-video-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("clip.mp4").path
+        let frames = (0 ..< 7).map { i in VideoFrame(width: 24, height: 16, pixels: [UInt8](repeating: UInt8(i * 30), count: 24 * 16 * 3)) }
+        try VideoWriter.write(frames, to: path, fps: 16, options: VideoEncodingOptions(preset: "ultrafast"))
+        let clip = try WanVideoProcessor(height: 16, width: 32).clip(path: path, requestedFrames: 17)
+        #expect(clip.shape == [3, 5, 16, 32])
+        #expect(clip.values.allSatisfy { $0 >= -1 && $0 <= 1 })
+    }
 }
