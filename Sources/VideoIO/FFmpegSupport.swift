@@ -56,10 +56,19 @@ final class OwnedPacket {
 }
 
 /// A cached swscale context converting between pixel formats and sizes.
+///
+/// swscale's SIMD paths may read and write past the end of a row, so it only ever touches buffers from
+/// `av_image_alloc` (aligned, padded); packed RGB is copied row by row between those and Swift arrays.
 final class PixelConverter {
     private var context: OpaquePointer?
+    private var staging: [UnsafeMutablePointer<UInt8>?] = [nil, nil, nil, nil]
+    private var stagingStrides: [Int32] = [0, 0, 0, 0]
+    private var stagingSize = (width: 0, height: 0)
 
-    deinit { sws_freeContext(context) }
+    deinit {
+        sws_freeContext(context)
+        av_freep(&staging[0])
+    }
 
     static func flags(for filter: ScalingFilter) -> Int32 {
         switch filter {
@@ -70,25 +79,41 @@ final class PixelConverter {
         }
     }
 
+    /// An aligned RGB24 buffer of the given size, reused while the size stays the same.
+    private func stagingBuffer(width: Int, height: Int) -> Bool {
+        if stagingSize == (width, height), staging[0] != nil { return true }
+        av_freep(&staging[0])
+        stagingSize = (0, 0)
+        let allocated = staging.withUnsafeMutableBufferPointer { planes in
+            stagingStrides.withUnsafeMutableBufferPointer { strides in
+                av_image_alloc(planes.baseAddress, strides.baseAddress, Int32(width), Int32(height), AV_PIX_FMT_RGB24, 64)
+            }
+        }
+        guard allocated >= 0 else { return false }
+        stagingSize = (width, height)
+        return true
+    }
+
     /// Converts a decoded frame into tightly packed RGB24 bytes of the given size.
     func rgb(from frame: UnsafePointer<AVFrame>, width: Int, height: Int, filter: ScalingFilter) -> [UInt8]? {
         let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
         context = sws_getCachedContext(context, frame.pointee.width, frame.pointee.height, sourceFormat,
                                        Int32(width), Int32(height), AV_PIX_FMT_RGB24,
                                        Self.flags(for: filter), nil, nil, nil)
-        guard let context else { return nil }
-        var output = [UInt8](repeating: 0, count: width * height * 3)
-        let rows = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var destination: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
-            var strides: [Int32] = [Int32(width * 3), 0, 0, 0]
-            let planes = vans_frame_planes(frame)
-            let lineSizes = vans_frame_linesizes(frame)
-            let sourcePlanes: [UnsafePointer<UInt8>?] = (0 ..< 4).map { UnsafePointer(planes?[$0]) }
-            return sourcePlanes.withUnsafeBufferPointer { source in
-                sws_scale(context, source.baseAddress, lineSizes, 0, frame.pointee.height, &destination, &strides)
+        guard let context, stagingBuffer(width: width, height: height), let buffer = staging[0] else { return nil }
+        let planes = vans_frame_planes(frame)
+        let sourcePlanes: [UnsafePointer<UInt8>?] = (0 ..< 4).map { UnsafePointer(planes?[$0]) }
+        let rows = sws_scale(context, sourcePlanes, vans_frame_linesizes(frame), 0, frame.pointee.height,
+                             staging, stagingStrides)
+        guard rows == Int32(height) else { return nil }
+        let rowBytes = width * 3
+        let stride = Int(stagingStrides[0])
+        return [UInt8](unsafeUninitializedCapacity: rowBytes * height) { output, count in
+            for y in 0 ..< height {
+                (output.baseAddress! + y * rowBytes).update(from: buffer + y * stride, count: rowBytes)
             }
+            count = rowBytes * height
         }
-        return rows == Int32(height) ? output : nil
     }
 
     /// Converts packed RGB24 bytes into the planes of `frame` (already allocated in its format and size).
@@ -97,14 +122,17 @@ final class PixelConverter {
         context = sws_getCachedContext(context, Int32(width), Int32(height), AV_PIX_FMT_RGB24,
                                        frame.pointee.width, frame.pointee.height, destinationFormat,
                                        SWS_BICUBIC, nil, nil, nil)
-        guard let context else { return false }
-        let rows = pixels.withUnsafeBufferPointer { buffer -> Int32 in
-            let source: [UnsafePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
-            let strides: [Int32] = [Int32(width * 3), 0, 0, 0]
-            let planes = vans_frame_planes(frame)
-            let lineSizes = vans_frame_linesizes(frame)
-            return sws_scale(context, source, strides, 0, Int32(height), planes, lineSizes)
+        guard let context, stagingBuffer(width: width, height: height), let buffer = staging[0] else { return false }
+        let rowBytes = width * 3
+        let stride = Int(stagingStrides[0])
+        pixels.withUnsafeBufferPointer { source in
+            for y in 0 ..< height {
+                (buffer + y * stride).update(from: source.baseAddress! + y * rowBytes, count: rowBytes)
+            }
         }
+        let sourcePlanes: [UnsafePointer<UInt8>?] = staging.map { UnsafePointer($0) }
+        let rows = sws_scale(context, sourcePlanes, stagingStrides, 0, Int32(height),
+                             vans_frame_planes(frame), vans_frame_linesizes(frame))
         return rows > 0
     }
 }

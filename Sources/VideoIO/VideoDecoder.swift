@@ -27,15 +27,21 @@ public final class VideoDecoder {
     private var finished = false
     private var packetPending = false
     private var nextIndex = 0
+    /// Video packets read since open (complete only while no seek happened) and whether any was cut short.
+    private var packetsRead = 0
+    private var sawShortPacket = false
+    private var hasSeeked = false
     private var lastSeconds = -Double.infinity
     /// A decoded frame already pulled from the codec but past the last requested timestamp.
     private var lookahead: DecodedFrame?
     /// The latest decoded frame at or before the last requested timestamp.
     private var current: DecodedFrame?
 
-    /// Opens `path` and prepares its best video stream's decoder.
+    /// Opens `path` and prepares its best video stream's decoder with `threads` decoding threads (0: automatic,
+    /// as the `ffmpeg` command line does).
     /// - Throws: ``VideoIOError`` for unreadable paths, non-media files, files without video and unsupported codecs.
-    public init(path: String) throws(VideoIOError) {
+    public init(path: String, threads: Int = 0) throws(VideoIOError) {
+        guard threads >= 0 else { throw .invalidArgument(path: path, reason: "thread count \(threads) is negative") }
         self.path = path
         container = try MediaContainer(path: path)
         info = try container.describe()
@@ -50,7 +56,7 @@ public final class VideoDecoder {
             avcodec_free_context(&codec)
             throw .unsupportedCodec(path: path, codec: info.codec)
         }
-        codec!.pointee.thread_count = 0
+        codec!.pointee.thread_count = Int32(threads)
         codec!.pointee.pkt_timebase = stream.time_base
         let opened = avcodec_open2(codec, decoder, nil)
         guard opened >= 0 else {
@@ -167,6 +173,7 @@ public final class VideoDecoder {
             throw .decodeFailed(path: path, reason: "seek to \(seconds) s failed: \(FFmpeg.describe(sought))")
         }
         avcodec_flush_buffers(codec)
+        hasSeeked = true
         draining = false
         finished = false
         packetPending = false
@@ -207,6 +214,9 @@ public final class VideoDecoder {
     private func nextDecodedFrame() throws(VideoIOError) -> DecodedFrame? {
         guard !finished else { return nil }
         let decoded = DecodedFrame()
+        // Bounds on consecutive no-progress rounds, so a codec stuck in an error state cannot spin forever.
+        var failures = 0
+        var stalls = 0
         while true {
             let received = avcodec_receive_frame(codec, decoded.frame.pointer)
             if received == 0 {
@@ -219,13 +229,24 @@ public final class VideoDecoder {
             }
             if received != FFmpeg.tryAgain {
                 // A corrupt picture: skip it as the ffmpeg CLI does; the codec keeps going.
+                failures += 1
+                guard failures < 1000 else {
+                    throw .decodeFailed(path: path, reason: "the decoder keeps failing: \(FFmpeg.describe(received))")
+                }
                 continue
             }
             if draining {
                 finished = true
                 return nil
             }
+            let wasPending = packetPending
             try feedPacket()
+            if wasPending && packetPending {
+                stalls += 1
+                guard stalls < 1000 else {
+                    throw .decodeFailed(path: path, reason: "the decoder accepts no input and yields no frames")
+                }
+            }
         }
     }
 
@@ -235,6 +256,7 @@ public final class VideoDecoder {
             while true {
                 let read = av_read_frame(container.format, packet.pointer)
                 if read == FFmpeg.endOfFile {
+                    try checkComplete()
                     avcodec_send_packet(codec, nil)
                     draining = true
                     return
@@ -242,7 +264,11 @@ public final class VideoDecoder {
                 if read < 0 {
                     throw .decodeFailed(path: path, reason: "reading the container failed: \(FFmpeg.describe(read))")
                 }
-                if packet.pointer.pointee.stream_index == container.streamIndex { break }
+                if packet.pointer.pointee.stream_index == container.streamIndex {
+                    packetsRead += 1
+                    if packet.pointer.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 { sawShortPacket = true }
+                    break
+                }
                 av_packet_unref(packet.pointer)
             }
         }
@@ -254,6 +280,16 @@ public final class VideoDecoder {
         packetPending = false
         av_packet_unref(packet.pointer)
         // Other send errors mean a corrupt packet; it is dropped and decoding continues.
+    }
+
+    /// At the end of the input: a container whose index lists more packets than were read, or whose last
+    /// packet was cut short, is truncated. (Only checked on a straight read from the start.)
+    private func checkComplete() throws(VideoIOError) {
+        guard !hasSeeked else { return }
+        let listed = Int(container.stream.pointee.nb_frames)
+        if (listed > 0 && packetsRead < listed) || sawShortPacket {
+            throw .truncated(path: path, listedFrames: max(listed, packetsRead), foundPackets: packetsRead)
+        }
     }
 
     private func stamp(_ decoded: DecodedFrame) {

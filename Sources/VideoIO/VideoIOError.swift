@@ -12,6 +12,8 @@ public enum VideoIOError: Error, CustomStringConvertible, Equatable, Sendable {
     case unsupportedCodec(path: String, codec: String)
     /// Reading or decoding failed part-way.
     case decodeFailed(path: String, reason: String)
+    /// The container's index lists more video packets than the file holds (a cut-off download or copy).
+    case truncated(path: String, listedFrames: Int, foundPackets: Int)
     /// The file decoded to zero frames.
     case noFrames(path: String)
     /// A caller-supplied argument is out of range (size, fps, timestamps, frame buffer length).
@@ -26,6 +28,8 @@ public enum VideoIOError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noVideoStream(let path): return "\(path): the file contains no video stream"
         case .unsupportedCodec(let path, let codec): return "\(path): unsupported video codec '\(codec)'"
         case .decodeFailed(let path, let reason): return "\(path): decoding failed (\(reason))"
+        case .truncated(let path, let listed, let found):
+            return "\(path): the file is truncated (its index lists \(listed) frames, only \(found) are present)"
         case .noFrames(let path): return "\(path): the video stream decoded to no frames (empty or corrupt)"
         case .invalidArgument(let path, let reason): return "\(path): invalid argument: \(reason)"
         case .encodeFailed(let path, let reason): return "\(path): encoding failed (\(reason))"

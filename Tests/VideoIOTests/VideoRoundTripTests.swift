@@ -43,6 +43,20 @@ import VideoIO
         #expect(frames.allSatisfy { $0.width == 32 && $0.height == 20 && $0.pixels.count == 32 * 20 * 3 })
     }
 
+    // The MP4 is browser-friendly: faststart puts the moov index before the mdat payload.
+    @Test func outputIsFaststart() throws {
+        let directory = try TestVideos.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try TestVideos.makeMP4(in: directory, count: 4))))
+        func offset(of tag: String) -> Int? {
+            let pattern = Array(tag.utf8)
+            return (0 ... bytes.count - pattern.count).first { Array(bytes[$0 ..< $0 + pattern.count]) == pattern }
+        }
+        let moov = try #require(offset(of: "moov"))
+        let mdat = try #require(offset(of: "mdat"))
+        #expect(moov < mdat)
+    }
+
     // Odd input sizes are scaled up to the even size yuv420p requires.
     @Test func oddSizesBecomeEven() throws {
         let directory = try TestVideos.scratchDirectory()
