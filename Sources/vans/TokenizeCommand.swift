@@ -1,8 +1,87 @@
 import ArgumentParser
+import Foundation
+import Tokenizers
 
+/// `vans tokenize`: ids and token strings of a text under a Hugging Face tokenizer.
 struct TokenizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Tokenize text with a Hugging Face tokenizer.json."
+        abstract: "Tokenize text with a Hugging Face tokenizer.json.",
+        discussion: """
+            Loads DIR/tokenizer.json (and DIR/tokenizer_config.json when present): byte-level BPE \
+            (Qwen2, GPT-2, CLIP) or SentencePiece Unigram (T5, umT5). Prints the ids and the token strings.
+            Exit codes: 0 success, 2 bad tokenizer file, 3 unreadable input file.
+            """
     )
+
+    @Option(name: .long, help: ArgumentHelp("Folder holding tokenizer.json (or the path of a tokenizer.json file).", valueName: "DIR"))
+    var tokenizer: String
+
+    @Flag(name: .long, help: "Print {\"ids\": [...], \"tokens\": [...]} as JSON.")
+    var json = false
+
+    @Flag(name: .long, help: "Do not add the post-processor's special tokens (e.g. T5's </s>, CLIP's start/end).")
+    var noSpecialTokens = false
+
+    @Option(name: .long, help: ArgumentHelp("Truncate to this many ids (special tokens included).", valueName: "N"))
+    var maxLength: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Read the text from this file instead of the argument.", valueName: "FILE"))
+    var input: String?
+
+    @Flag(name: .long, help: "Print only the id count and the encoding time in milliseconds (JSON with --json); for benchmarks.")
+    var stats = false
+
+    @Argument(help: "The text to tokenize (omit when --input is given).")
+    var text: String?
+
+    func validate() throws {
+        if (text == nil) == (input == nil) { throw ValidationError("Give either TEXT or --input FILE (exactly one).") }
+        if let maxLength, maxLength < 0 { throw ValidationError("--max-length must be at least 0.") }
+    }
+
+    func run() async throws {
+        let loaded: Tokenizer
+        do {
+            var isDirectory: ObjCBool = false
+            let url = URL(fileURLWithPath: tokenizer)
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                loaded = try Tokenizer(file: url)
+            } else {
+                loaded = try Tokenizer(directory: url)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var source = text ?? ""
+        if let input {
+            guard let data = FileManager.default.contents(atPath: input), let decoded = String(data: data, encoding: .utf8) else {
+                FileHandle.standardError.write(Data("error: \(input): cannot read as UTF-8 text\n".utf8))
+                throw ExitCode(3)
+            }
+            source = decoded
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let ids: [Int]
+        do {
+            ids = try loaded.encode(source, addSpecialTokens: !noSpecialTokens, maxLength: maxLength)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        if stats {
+            print(json ? "{\"count\":\(ids.count),\"milliseconds\":\(milliseconds)}" : "\(ids.count) ids in \(String(format: "%.1f", milliseconds)) ms")
+            return
+        }
+        let tokens = ids.map { loaded.token(for: $0) ?? "" }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: ["ids": ids, "tokens": tokens], options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("ids: " + ids.map(String.init).joined(separator: " "))
+            print("tokens: " + tokens.map { $0.debugDescription }.joined(separator: " "))
+        }
+    }
 }

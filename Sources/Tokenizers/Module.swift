@@ -1,1 +1,0 @@
-// Tokenizers — module placeholder; its real files replace this one.
