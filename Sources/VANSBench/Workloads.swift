@@ -1,0 +1,55 @@
+import Tensor
+
+/// One benchmark workload: `prepare` builds inputs once, `run` is the timed step.
+struct Workload: Sendable {
+    let name: String
+    let summary: String
+    let prepare: @Sendable () -> () -> Float
+}
+
+/// The workloads `make bench` compares with PyTorch (scripts/bench/bench.py mirrors each one).
+let workloads: [Workload] = [
+    Workload(name: "gemm_f32_1024", summary: "float32 matmul 1024×1024 · 1024×1024") {
+        var random = RandomGenerator(seed: 1)
+        let a = random.normal([1024, 1024]), b = random.normal([1024, 1024])
+        return { a.matmul(b).firstElement }
+    },
+    Workload(name: "gemm_f32_4096x1024", summary: "float32 matmul 4096×1024 · 1024×4096") {
+        var random = RandomGenerator(seed: 2)
+        let a = random.normal([4096, 1024]), b = random.normal([1024, 4096])
+        return { a.matmul(b).firstElement }
+    },
+    Workload(name: "gemm_bf16_1024", summary: "bfloat16 matmul 1024³ (bfloat16 result)") {
+        var random = RandomGenerator(seed: 3)
+        let a = random.normal([1024, 1024]).converted(to: .bfloat16), b = random.normal([1024, 1024]).converted(to: .bfloat16)
+        return { a.matmul(b).asFloatScalar }
+    },
+    Workload(name: "decoder_layer_fwd", summary: "Qwen2-style decoder layer forward, hidden 1024, 16/4 heads, FFN 2816, L 512") {
+        let layer = DecoderLayer()
+        return { Autograd.withoutGradient { layer.forward(layer.input, layer.parameters).firstElement } }
+    },
+    Workload(name: "decoder_layer_fwd_bwd", summary: "the decoder layer forward + backward (all parameter and input gradients)") {
+        let layer = DecoderLayer()
+        return { layer.forwardBackward() }
+    },
+    Workload(name: "attention_4096", summary: "causal SDPA, 16 query heads over 4 KV heads, head dim 64, L 4096") {
+        var random = RandomGenerator(seed: 4)
+        let q = random.normal([1, 16, 4096, 64]), k = random.normal([1, 4, 4096, 64]), v = random.normal([1, 4, 4096, 64])
+        return { Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: true).contiguous().firstElement }
+    },
+    Workload(name: "conv3d_vae", summary: "conv3d 128→128, 3×3×3, padding 1, input 9×64×64") {
+        var random = RandomGenerator(seed: 5)
+        let x = random.normal([1, 128, 9, 64, 64]), w = random.normal([128, 128, 3, 3, 3], standardDeviation: 0.02)
+        let b = random.normal([128])
+        let padding = [ConvolutionPadding(1), ConvolutionPadding(1), ConvolutionPadding(1)]
+        return { x.conv3d(weight: w, bias: b, padding: padding).firstElement }
+    },
+]
+
+extension Tensor {
+    /// First element of a float32 tensor, read while `self` keeps the storage alive.
+    var firstElement: Float { withExtendedLifetime(self) { pointer(as: Float.self).pointee } }
+
+    /// First element as a Float, whatever the dtype (keeps the result alive without a full copy).
+    var asFloatScalar: Float { sliced(axis: 0, start: 0, end: 1).sliced(axis: 1, start: 0, end: 1).scalars[0] }
+}

@@ -1,0 +1,170 @@
+"""Engine vs PyTorch benchmark driver (called by scripts/bench/run.sh, i.e. `make bench`).
+
+Runs every workload in the engine (a `VANSBench --serve` process) and in PyTorch (this process),
+interleaved repetition by repetition, with the same thread count, and prints one line per
+workload, `NAME ENGINE_MS TORCH_MS RATIO` (RATIO = torch / engine: above 1 the engine is faster),
+medians over the repetitions, then the peak-memory comparison of the decoder layer fwd+bwd as a
+comment line, and last `geomean RATIO`."""
+import argparse
+import math
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
+    """The Qwen2-style layer of Sources/VANSBench/DecoderLayer.swift (same shapes and ops)."""
+    head_dim = hidden // heads
+    g = torch.Generator().manual_seed(0)
+    def p(*shape, std=hidden ** -0.5):
+        return (torch.randn(*shape, generator=g) * std).requires_grad_(requires_grad)
+    params = dict(ln1=(1 + p(hidden, std=0.1)).detach().requires_grad_(requires_grad),
+                  wq=p(heads * head_dim, hidden), bq=p(heads * head_dim, std=1), wk=p(kv_heads * head_dim, hidden),
+                  bk=p(kv_heads * head_dim, std=1), wv=p(kv_heads * head_dim, hidden), bv=p(kv_heads * head_dim, std=1),
+                  wo=p(hidden, heads * head_dim), ln2=(1 + p(hidden, std=0.1)).detach().requires_grad_(requires_grad),
+                  wg=p(ffn, hidden), wu=p(ffn, hidden), wd=p(hidden, ffn))
+    x = torch.randn(1, sequence, hidden, generator=g).requires_grad_(requires_grad)
+    inv = 1.0 / (1e6 ** (torch.arange(0, head_dim, 2, dtype=torch.float) / head_dim))
+    angles = torch.arange(sequence).float()[:, None] * inv
+    emb = torch.cat([angles, angles], -1)
+    cos, sin = emb.cos()[None, :, None, :], emb.sin()[None, :, None, :]
+
+    def rms(t, w):
+        return t * torch.rsqrt(t.pow(2).mean(-1, keepdim=True) + 1e-6) * w
+
+    def rotate(t):
+        a, b = t.chunk(2, dim=-1)
+        return t * cos + torch.cat([-b, a], -1) * sin
+
+    def forward():
+        P = params
+        h = rms(x, P["ln1"])
+        q = F.linear(h, P["wq"], P["bq"]).view(1, sequence, heads, head_dim)
+        k = F.linear(h, P["wk"], P["bk"]).view(1, sequence, kv_heads, head_dim)
+        v = F.linear(h, P["wv"], P["bv"]).view(1, sequence, kv_heads, head_dim)
+        a = F.scaled_dot_product_attention(rotate(q).transpose(1, 2), rotate(k).transpose(1, 2), v.transpose(1, 2),
+                                           is_causal=True, enable_gqa=True)
+        h = x + F.linear(a.transpose(1, 2).reshape(1, sequence, hidden), P["wo"])
+        n = rms(h, P["ln2"])
+        return h + F.linear(F.silu(F.linear(n, P["wg"])) * F.linear(n, P["wu"]), P["wd"])
+
+    if not requires_grad:
+        def step():
+            with torch.no_grad():
+                return forward()[0, 0, 0].item()
+        return step
+
+    def step_backward():
+        for t in list(params.values()) + [x]:
+            t.grad = None
+        out = forward()
+        out.backward(torch.ones_like(out))
+        return params["wd"].grad[0, 0].item() + x.grad[0, 0, 0].item()
+    return step_backward
+
+
+def workloads():
+    g = torch.Generator().manual_seed(0)
+    def gemm(m, n, k, dtype=torch.float32):
+        a, b = torch.randn(m, k, generator=g).to(dtype), torch.randn(k, n, generator=g).to(dtype)
+        return lambda: torch.matmul(a, b)[0, 0].item()
+    def attention():
+        q, k, v = torch.randn(1, 16, 4096, 64), torch.randn(1, 4, 4096, 64), torch.randn(1, 4, 4096, 64)
+        return lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)[0, 0, 0, 0].item()
+    def conv():
+        x, w, b = torch.randn(1, 128, 9, 64, 64), torch.randn(128, 128, 3, 3, 3) * 0.02, torch.randn(128)
+        return lambda: F.conv3d(x, w, b, padding=1)[0, 0, 0, 0, 0].item()
+    return {
+        "gemm_f32_1024": lambda: gemm(1024, 1024, 1024),
+        "gemm_f32_4096x1024": lambda: gemm(4096, 4096, 1024),
+        "gemm_bf16_1024": lambda: gemm(1024, 1024, 1024, torch.bfloat16),
+        "decoder_layer_fwd": lambda: decoder_layer(False),
+        "decoder_layer_fwd_bwd": lambda: decoder_layer(True),
+        "attention_4096": attention,
+        "conv3d_vae": conv,
+    }
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def torch_peak_memory(name):
+    """Peak RSS growth of one step, measured exactly as VANSBench --peak-memory does."""
+    step = workloads()[name]()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = rss_bytes()
+    step()
+    return max(0, peak_bytes() - before)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--engine", required=True, help="path of the release VANSBench binary")
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", nargs="*", help="workload names to run (default: all)")
+    parser.add_argument("--torch-peak-memory", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.torch_peak_memory:
+        print(torch_peak_memory(args.torch_peak_memory))
+        return
+    names = args.only or list(workloads())
+    environment = dict(os.environ, VANS_NUM_THREADS=str(args.threads))
+    engine = subprocess.Popen([args.engine, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment)
+
+    def engine_ms(name):
+        engine.stdin.write(name + "\n"); engine.stdin.flush()
+        reply = engine.stdout.readline().split()
+        if len(reply) != 2 or reply[0] != name:
+            sys.exit(f"bench: engine answered {reply!r} for {name}")
+        return float(reply[1])
+
+    torch_steps = {name: workloads()[name]() for name in names}
+    def torch_ms(name):
+        start = time.perf_counter(); torch_steps[name](); return (time.perf_counter() - start) * 1e3
+
+    timings = {name: ([], []) for name in names}
+    for name in names:  # warm-up: builds inputs, loads BLAS, faults pages in
+        engine_ms(name); torch_ms(name)
+    for _ in range(args.repetitions):
+        for name in names:
+            timings[name][0].append(engine_ms(name))
+            timings[name][1].append(torch_ms(name))
+    engine.stdin.close(); engine.wait()
+
+    ratios = []
+    for name in names:
+        e, t = statistics.median(timings[name][0]), statistics.median(timings[name][1])
+        ratios.append(t / e)
+        print(f"{name} {e:.2f} {t:.2f} {t / e:.3f}", flush=True)
+    if "decoder_layer_fwd_bwd" in names:
+        mine = int(subprocess.run([args.engine, "--peak-memory", "decoder_layer_fwd_bwd"], env=environment,
+                                  capture_output=True, text=True, check=True).stdout)
+        theirs = int(subprocess.run([sys.executable, __file__, "--engine", args.engine, "--threads", str(args.threads),
+                                     "--torch-peak-memory", "decoder_layer_fwd_bwd"],
+                                    capture_output=True, text=True, check=True).stdout)
+        print(f"# peak_memory decoder_layer_fwd_bwd engine {mine / 2**20:.1f} MiB torch {theirs / 2**20:.1f} MiB "
+              f"engine/torch {mine / max(theirs, 1):.3f}", flush=True)
+    print(f"geomean {math.exp(sum(map(math.log, ratios)) / len(ratios)):.3f}")
+
+
+if __name__ == "__main__":
+    main()
