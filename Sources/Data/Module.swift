@@ -1,1 +1,0 @@
-// Data — module placeholder; its real files replace this one.
