@@ -1,1 +1,0 @@
-// VideoIO — module placeholder; its real files replace this one.
