@@ -76,9 +76,16 @@ enum ShotsFrames {
     }
 
     static func checksum(_ bytes: [UInt8]) -> Int64 {
-        var total: Int64 = 0
-        for (index, byte) in bytes.enumerated() { total += Int64(byte) * Int64(index % 65521 + 1) }
-        return total
+        // Weights cycle 1...65521 without a division per byte (debug builds are slow).
+        var total = 0
+        var weight = 1
+        bytes.withUnsafeBufferPointer { buffer in
+            for byte in buffer {
+                total &+= Int(byte) &* weight
+                weight = weight == 65521 ? 1 : weight &+ 1
+            }
+        }
+        return Int64(total)
     }
 }
 
