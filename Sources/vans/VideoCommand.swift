@@ -4,6 +4,6 @@ struct VideoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "video",
         abstract: "Inspect video files and detect shots.",
-        subcommands: []
+        subcommands: [VideoShotsCommand.self]
     )
 }
