@@ -59,16 +59,22 @@ enum ShotsFrames {
         let side = height / 4
         let left = (t * 3 + scene * 11) % (width - side)
         let top = (t * 2 + scene * 7) % (height - side)
-        let square = [255 - (40 * scene) % 256, 60, 200]
+        let divisor = scene == 5 ? 16 : 1
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for y in 0..<height {
-            for x in 0..<width {
-                var value = [(x * (2 + scene) + t * 2 + scene * 50) % 256,
-                             (y * (3 + scene) + t + scene * 30) % 256,
-                             ((x ^ y) * (scene + 1) + scene * 70) % 256]
-                if (top..<(top + side)).contains(y) && (left..<(left + side)).contains(x) { value = square }
-                for channel in 0..<3 {
-                    pixels[(y * width + x) * 3 + channel] = UInt8(scene == 5 ? value[channel] / 16 : value[channel])
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            for y in 0..<height {
+                let inSquareRow = y >= top && y < top + side
+                for x in 0..<width {
+                    let index = (y * width + x) * 3
+                    if inSquareRow && x >= left && x < left + side {
+                        buffer[index] = UInt8((255 - (40 * scene) % 256) / divisor)
+                        buffer[index + 1] = UInt8(60 / divisor)
+                        buffer[index + 2] = UInt8(200 / divisor)
+                    } else {
+                        buffer[index] = UInt8((x * (2 + scene) + t * 2 + scene * 50) % 256 / divisor)
+                        buffer[index + 1] = UInt8((y * (3 + scene) + t + scene * 30) % 256 / divisor)
+                        buffer[index + 2] = UInt8(((x ^ y) * (scene + 1) + scene * 70) % 256 / divisor)
+                    }
                 }
             }
         }
@@ -150,7 +156,7 @@ enum ShotsFrames {
     }
 
     // Invariant: on rendered scenes (cuts, a 5-frame scene, a flash, a dark scene) every frame's
-    // content_val and HSV components equal PySceneDetect's stats, and the cuts agree.
+    // content_val, HSV and edge components equal PySceneDetect's stats, and the cuts agree.
     @Test func syntheticScenesMatchStats() throws {
         for testCase in reference.synthetic {
             var frames: [PackedImage] = []
@@ -161,12 +167,13 @@ enum ShotsFrames {
             }
             var options = ShotDetectionOptions()
             options.downscaleToWidth = testCase.downscale ? 256 : nil
+            options.computeEdges = true  // PySceneDetect computes edges whenever it collects stats
             let result = try ShotDetector.detect(frames, framesPerSecond: 30, options: options)
             #expect(result.cuts == testCase.cuts)
             try #require(result.scores.count == testCase.stats.count)
             var worst = 0.0
             for (score, expected) in zip(result.scores, testCase.stats) {
-                let ours = [score.contentValue, score.deltaHue, score.deltaSaturation, score.deltaLuminance]
+                let ours = [score.contentValue, score.deltaHue, score.deltaSaturation, score.deltaLuminance, score.deltaEdges]
                 for (a, b) in zip(ours, expected) { worst = max(worst, abs(a - b)) }
             }
             // Both sides sum integers exactly and divide once, so agreement is to rounding only.
@@ -190,6 +197,14 @@ enum ShotsFrames {
         #expect(Scene.droppingShort(scenes, minimumSeconds: 5).map(\.startFrame) == [149])
     }
 
+    // Invariant: the automatic edge dilation size follows PySceneDetect's rule (odd, from √(W·H)/192).
+    @Test func edgeKernelSize() {
+        #expect(EdgeMap.kernelSize(width: 256, height: 144) == 5)
+        #expect(EdgeMap.kernelSize(width: 96, height: 64) == 5)
+        #expect(EdgeMap.kernelSize(width: 1920, height: 1080) == 13)
+        #expect(EdgeMap.median(of: [1, 9, 3, 7]) == 5 && EdgeMap.median(of: [4, 0, 200]) == 4)
+    }
+
     // Invariant: malformed input gives typed errors that name the problem, never a crash.
     @Test func badInputThrows() throws {
         #expect(throws: CurationError.malformedImage(width: 2, height: 2, byteCount: 5)) {
@@ -204,6 +219,7 @@ enum ShotsFrames {
         #expect(throws: CurationError.self) { try ContentDetector(threshold: -1) }
         #expect(throws: CurationError.self) { try ContentDetector(minimumSceneLength: -2) }
         #expect(throws: CurationError.self) { try ContentDetector(weights: .init(hue: 0, saturation: 0, luminance: 0)) }
+        #expect(throws: CurationError.self) { try ContentDetector(kernelSize: 4) }
         #expect(throws: CurationError.invalidScene(startFrame: 5, endFrame: 5)) { try Scene(startFrame: 5, endFrame: 5, framesPerSecond: 25) }
         #expect(CurationError.malformedImage(width: 2, height: 2, byteCount: 5).description.contains("needs 12 bytes"))
     }

@@ -11,6 +11,11 @@ public struct ShotDetectionOptions: Sendable, Equatable {
     public var weights: ContentDetector.Weights = .standard
     /// How close cuts are filtered.
     public var filterMode: FlashFilter.Mode = .merge
+    /// Compute the edge component even when its weight is 0, as PySceneDetect does when it
+    /// collects stats (slower; `FrameScore.deltaEdges` stays 0 otherwise).
+    public var computeEdges = false
+    /// Edge dilation size (odd, ≥ 3); nil picks PySceneDetect's automatic size.
+    public var kernelSize: Int? = nil
     /// Frames whose larger side reaches this are downscaled so that side becomes it, as
     /// SceneManager's auto-downscale does (256); nil processes full-resolution frames.
     public var downscaleToWidth: Int? = 256
@@ -59,7 +64,8 @@ public struct ShotDetector: Sendable {
         self.options = options
         self.framesPerSecond = framesPerSecond
         self.detector = try ContentDetector(threshold: options.threshold, minimumSceneLength: options.minimumSceneLength,
-                                            weights: options.weights, filterMode: options.filterMode)
+                                            weights: options.weights, filterMode: options.filterMode,
+                                            computeEdges: options.computeEdges, kernelSize: options.kernelSize)
     }
 
     /// Processes the next frame; returns the cuts it emitted (possibly earlier frames).
