@@ -8,7 +8,7 @@ struct VideoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "video",
         abstract: "Inspect video files and detect shots.",
-        subcommands: [VideoInfoCommand.self, VideoDecodeCommand.self]
+        subcommands: [VideoInfoCommand.self, VideoDecodeCommand.self, VideoShotsCommand.self]
     )
 }
 
