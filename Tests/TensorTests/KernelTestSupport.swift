@@ -20,16 +20,7 @@ struct KernelFixture {
     func integers(_ name: String) throws -> [Int] { try file.integers(name).values }
 }
 
-/// max |actual − expected| / max |expected| (the project's relative-error measure).
-func relativeError(_ actual: [Float], _ expected: [Float]) -> Float {
-    precondition(actual.count == expected.count, "compared arrays differ in length: \(actual.count) vs \(expected.count)")
-    var difference: Float = 0, scale: Float = 0
-    for (a, e) in zip(actual, expected) {
-        difference = max(difference, abs(a - e))
-        scale = max(scale, abs(e))
-    }
-    return scale == 0 ? difference : difference / scale
-}
+// relativeError(_:_:) for [Float] lives in ReferenceFixture.swift (NaN-aware, shared by all TensorTests).
 
 import Tensor
 
