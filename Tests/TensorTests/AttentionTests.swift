@@ -57,10 +57,10 @@ struct AttentionKernelTests {
             headDim: qShape[3], causal: causal,
             queryOffsets: segmented ? try fixture.integers("\(prefix).query_offsets").map(Int64.init) : [],
             kvOffsets: segmented ? try fixture.integers("\(prefix).kv_offsets").map(Int64.init) : [])
-        #expect(relativeError(run.output, try fixture.floats("\(prefix).output")) <= 1e-5)
-        #expect(relativeError(run.queryGrad, try fixture.floats("\(prefix).query_grad")) <= 1e-4)
-        #expect(relativeError(run.keyGrad, try fixture.floats("\(prefix).key_grad")) <= 1e-4)
-        #expect(relativeError(run.valueGrad, try fixture.floats("\(prefix).value_grad")) <= 1e-4)
+        #expect(kernelRelativeError(run.output, try fixture.floats("\(prefix).output")) <= 1e-5)
+        #expect(kernelRelativeError(run.queryGrad, try fixture.floats("\(prefix).query_grad")) <= 1e-4)
+        #expect(kernelRelativeError(run.keyGrad, try fixture.floats("\(prefix).key_grad")) <= 1e-4)
+        #expect(kernelRelativeError(run.valueGrad, try fixture.floats("\(prefix).value_grad")) <= 1e-4)
     }
 
     // Causal grouped-query attention (4 query heads over 2 KV heads, 70 rows spanning two tiles) matches SDPA.
@@ -94,11 +94,11 @@ struct AttentionOperationTests {
         let v = try f.tensor("gqa_causal.value").transposed(1, 2).contiguous().requiringGradient()
         let output = Tensor.scaledDotProductAttention(query: q.transposed(1, 2), key: k.transposed(1, 2), value: v.transposed(1, 2),
                                                       causal: true)
-        #expect(try relativeError(output, f, "gqa_causal.output") <= 1e-5)
+        #expect(try kernelRelativeError(output, f, "gqa_causal.output") <= 1e-5)
         try backpropagate(output, f, "gqa_causal")
-        #expect(try relativeError(q.gradient?.transposed(1, 2), f, "gqa_causal.query_grad") <= 1e-4)
-        #expect(try relativeError(k.gradient?.transposed(1, 2), f, "gqa_causal.key_grad") <= 1e-4)
-        #expect(try relativeError(v.gradient?.transposed(1, 2), f, "gqa_causal.value_grad") <= 1e-4)
+        #expect(try kernelRelativeError(q.gradient?.transposed(1, 2), f, "gqa_causal.query_grad") <= 1e-4)
+        #expect(try kernelRelativeError(k.gradient?.transposed(1, 2), f, "gqa_causal.key_grad") <= 1e-4)
+        #expect(try kernelRelativeError(v.gradient?.transposed(1, 2), f, "gqa_causal.value_grad") <= 1e-4)
     }
 
     // Segmented (cu_seqlens) attention through the Tensor op matches SDPA with a block mask, gradients included.
@@ -107,11 +107,11 @@ struct AttentionOperationTests {
         let q = try f.leaf("segments.query"), k = try f.leaf("segments.key"), v = try f.leaf("segments.value")
         let output = Tensor.scaledDotProductAttention(query: q, key: k, value: v,
                                                       segments: AttentionSegments(offsets: try f.integers("segments.query_offsets")))
-        #expect(try relativeError(output, f, "segments.output") <= 1e-5)
+        #expect(try kernelRelativeError(output, f, "segments.output") <= 1e-5)
         try backpropagate(output, f, "segments")
-        #expect(try relativeError(q.gradient, f, "segments.query_grad") <= 1e-4)
-        #expect(try relativeError(k.gradient, f, "segments.key_grad") <= 1e-4)
-        #expect(try relativeError(v.gradient, f, "segments.value_grad") <= 1e-4)
+        #expect(try kernelRelativeError(q.gradient, f, "segments.query_grad") <= 1e-4)
+        #expect(try kernelRelativeError(k.gradient, f, "segments.key_grad") <= 1e-4)
+        #expect(try kernelRelativeError(v.gradient, f, "segments.value_grad") <= 1e-4)
     }
 
     // The output's [B, Lq, Hq, D] storage makes the token-major view contiguous (no copy before the output projection).

@@ -85,10 +85,10 @@ struct ConvolutionKernelTests {
                                        weight: try f.floats("\(prefix).weight"), weightShape: weightShape,
                                        bias: try f.floats("\(prefix).bias"), outputGrad: try f.floats("\(prefix).output_grad"),
                                        stride: stride, padding: padding, dilation: dilation, groups: groups)
-        #expect(relativeError(run.output, try f.floats("\(prefix).output")) <= 1e-5)
-        #expect(relativeError(run.inputGrad, try f.floats("\(prefix).input_grad")) <= 1e-4)
-        #expect(relativeError(run.weightGrad, try f.floats("\(prefix).weight_grad")) <= 1e-4)
-        #expect(relativeError(run.biasGrad, try f.floats("\(prefix).bias_grad")) <= 1e-4)
+        #expect(kernelRelativeError(run.output, try f.floats("\(prefix).output")) <= 1e-5)
+        #expect(kernelRelativeError(run.inputGrad, try f.floats("\(prefix).input_grad")) <= 1e-4)
+        #expect(kernelRelativeError(run.weightGrad, try f.floats("\(prefix).weight_grad")) <= 1e-4)
+        #expect(kernelRelativeError(run.biasGrad, try f.floats("\(prefix).bias_grad")) <= 1e-4)
     }
 
     // Grouped conv3d with stride, padding and dilation on every axis matches F.conv3d and its gradients.
@@ -118,11 +118,11 @@ struct ConvolutionOperationTests {
         let f = try KernelFixture("kernels_convolution")
         let x = try f.leaf("\(prefix).input"), w = try f.leaf("\(prefix).weight"), b = try f.leaf("\(prefix).bias")
         let output = run(x, w, b)
-        #expect(try relativeError(output, f, "\(prefix).output") <= 1e-5)
+        #expect(try kernelRelativeError(output, f, "\(prefix).output") <= 1e-5)
         try backpropagate(output, f, prefix)
-        #expect(try relativeError(x.gradient, f, "\(prefix).input_grad") <= 1e-4)
-        #expect(try relativeError(w.gradient, f, "\(prefix).weight_grad") <= 1e-4)
-        #expect(try relativeError(b.gradient, f, "\(prefix).bias_grad") <= 1e-4)
+        #expect(try kernelRelativeError(x.gradient, f, "\(prefix).input_grad") <= 1e-4)
+        #expect(try kernelRelativeError(w.gradient, f, "\(prefix).weight_grad") <= 1e-4)
+        #expect(try kernelRelativeError(b.gradient, f, "\(prefix).bias_grad") <= 1e-4)
     }
 
     // Grouped, strided, dilated conv3d through sgemm matches F.conv3d forward and gradients.

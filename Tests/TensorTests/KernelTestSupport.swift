@@ -20,7 +20,16 @@ struct KernelFixture {
     func integers(_ name: String) throws -> [Int] { try file.integers(name).values }
 }
 
-// relativeError(_:_:) for [Float] lives in ReferenceFixture.swift (NaN-aware, shared by all TensorTests).
+/// max |actual − expected| / max |expected| (the project's relative-error measure).
+func kernelRelativeError(_ actual: [Float], _ expected: [Float]) -> Float {
+    precondition(actual.count == expected.count, "compared arrays differ in length: \(actual.count) vs \(expected.count)")
+    var difference: Float = 0, scale: Float = 0
+    for (a, e) in zip(actual, expected) {
+        difference = max(difference, abs(a - e))
+        scale = max(scale, abs(e))
+    }
+    return scale == 0 ? difference : difference / scale
+}
 
 import Tensor
 
@@ -41,8 +50,8 @@ func backpropagate(_ output: Tensor, _ fixture: KernelFixture, _ prefix: String)
 }
 
 /// Relative error of a tensor against a fixture entry (shapes must match).
-func relativeError(_ tensor: Tensor?, _ fixture: KernelFixture, _ name: String) throws -> Float {
+func kernelRelativeError(_ tensor: Tensor?, _ fixture: KernelFixture, _ name: String) throws -> Float {
     let tensor = try #require(tensor, "no tensor for \(name)")
     #expect(tensor.shape == (try fixture.shape(name)), "shape of \(name)")
-    return relativeError(tensor.scalars, try fixture.floats(name))
+    return kernelRelativeError(tensor.scalars, try fixture.floats(name))
 }

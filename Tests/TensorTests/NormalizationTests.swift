@@ -14,9 +14,9 @@ struct NormalizationKernelTests {
         vans_rms_norm_forward(x, w, &y, Int64(dim), 1e-6, 0, Int64(rows))
         vans_rms_norm_backward(x, w, gy, &gx, &partials[0], Int64(dim), 1e-6, 0, 2)
         vans_rms_norm_backward(x, w, gy, &gx, &partials[1], Int64(dim), 1e-6, 2, Int64(rows))
-        #expect(relativeError(y, try f.floats("rms.output")) <= 1e-5)
-        #expect(relativeError(gx, try f.floats("rms.input_grad")) <= 1e-4)
-        #expect(relativeError(zip(partials[0], partials[1]).map(+), try f.floats("rms.weight_grad")) <= 1e-4)
+        #expect(kernelRelativeError(y, try f.floats("rms.output")) <= 1e-5)
+        #expect(kernelRelativeError(gx, try f.floats("rms.input_grad")) <= 1e-4)
+        #expect(kernelRelativeError(zip(partials[0], partials[1]).map(+), try f.floats("rms.weight_grad")) <= 1e-4)
     }
 
     // LayerNorm with affine weight and bias matches F.layer_norm forward and all gradients.
@@ -28,10 +28,10 @@ struct NormalizationKernelTests {
         var gw = [Float](repeating: 0, count: dim), gb = gw
         vans_layer_norm_forward(x, w, b, &y, Int64(dim), 1e-5, 0, Int64(rows))
         vans_layer_norm_backward(x, w, gy, &gx, &gw, &gb, Int64(dim), 1e-5, 0, Int64(rows))
-        #expect(relativeError(y, try f.floats("layer.output")) <= 1e-5)
-        #expect(relativeError(gx, try f.floats("layer.input_grad")) <= 1e-4)
-        #expect(relativeError(gw, try f.floats("layer.weight_grad")) <= 1e-4)
-        #expect(relativeError(gb, try f.floats("layer.bias_grad")) <= 1e-4)
+        #expect(kernelRelativeError(y, try f.floats("layer.output")) <= 1e-5)
+        #expect(kernelRelativeError(gx, try f.floats("layer.input_grad")) <= 1e-4)
+        #expect(kernelRelativeError(gw, try f.floats("layer.weight_grad")) <= 1e-4)
+        #expect(kernelRelativeError(gb, try f.floats("layer.bias_grad")) <= 1e-4)
     }
 
     // GroupNorm (3 groups of 2 channels over a 3×4×5 volume) matches F.group_norm forward and all gradients.
@@ -44,10 +44,10 @@ struct NormalizationKernelTests {
         var gw = [Float](repeating: 0, count: channels), gb = gw
         vans_group_norm_forward(x, w, b, &y, Int64(channels), Int64(spatial), 3, 1e-6, 0, tasks)
         vans_group_norm_backward(x, w, gy, &gx, &gw, &gb, Int64(channels), Int64(spatial), 3, 1e-6, 0, tasks)
-        #expect(relativeError(y, try f.floats("group.output")) <= 1e-5)
-        #expect(relativeError(gx, try f.floats("group.input_grad")) <= 1e-4)
-        #expect(relativeError(gw, try f.floats("group.weight_grad")) <= 1e-4)
-        #expect(relativeError(gb, try f.floats("group.bias_grad")) <= 1e-4)
+        #expect(kernelRelativeError(y, try f.floats("group.output")) <= 1e-5)
+        #expect(kernelRelativeError(gx, try f.floats("group.input_grad")) <= 1e-4)
+        #expect(kernelRelativeError(gw, try f.floats("group.weight_grad")) <= 1e-4)
+        #expect(kernelRelativeError(gb, try f.floats("group.bias_grad")) <= 1e-4)
     }
 }
 
@@ -58,25 +58,25 @@ struct NormalizationOperationTests {
         let f = try KernelFixture("kernels_normalization")
         let x = try f.leaf("rms.input"), w = try f.leaf("rms.weight")
         let rms = x.rmsNorm(weight: w, epsilon: 1e-6)
-        #expect(try relativeError(rms, f, "rms.output") <= 1e-5)
+        #expect(try kernelRelativeError(rms, f, "rms.output") <= 1e-5)
         try backpropagate(rms, f, "rms")
-        #expect(try relativeError(x.gradient, f, "rms.input_grad") <= 1e-4)
-        #expect(try relativeError(w.gradient, f, "rms.weight_grad") <= 1e-4)
+        #expect(try kernelRelativeError(x.gradient, f, "rms.input_grad") <= 1e-4)
+        #expect(try kernelRelativeError(w.gradient, f, "rms.weight_grad") <= 1e-4)
 
         let lx = try f.leaf("layer.input"), lw = try f.leaf("layer.weight"), lb = try f.leaf("layer.bias")
         let layer = lx.layerNorm(weight: lw, bias: lb, epsilon: 1e-5)
-        #expect(try relativeError(layer, f, "layer.output") <= 1e-5)
+        #expect(try kernelRelativeError(layer, f, "layer.output") <= 1e-5)
         try backpropagate(layer, f, "layer")
-        #expect(try relativeError(lx.gradient, f, "layer.input_grad") <= 1e-4)
-        #expect(try relativeError(lw.gradient, f, "layer.weight_grad") <= 1e-4)
-        #expect(try relativeError(lb.gradient, f, "layer.bias_grad") <= 1e-4)
+        #expect(try kernelRelativeError(lx.gradient, f, "layer.input_grad") <= 1e-4)
+        #expect(try kernelRelativeError(lw.gradient, f, "layer.weight_grad") <= 1e-4)
+        #expect(try kernelRelativeError(lb.gradient, f, "layer.bias_grad") <= 1e-4)
 
         let gx = try f.leaf("group.input"), gw = try f.leaf("group.weight"), gb = try f.leaf("group.bias")
         let group = gx.groupNorm(groups: 3, weight: gw, bias: gb, epsilon: 1e-6)
-        #expect(try relativeError(group, f, "group.output") <= 1e-5)
+        #expect(try kernelRelativeError(group, f, "group.output") <= 1e-5)
         try backpropagate(group, f, "group")
-        #expect(try relativeError(gx.gradient, f, "group.input_grad") <= 1e-4)
-        #expect(try relativeError(gw.gradient, f, "group.weight_grad") <= 1e-4)
-        #expect(try relativeError(gb.gradient, f, "group.bias_grad") <= 1e-4)
+        #expect(try kernelRelativeError(gx.gradient, f, "group.input_grad") <= 1e-4)
+        #expect(try kernelRelativeError(gw.gradient, f, "group.weight_grad") <= 1e-4)
+        #expect(try kernelRelativeError(gb.gradient, f, "group.bias_grad") <= 1e-4)
     }
 }

@@ -31,8 +31,8 @@ struct RotaryKernelTests {
         let gy = swapHeadsAndPositions(try f.floats("mrope.output_grad"), heads: 2, positions: count, dim: 32)
         let expected = swapHeadsAndPositions(try f.floats("mrope.output"), heads: 2, positions: count, dim: 32)
         let expectedGrad = swapHeadsAndPositions(try f.floats("mrope.input_grad"), heads: 2, positions: count, dim: 32)
-        #expect(relativeError(applyRotary(x, table: table, heads: 2, dim: 32, inverse: false), expected) <= 1e-5)
-        #expect(relativeError(applyRotary(gy, table: table, heads: 2, dim: 32, inverse: true), expectedGrad) <= 1e-4)
+        #expect(kernelRelativeError(applyRotary(x, table: table, heads: 2, dim: 32, inverse: false), expected) <= 1e-5)
+        #expect(kernelRelativeError(applyRotary(gy, table: table, heads: 2, dim: 32, inverse: true), expectedGrad) <= 1e-4)
     }
 
     // With equal t/h/w positions M-RoPE equals the 1-D RoPE table exactly.
@@ -46,9 +46,9 @@ struct RotaryKernelTests {
     @Test func vision() throws {
         let f = try KernelFixture("kernels_rotary")
         let table = RotaryTable.vision(rows: try f.integers("vision.rows"), columns: try f.integers("vision.cols"), dimension: 16)
-        #expect(relativeError(applyRotary(try f.floats("vision.input"), table: table, heads: 3, dim: 16, inverse: false),
+        #expect(kernelRelativeError(applyRotary(try f.floats("vision.input"), table: table, heads: 3, dim: 16, inverse: false),
                               try f.floats("vision.output")) <= 1e-5)
-        #expect(relativeError(applyRotary(try f.floats("vision.output_grad"), table: table, heads: 3, dim: 16, inverse: true),
+        #expect(kernelRelativeError(applyRotary(try f.floats("vision.output_grad"), table: table, heads: 3, dim: 16, inverse: true),
                               try f.floats("vision.input_grad")) <= 1e-4)
     }
 
@@ -57,9 +57,9 @@ struct RotaryKernelTests {
         let f = try KernelFixture("kernels_rotary")
         let grid = try f.integers("wan.grid")
         let table = RotaryTable.wan(frames: grid[0], height: grid[1], width: grid[2], dimension: 24)
-        #expect(relativeError(applyRotary(try f.floats("wan.input"), table: table, heads: 2, dim: 24, inverse: false),
+        #expect(kernelRelativeError(applyRotary(try f.floats("wan.input"), table: table, heads: 2, dim: 24, inverse: false),
                               try f.floats("wan.output")) <= 1e-5)
-        #expect(relativeError(applyRotary(try f.floats("wan.output_grad"), table: table, heads: 2, dim: 24, inverse: true),
+        #expect(kernelRelativeError(applyRotary(try f.floats("wan.output_grad"), table: table, heads: 2, dim: 24, inverse: true),
                               try f.floats("wan.input_grad")) <= 1e-4)
     }
 }
@@ -74,9 +74,9 @@ struct RotaryOperationTests {
         let table = RotaryTable.multimodal(positions: rows, dimension: 32, theta: 1_000_000, sections: [4, 6, 6])
         let x = try f.leaf("mrope.input")
         let output = x.applyingRotaryEmbedding(table, positionAxis: 2)
-        #expect(try relativeError(output, f, "mrope.output") <= 1e-5)
+        #expect(try kernelRelativeError(output, f, "mrope.output") <= 1e-5)
         try backpropagate(output, f, "mrope")
-        #expect(try relativeError(x.gradient, f, "mrope.input_grad") <= 1e-4)
+        #expect(try kernelRelativeError(x.gradient, f, "mrope.input_grad") <= 1e-4)
     }
 
     // Wan's [B, L, H, D] layout (positionAxis 1) with the interleaved 3-D table matches diffusers, gradient included.
@@ -85,8 +85,8 @@ struct RotaryOperationTests {
         let grid = try f.integers("wan.grid")
         let x = try f.leaf("wan.input")
         let output = x.applyingRotaryEmbedding(RotaryTable.wan(frames: grid[0], height: grid[1], width: grid[2], dimension: 24), positionAxis: 1)
-        #expect(try relativeError(output, f, "wan.output") <= 1e-5)
+        #expect(try kernelRelativeError(output, f, "wan.output") <= 1e-5)
         try backpropagate(output, f, "wan")
-        #expect(try relativeError(x.gradient, f, "wan.input_grad") <= 1e-4)
+        #expect(try kernelRelativeError(x.gradient, f, "wan.input_grad") <= 1e-4)
     }
 }
