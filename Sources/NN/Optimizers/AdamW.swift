@@ -28,25 +28,21 @@ public final class AdamW: Optimizer {
     public func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
         let rate = schedule.rate(atStep: stepCount, baseRate: learningRate)
         stepCount += 1
-        var updated: [String: Tensor] = [:]
-        for (key, parameter) in parameters {
-            guard let gradient = gradients[key]?.converted(to: .float32) else { continue }
+        return updatingEachParameter(parameters, gradients: gradients) { key, value, gradient in
             let step = (parameterSteps[key] ?? 0) + 1
             parameterSteps[key] = step
-            let first = firstMoments[key] ?? Tensor.zeros(parameter.shape)
-            let second = secondMoments[key] ?? Tensor.zeros(parameter.shape)
+            let first = firstMoments[key] ?? Tensor.zeros(value.shape)
+            let second = secondMoments[key] ?? Tensor.zeros(value.shape)
             // exp_avg.lerp_(grad, 1 − β₁) with weight < 0.5: m + w·(g − m).
             let newFirst = first + (gradient - first) * Float(1 - betas.0)
             let newSecond = second * Float(betas.1) + gradient * gradient * Float(1 - betas.1)
             firstMoments[key] = newFirst
             secondMoments[key] = newSecond
-            let decayed = parameter.converted(to: .float32) * Float(1 - rate * weightDecay)
+            let decayed = value * Float(1 - rate * weightDecay)
             let correction1 = 1 - Foundation.pow(betas.0, Double(step))
             let correction2Root = (1 - Foundation.pow(betas.1, Double(step))).squareRoot()
             let denominator = newSecond.sqrt() / Float(correction2Root) + Float(epsilon)
-            let result = decayed - (newFirst / denominator) * Float(rate / correction1)
-            updated[key] = result.converted(to: parameter.dtype)
+            return decayed - (newFirst / denominator) * Float(rate / correction1)
         }
-        return updated
     }
 }

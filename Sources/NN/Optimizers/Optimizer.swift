@@ -25,6 +25,20 @@ extension Optimizer {
     }
 }
 
+/// The loop every optimizer's `step` shares: `update` sees each parameter that has a gradient, both
+/// in float32, and its result is cast back to the parameter's dtype. Keys without a gradient are left out.
+func updatingEachParameter(
+    _ parameters: [String: Tensor], gradients: [String: Tensor],
+    _ update: (_ key: String, _ value: Tensor, _ gradient: Tensor) -> Tensor
+) -> [String: Tensor] {
+    var updated: [String: Tensor] = [:]
+    for (key, parameter) in parameters {
+        guard let gradient = gradients[key]?.converted(to: .float32) else { continue }
+        updated[key] = update(key, parameter.converted(to: .float32), gradient).converted(to: parameter.dtype)
+    }
+    return updated
+}
+
 /// Gradient clipping by global norm and gradient computation for modules.
 public enum Gradients {
     /// Scales `gradients` so their global 2-norm is at most `maximumNorm`, as

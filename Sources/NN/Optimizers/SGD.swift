@@ -27,18 +27,15 @@ public final class SGD: Optimizer {
     public func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
         let rate = schedule.rate(atStep: stepCount, baseRate: learningRate)
         stepCount += 1
-        var updated: [String: Tensor] = [:]
-        for (key, parameter) in parameters {
-            guard var direction = gradients[key]?.converted(to: .float32) else { continue }
-            let value = parameter.converted(to: .float32)
+        return updatingEachParameter(parameters, gradients: gradients) { key, value, gradient in
+            var direction = gradient
             if weightDecay != 0 { direction = direction + value * Float(weightDecay) }
             if momentum != 0 {
                 let buffer = buffers[key].map { $0 * Float(momentum) + direction * Float(1 - dampening) } ?? direction
                 buffers[key] = buffer
                 direction = nesterov ? direction + buffer * Float(momentum) : buffer
             }
-            updated[key] = (value - direction * Float(rate)).converted(to: parameter.dtype)
+            return value - direction * Float(rate)
         }
-        return updated
     }
 }
