@@ -48,12 +48,9 @@ public struct QwenVLConfiguration: ModelConfiguration, Equatable {
             throw ConfigurationViolation(key: "vision_config.out_hidden_size",
                                          reason: "\(vision.outHiddenSize) must equal the text hidden_size \(text.hiddenSize)")
         }
-        for (key, id) in [("image_token_id", imageTokenId), ("video_token_id", videoTokenId),
-                          ("vision_start_token_id", visionStartTokenId), ("vision_end_token_id", visionEndTokenId)] {
-            guard (0..<text.vocabularySize).contains(id) else {
-                throw ConfigurationViolation(key: key, reason: "\(id) is outside the vocabulary of \(text.vocabularySize)")
-            }
-        }
+        try Require.tokenIDs(["image_token_id": imageTokenId, "video_token_id": videoTokenId,
+                              "vision_start_token_id": visionStartTokenId, "vision_end_token_id": visionEndTokenId],
+                             vocabularySize: text.vocabularySize)
     }
 }
 

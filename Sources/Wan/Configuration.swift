@@ -257,8 +257,6 @@ public struct UMT5Configuration: ModelConfiguration, Equatable {
         try Require.within(dropoutRate, 0...1, "dropout_rate")
         try Require.positive(layerNormEpsilon, "layer_norm_epsilon")
         try Require.oneOf(feedForwardProjection, ["gated-gelu"], "feed_forward_proj")
-        for (key, id) in [("pad_token_id", padTokenId), ("eos_token_id", eosTokenId)] where !(0..<vocabularySize).contains(id) {
-            throw ConfigurationViolation(key: key, reason: "\(id) is outside the vocabulary of \(vocabularySize)")
-        }
+        try Require.tokenIDs(["pad_token_id": padTokenId, "eos_token_id": eosTokenId], vocabularySize: vocabularySize)
     }
 }

@@ -85,9 +85,8 @@ public struct CLIPTextConfiguration: Codable, Sendable, Equatable {
         try Require.positive(maxPositionEmbeddings, "text_config.max_position_embeddings")
         try Require.oneOf(hiddenActivation, ["quick_gelu", "gelu"], "text_config.hidden_act")
         try Require.positive(layerNormEpsilon, "text_config.layer_norm_eps")
-        for (key, id) in [("text_config.bos_token_id", bosTokenId), ("text_config.eos_token_id", eosTokenId)] where !(0..<vocabularySize).contains(id) {
-            throw ConfigurationViolation(key: key, reason: "\(id) is outside the vocabulary of \(vocabularySize)")
-        }
+        try Require.tokenIDs(["text_config.bos_token_id": bosTokenId, "text_config.eos_token_id": eosTokenId],
+                             vocabularySize: vocabularySize)
     }
 }
 

@@ -112,6 +112,13 @@ public enum Require {
         }
     }
 
+    /// Every id must be a valid index into a vocabulary of `vocabularySize` tokens; the first that is not is reported under its key.
+    public static func tokenIDs(_ ids: KeyValuePairs<String, Int>, vocabularySize: Int) throws(ConfigurationViolation) {
+        for (key, id) in ids where !(0..<vocabularySize).contains(id) {
+            throw ConfigurationViolation(key: key, reason: "\(id) is outside the vocabulary of \(vocabularySize)")
+        }
+    }
+
     /// `value` must lie in `range`.
     public static func within(_ value: Double, _ range: ClosedRange<Double>, _ key: String) throws(ConfigurationViolation) {
         guard range.contains(value) else { throw ConfigurationViolation(key: key, reason: "\(value) is outside \(range)") }
