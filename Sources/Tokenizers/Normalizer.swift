@@ -41,7 +41,7 @@ indirect enum Normalizer: Sendable {
         case .nfkd: return Self.isASCII(text) ? text : text.decomposedStringWithCompatibilityMapping
         case .lowercase:
             // Per scalar, full mappings, no context (Rust's `char::to_lowercase`).
-            var result = String.UnicodeScalarView()
+            var result = UTF8Builder(capacity: text.utf8.count)
             for scalar in text.unicodeScalars {
                 if scalar.value < 128 {
                     result.append(scalar.value >= 65 && scalar.value <= 90 ? Unicode.Scalar(scalar.value + 32)! : scalar)
@@ -49,7 +49,7 @@ indirect enum Normalizer: Sendable {
                     result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
                 }
             }
-            return String(result)
+            return result.string
         case let .strip(left, right):
             var scalars = Substring(text).unicodeScalars[...]
             if left { while let first = scalars.first, CharacterClass.isWhitespace(first) { scalars.removeFirst() } }
@@ -134,7 +134,7 @@ struct ReplacePattern: Sendable {
         let scalars = Array(text.unicodeScalars)
         let found = matches(in: scalars)
         if found.isEmpty { return text }
-        var result = String.UnicodeScalarView()
+        var result = UTF8Builder(capacity: text.utf8.count)
         var position = 0
         for range in found {
             result.append(contentsOf: scalars[position..<range.lowerBound])
@@ -142,6 +142,6 @@ struct ReplacePattern: Sendable {
             position = range.upperBound
         }
         result.append(contentsOf: scalars[position...])
-        return String(result)
+        return result.string
     }
 }
