@@ -19,9 +19,13 @@ test: deps
 demo: build
 	$(RELEASE_BIN)/vans demo
 
-## Engine vs PyTorch, one line per workload: NAME ENGINE_MS TORCH_MS RATIO, then `geomean RATIO`.
+## Every comparison with the reference implementations: the engine against PyTorch, the tokenizers
+## and the BPE trainer against `tokenizers`, video decoding against the ffmpeg command line.
 bench: deps
 	scripts/bench/run.sh
+	scripts/bench/tokenizer_throughput.sh
+	scripts/bench/tokenizer_training.sh --no-build
+	scripts/bench/video_decode.sh
 
 ## Regenerate the reference fixtures (needs Python and network to PyPI; never run by CI).
 fixtures:

@@ -176,6 +176,35 @@ public final class Tokenizer: Sendable {
         }
     }
 
+    /// The words a trainer counts in `text`: normalised and pre-tokenised as the model sees them (spelled
+    /// in byte characters for byte-level BPE), with no added-token extraction, as `tokenizers`' `train`
+    /// feeds its trainer.
+    public func preTokenizedWords(_ text: String) -> [String] {
+        var words: [String] = []
+        forEachPreTokenizedPiece(text) { words.append(spelling(ofPiece: $0)) }
+        return words
+    }
+
+    /// Calls `body` with the UTF-8 bytes of each piece `preTokenizedWords` gives (one reused buffer).
+    func forEachPreTokenizedPiece(_ text: String, _ body: ([UInt8]) -> Void) {
+        let normalized = normalizer?.apply(text) ?? text
+        let scalars = Array(normalized.unicodeScalars)
+        guard !scalars.isEmpty else { return }
+        var pieces = Pieces(scalars: scalars, ranges: [0..<scalars.count])
+        preTokenizer?.apply(&pieces, isFirstSegment: true)
+        var bytes: [UInt8] = []
+        for range in pieces.ranges {
+            bytes.removeAll(keepingCapacity: true)
+            for scalar in pieces.scalars[range] { UTF8.encode(scalar) { bytes.append($0) } }
+            body(bytes)
+        }
+    }
+
+    /// How the model spells a piece given as UTF-8 bytes (byte characters for byte-level BPE).
+    func spelling(ofPiece bytes: [UInt8]) -> String {
+        isByteLevel ? ByteLevel.encode(bytes) : String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Token strings of ids (unknown ids are skipped).
     public func tokens(for ids: [Int]) -> [String] { ids.compactMap { token(for: $0) } }
 

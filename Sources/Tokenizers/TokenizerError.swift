@@ -6,6 +6,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case unreadableFile(path: String, reason: String)
     /// The file is not valid JSON.
     case malformedJSON(path: String, reason: String)
+    /// A file or folder could not be written.
+    case unwritableFile(path: String, reason: String)
     /// A field is missing or has the wrong type; `field` is a JSON path such as `model.merges[3]`.
     case invalidField(path: String, field: String, reason: String)
     /// The file asks for a component this implementation does not have.
@@ -21,6 +23,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .unreadableFile(path, reason): return "\(path): cannot read file: \(reason)"
         case let .malformedJSON(path, reason): return "\(path): not valid JSON: \(reason)"
+        case let .unwritableFile(path, reason): return "\(path): cannot write: \(reason)"
         case let .invalidField(path, field, reason): return "\(path): field `\(field)`: \(reason)"
         case let .unsupported(path, field, what): return "\(path): field `\(field)`: unsupported \(what)"
         case let .unknownToken(token): return "token \(token.debugDescription) is not in the vocabulary"
@@ -41,11 +44,16 @@ struct JSONNode {
         do { data = try Data(contentsOf: url) } catch {
             throw TokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
         }
+        return try parse(data, name: url.path)
+    }
+
+    /// Parses JSON held in memory; `name` stands for the file in error messages.
+    static func parse(_ data: Data, name: String) throws -> JSONNode {
         do {
             let value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return JSONNode(value: value, path: "", file: url.path)
+            return JSONNode(value: value, path: "", file: name)
         } catch {
-            throw TokenizerError.malformedJSON(path: url.path, reason: error.localizedDescription)
+            throw TokenizerError.malformedJSON(path: name, reason: error.localizedDescription)
         }
     }
 

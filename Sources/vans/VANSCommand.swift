@@ -11,6 +11,7 @@ struct VANSCommand: AsyncParsableCommand {
             VideoCommand.self,
             DataCommand.self,
             TokenizeCommand.self,
+            TrainTokenizerCommand.self,
             MetricsCommand.self,
             SystemCommand.self,
         ]

@@ -1,6 +1,6 @@
 """Reference side of the tokenizer throughput benchmark: makes the deterministic ~10 MB text and times
 the Rust `tokenizers` library encoding it (run with RAYON_NUM_THREADS=1).
-Usage: tokenizer_throughput.py make-text OUT | tokenizer_throughput.py time TOKENIZER_JSON TEXT_FILE"""
+Usage: tokenizer_throughput.py make-text OUT [BYTES] | tokenizer_throughput.py time TOKENIZER_JSON TEXT_FILE"""
 import json, os, random, sys, time
 
 sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
@@ -39,6 +39,6 @@ def time_reference(tokenizer_path, text_path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "make-text":
-        make_text(sys.argv[2])
+        make_text(sys.argv[2], *(int(s) for s in sys.argv[3:4]))
     else:
         time_reference(sys.argv[2], sys.argv[3])
