@@ -35,10 +35,10 @@ indirect enum Normalizer: Sendable {
 
     func apply(_ text: String) -> String {
         switch self {
-        case .nfc: return Self.isASCII(text) ? text : text.precomposedStringWithCanonicalMapping
-        case .nfkc: return Self.isASCII(text) ? text : text.precomposedStringWithCompatibilityMapping
-        case .nfd: return Self.isASCII(text) ? text : text.decomposedStringWithCanonicalMapping
-        case .nfkd: return Self.isASCII(text) ? text : text.decomposedStringWithCompatibilityMapping
+        case .nfc: return Self.isASCII(text) ? text : Self.unicodeNormalized(text, compatibility: false, composes: true)
+        case .nfkc: return Self.isASCII(text) ? text : Self.unicodeNormalized(text, compatibility: true, composes: true)
+        case .nfd: return Self.isASCII(text) ? text : Self.unicodeNormalized(text, compatibility: false, composes: false)
+        case .nfkd: return Self.isASCII(text) ? text : Self.unicodeNormalized(text, compatibility: true, composes: false)
         case .lowercase:
             // Per scalar, full mappings, no context (Rust's `char::to_lowercase`).
             var result = UTF8Builder(capacity: text.utf8.count)
@@ -63,6 +63,57 @@ indirect enum Normalizer: Sendable {
     }
 
     private static func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 128 } }
+
+    /// Unicode normalisation forms through Foundation, with one repair: Foundation skips canonical
+    /// reordering when a starter decomposes into non-starters next to other marks (U+06D8 U+FF9E must
+    /// become U+3099 U+06D8 under NFKD), so a result that is not canonically ordered is redone as
+    /// decompose → reorder → compose.
+    private static func unicodeNormalized(_ text: String, compatibility: Bool, composes: Bool) -> String {
+        let quick: String
+        switch (compatibility, composes) {
+        case (false, true): quick = text.precomposedStringWithCanonicalMapping
+        case (true, true): quick = text.precomposedStringWithCompatibilityMapping
+        case (false, false): quick = text.decomposedStringWithCanonicalMapping
+        case (true, false): quick = text.decomposedStringWithCompatibilityMapping
+        }
+        if isCanonicallyOrdered(quick) { return quick }
+        var scalars = Array((compatibility ? text.decomposedStringWithCompatibilityMapping : text.decomposedStringWithCanonicalMapping).unicodeScalars)
+        reorderCanonically(&scalars)
+        let decomposed = String(String.UnicodeScalarView(scalars))
+        return composes ? decomposed.precomposedStringWithCanonicalMapping : decomposed
+    }
+
+    private static func combiningClass(_ scalar: Unicode.Scalar) -> UInt8 {
+        scalar.value < 0x300 ? 0 : scalar.properties.canonicalCombiningClass.rawValue
+    }
+
+    /// Whether no mark is followed by a mark of a lower non-zero combining class.
+    private static func isCanonicallyOrdered(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for scalar in text.unicodeScalars {
+            let current = combiningClass(scalar)
+            if current != 0 && previous > current { return false }
+            previous = current
+        }
+        return true
+    }
+
+    /// Stable-sorts each run of non-starters by combining class (the Unicode canonical ordering algorithm).
+    private static func reorderCanonically(_ scalars: inout [Unicode.Scalar]) {
+        var start = 0
+        while start < scalars.count {
+            guard combiningClass(scalars[start]) != 0 else { start += 1; continue }
+            var end = start
+            while end < scalars.count && combiningClass(scalars[end]) != 0 { end += 1 }
+            if end - start > 1 {
+                let run = scalars[start..<end].enumerated().sorted {
+                    (combiningClass($0.element), $0.offset) < (combiningClass($1.element), $1.offset)
+                }
+                scalars.replaceSubrange(start..<end, with: run.map(\.element))
+            }
+            start = end
+        }
+    }
 }
 
 /// The `pattern` of a Replace normalizer or Split pre-tokenizer: a literal string, or one of the simple

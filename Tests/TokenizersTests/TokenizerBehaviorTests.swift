@@ -101,4 +101,12 @@ struct TokenizerBehaviorTests {
         let directory = try writeTemporary(#"{"model": {"type": "Unigram", "vocab": [["a", 0.0]], "unk_id": 0}, "normalizer": {"type": "Precompiled", "precompiled_charsmap": "\#(blob)"}}"#)
         #expect(throws: TokenizerError.self) { try Tokenizer(directory: directory) }
     }
+
+    // A compatibility decomposition that yields a mark (U+FF9E → U+3099) after another mark is canonically
+    // reordered, and then composes with its base, as Python's unicodedata and `tokenizers` do.
+    @Test func compatibilityMarksAreReordered() {
+        #expect(Normalizer.nfkd.apply("\u{30AB}\u{06D8}\u{FF9E}").unicodeScalars.map(\.value) == [0x30AB, 0x3099, 0x06D8])
+        #expect(Normalizer.nfkc.apply("\u{30AB}\u{06D8}\u{FF9E}").unicodeScalars.map(\.value) == [0x30AC, 0x06D8])
+        #expect(Normalizer.nfc.apply("e\u{0301}") == "\u{E9}")
+    }
 }
