@@ -47,23 +47,6 @@ public struct VisionGrid: Sendable, Equatable {
     }
 }
 
-/// Why a prompt could not be built.
-public enum ChatTemplateError: Error, Equatable, CustomStringConvertible, Sendable {
-    /// The prompt holds a different number of image or video placeholders than grids were given.
-    case placeholderCountMismatch(kind: String, placeholders: Int, grids: Int)
-    /// A grid has a non-positive size or is not divisible into merged blocks.
-    case invalidGrid(kind: String, index: Int, grid: [Int], mergeSize: Int)
-
-    public var description: String {
-        switch self {
-        case let .placeholderCountMismatch(kind, placeholders, grids):
-            "the prompt has \(placeholders) \(kind) placeholder(s) but \(grids) \(kind) grid(s) were given"
-        case let .invalidGrid(kind, index, grid, mergeSize):
-            "\(kind) grid \(index) \(grid) must be positive with h and w divisible by the merge size \(mergeSize)"
-        }
-    }
-}
-
 /// Qwen2.5-VL's ChatML prompt format.
 ///
 /// ```
@@ -129,7 +112,7 @@ public struct ChatTemplate: Sendable {
             for (index, grid) in grids.enumerated()
             where grid.temporal <= 0 || grid.height <= 0 || grid.width <= 0 || mergeSize <= 0
                 || grid.height % mergeSize != 0 || grid.width % mergeSize != 0 {
-                throw ChatTemplateError.invalidGrid(
+                throw QwenVLError.invalidGrid(
                     kind: kind, index: index, grid: [grid.temporal, grid.height, grid.width], mergeSize: mergeSize)
             }
         }
@@ -161,10 +144,10 @@ public struct ChatTemplate: Sendable {
             }
         }
         guard imageIndex == imageGrids.count else {
-            throw ChatTemplateError.placeholderCountMismatch(kind: "image", placeholders: imageIndex, grids: imageGrids.count)
+            throw QwenVLError.placeholderCountMismatch(kind: "image", placeholders: imageIndex, grids: imageGrids.count)
         }
         guard videoIndex == videoGrids.count else {
-            throw ChatTemplateError.placeholderCountMismatch(kind: "video", placeholders: videoIndex, grids: videoGrids.count)
+            throw QwenVLError.placeholderCountMismatch(kind: "video", placeholders: videoIndex, grids: videoGrids.count)
         }
         return String(decoding: output, as: UTF8.self)
     }

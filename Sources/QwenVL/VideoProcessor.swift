@@ -2,30 +2,6 @@
 // transformers' Qwen2VLVideoProcessor (fused rescale+normalise, patchify) for Qwen2.5-VL videos.
 import VideoIO
 
-/// Errors from sampling and preparing a video for Qwen2.5-VL.
-public enum QwenVLVideoError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The frame-count rule gives fewer than 2 frames or more than the video has.
-    case frameCountOutOfRange(computed: Int, totalFrames: Int)
-    /// The frame budget is inverted (max < min), e.g. a user `maxPixels` below `minPixels`.
-    case pixelBudgetInverted(minPixels: Double, maxPixels: Double)
-    /// The frame's aspect ratio exceeds 200, which the model does not accept.
-    case aspectRatioTooLarge(height: Int, width: Int)
-    /// The input frames or metadata are unusable (empty, mixed sizes, non-positive fps).
-    case invalidInput(String)
-
-    public var description: String {
-        switch self {
-        case .frameCountOutOfRange(let computed, let total):
-            return "Qwen video sampling: \(computed) frames is outside [2, \(total)] for a \(total)-frame video"
-        case .pixelBudgetInverted(let minimum, let maximum):
-            return "Qwen video sampling: max_pixels \(maximum) is below min_pixels \(minimum)"
-        case .aspectRatioTooLarge(let height, let width):
-            return "Qwen video sampling: aspect ratio of \(width)×\(height) exceeds 200"
-        case .invalidInput(let reason): return "Qwen video sampling: \(reason)"
-        }
-    }
-}
-
 /// Model-ready video input: `pixelValues` is row-major `[rows, 3·temporalPatch·patch·patch]` float32 (the
 /// processor's `pixel_values_videos`), rows ordered (t, h/merge, w/merge, merge_y, merge_x) and columns
 /// (channel, temporal, patch_y, patch_x); `grid` is `video_grid_thw`.
@@ -75,7 +51,7 @@ public struct QwenVLVideoProcessor: Sendable {
     var factor: Int { patchSize * mergeSize }
 
     /// qwen-vl-utils `smart_nframes` for a video of `totalFrames` frames at `videoFPS`.
-    public func frameCount(totalFrames: Int, videoFPS: Double) throws(QwenVLVideoError) -> Int {
+    public func frameCount(totalFrames: Int, videoFPS: Double) throws(QwenVLError) -> Int {
         guard totalFrames > 0, videoFPS > 0, videoFPS.isFinite, fps > 0 else {
             throw .invalidInput("need positive frame count and fps, got \(totalFrames) frames at \(videoFPS) fps (sampling \(fps))")
         }
@@ -105,7 +81,7 @@ public struct QwenVLVideoProcessor: Sendable {
     }
 
     /// The frame indices fetch_video keeps, and the resulting sample rate.
-    public func sampledIndices(totalFrames: Int, videoFPS: Double) throws(QwenVLVideoError) -> (indices: [Int], sampleFPS: Double) {
+    public func sampledIndices(totalFrames: Int, videoFPS: Double) throws(QwenVLError) -> (indices: [Int], sampleFPS: Double) {
         let count = try frameCount(totalFrames: totalFrames, videoFPS: videoFPS)
         return (Self.linspaceIndices(totalFrames: totalFrames, count: count), Double(count) / Double(totalFrames) * videoFPS)
     }
@@ -121,7 +97,7 @@ public struct QwenVLVideoProcessor: Sendable {
 
     /// qwen-vl-utils `smart_resize`: both sides multiples of `factor`, area within [minPixels, maxPixels].
     public static func smartResize(height: Int, width: Int, factor: Int, minPixels: Double,
-                                   maxPixels: Double) throws(QwenVLVideoError) -> (height: Int, width: Int) {
+                                   maxPixels: Double) throws(QwenVLError) -> (height: Int, width: Int) {
         guard maxPixels >= minPixels else { throw .pixelBudgetInverted(minPixels: minPixels, maxPixels: maxPixels) }
         guard height > 0, width > 0 else { throw .invalidInput("frame size \(width)×\(height) is empty") }
         guard Double(max(height, width)) / Double(min(height, width)) <= 200 else {
@@ -143,13 +119,13 @@ public struct QwenVLVideoProcessor: Sendable {
     }
 
     /// The size fetch_video resizes `frameCount` frames of `height`×`width` to.
-    public func resizedSize(height: Int, width: Int, frameCount: Int) throws(QwenVLVideoError) -> (height: Int, width: Int) {
+    public func resizedSize(height: Int, width: Int, frameCount: Int) throws(QwenVLError) -> (height: Int, width: Int) {
         let budget = pixelBudget(frameCount: frameCount)
         return try Self.smartResize(height: height, width: width, factor: factor, minPixels: budget.min, maxPixels: budget.max)
     }
 
     /// fetch_video's resize of already-sampled frames: torchvision antialiased bicubic to the smart-resized size.
-    public func resize(_ frames: [VideoFrame]) throws(QwenVLVideoError) -> [VideoFrame] {
+    public func resize(_ frames: [VideoFrame]) throws(QwenVLError) -> [VideoFrame] {
         guard let first = frames.first else { throw .invalidInput("no frames to resize") }
         guard frames.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
             throw .invalidInput("frames have different sizes")
@@ -167,7 +143,7 @@ public struct QwenVLVideoProcessor: Sendable {
 
     /// The processor's fused rescale+normalise and patchify of resized frames (sides multiples of 28). An odd
     /// frame count is padded by repeating the last frame, as the processor does.
-    public func patches(fromResized frames: [VideoFrame], sampleFPS: Double) throws(QwenVLVideoError) -> QwenVLVideoInput {
+    public func patches(fromResized frames: [VideoFrame], sampleFPS: Double) throws(QwenVLError) -> QwenVLVideoInput {
         guard let first = frames.first else { throw .invalidInput("no frames to patchify") }
         let (height, width) = (first.height, first.width)
         guard frames.allSatisfy({ $0.width == width && $0.height == height }) else {

@@ -58,7 +58,7 @@ struct VideoShotsCommand: AsyncParsableCommand {
         } catch let error as VideoIOError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
-        } catch let error as CurationError {
+        } catch let error as DataError {
             FileHandle.standardError.write(Data("error: \(file): \(error)\n".utf8))
             throw ExitCode(1)
         }

@@ -55,13 +55,13 @@ import Testing
     @Test func scorerFailuresAreReported() throws {
         struct Broken: Error {}
         let scene = try Scene(startFrame: 0, endFrame: 100, framesPerSecond: 25)
-        #expect(throws: CurationError.self) { try ClipSelector.bestClip(in: scene, scorer: ClosureClipScorer { _ in throw Broken() }) }
-        #expect(throws: CurationError.scoringFailed(startFrame: 0, endFrame: 100, reason: "score nan is not finite")) {
+        #expect(throws: DataError.self) { try ClipSelector.bestClip(in: scene, scorer: ClosureClipScorer { _ in throw Broken() }) }
+        #expect(throws: DataError.scoringFailed(startFrame: 0, endFrame: 100, reason: "score nan is not finite")) {
             try ClipSelector.bestClip(in: scene, scorer: ClosureClipScorer { _ in .nan })
         }
         var options = ClipSelectionOptions()
         options.minimumSeconds = 6
-        #expect(throws: CurationError.self) { try ClipSelector.candidates(in: scene, options: options) }
+        #expect(throws: DataError.self) { try ClipSelector.candidates(in: scene, options: options) }
     }
 
     // Invariant: the visual score prefers sharp to blurred, exposed to near-black, moving to static.
@@ -77,7 +77,7 @@ import Testing
         #expect(sharpMoving > softMoving)
         #expect(sharpMoving > sharpStatic)
         #expect(dark == 0 && softMoving > dark)
-        #expect(throws: CurationError.self) { try VisualQualityScorer(samplesPerClip: 1) { _ in try Self.frame(level: 0, contrast: 0) } }
+        #expect(throws: DataError.self) { try VisualQualityScorer(samplesPerClip: 1) { _ in try Self.frame(level: 0, contrast: 0) } }
     }
 
     // Invariant: the whole stage drops short scenes and picks, in a scene that is black for its

@@ -207,20 +207,20 @@ enum ShotsFrames {
 
     // Invariant: malformed input gives typed errors that name the problem, never a crash.
     @Test func badInputThrows() throws {
-        #expect(throws: CurationError.malformedImage(width: 2, height: 2, byteCount: 5)) {
+        #expect(throws: DataError.malformedImage(width: 2, height: 2, byteCount: 5)) {
             try PackedImage(width: 2, height: 2, order: .rgb, pixels: [UInt8](repeating: 0, count: 5))
         }
         var detector = try ShotDetector(framesPerSecond: 25)
         try detector.process(try ShotsFrames.pattern(width: 8, height: 6, seed: 1))
-        #expect(throws: CurationError.frameSizeChanged(frameIndex: 1, expected: "8×6", actual: "6×8")) {
+        #expect(throws: DataError.frameSizeChanged(frameIndex: 1, expected: "8×6", actual: "6×8")) {
             try detector.process(try ShotsFrames.pattern(width: 6, height: 8, seed: 1))
         }
-        #expect(throws: CurationError.self) { try ShotDetector(framesPerSecond: 0) }
-        #expect(throws: CurationError.self) { try ContentDetector(threshold: -1) }
-        #expect(throws: CurationError.self) { try ContentDetector(minimumSceneLength: -2) }
-        #expect(throws: CurationError.self) { try ContentDetector(weights: .init(hue: 0, saturation: 0, luminance: 0)) }
-        #expect(throws: CurationError.self) { try ContentDetector(kernelSize: 4) }
-        #expect(throws: CurationError.invalidScene(startFrame: 5, endFrame: 5)) { try Scene(startFrame: 5, endFrame: 5, framesPerSecond: 25) }
-        #expect(CurationError.malformedImage(width: 2, height: 2, byteCount: 5).description.contains("needs 12 bytes"))
+        #expect(throws: DataError.self) { try ShotDetector(framesPerSecond: 0) }
+        #expect(throws: DataError.self) { try ContentDetector(threshold: -1) }
+        #expect(throws: DataError.self) { try ContentDetector(minimumSceneLength: -2) }
+        #expect(throws: DataError.self) { try ContentDetector(weights: .init(hue: 0, saturation: 0, luminance: 0)) }
+        #expect(throws: DataError.self) { try ContentDetector(kernelSize: 4) }
+        #expect(throws: DataError.invalidScene(startFrame: 5, endFrame: 5)) { try Scene(startFrame: 5, endFrame: 5, framesPerSecond: 25) }
+        #expect(DataError.malformedImage(width: 2, height: 2, byteCount: 5).description.contains("needs 12 bytes"))
     }
 }

@@ -87,15 +87,15 @@ struct ChatTemplateTests {
     // Placeholder and grid counts must agree, and grids must split into merged blocks.
     @Test func mismatchesThrow() {
         let prompt = ChatTemplate().render([ChatMessage(role: .user, content: [.video])], addGenerationPrompt: false)
-        #expect(throws: ChatTemplateError.placeholderCountMismatch(kind: "video", placeholders: 1, grids: 0)) {
+        #expect(throws: QwenVLError.placeholderCountMismatch(kind: "video", placeholders: 1, grids: 0)) {
             try ChatTemplate().expandVisionPlaceholders(in: prompt, imageGrids: [], videoGrids: [])
         }
-        #expect(throws: ChatTemplateError.placeholderCountMismatch(kind: "image", placeholders: 0, grids: 1)) {
+        #expect(throws: QwenVLError.placeholderCountMismatch(kind: "image", placeholders: 0, grids: 1)) {
             try ChatTemplate().expandVisionPlaceholders(
                 in: prompt, imageGrids: [VisionGrid(temporal: 1, height: 2, width: 2)],
                 videoGrids: [VisionGrid(temporal: 1, height: 2, width: 2)])
         }
-        #expect(throws: ChatTemplateError.invalidGrid(kind: "video", index: 0, grid: [1, 3, 2], mergeSize: 2)) {
+        #expect(throws: QwenVLError.invalidGrid(kind: "video", index: 0, grid: [1, 3, 2], mergeSize: 2)) {
             try ChatTemplate().expandVisionPlaceholders(
                 in: prompt, imageGrids: [], videoGrids: [VisionGrid(temporal: 1, height: 3, width: 2)])
         }

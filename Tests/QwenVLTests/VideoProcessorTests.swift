@@ -69,7 +69,7 @@ private func frames(_ bytes: Data, count: Int, height: Int, width: Int) -> [Vide
             if let minimum = item.min_pixels { processor.minPixels = minimum }
             processor.maxPixels = item.max_pixels
             if item.error == true {
-                #expect(throws: QwenVLVideoError.self) { try processor.frameCount(totalFrames: item.total_frames, videoFPS: item.video_fps) }
+                #expect(throws: QwenVLError.self) { try processor.frameCount(totalFrames: item.total_frames, videoFPS: item.video_fps) }
                 continue
             }
             let sampled = try processor.sampledIndices(totalFrames: item.total_frames, videoFPS: item.video_fps)
@@ -82,7 +82,7 @@ private func frames(_ bytes: Data, count: Int, height: Int, width: Int) -> [Vide
                     #expect(resized.height == expectedHeight && resized.width == expectedWidth,
                             "\(size.width)×\(size.height), \(sampled.indices.count) frames")
                 } else {
-                    #expect(throws: QwenVLVideoError.self) {
+                    #expect(throws: QwenVLError.self) {
                         try processor.resizedSize(height: size.height, width: size.width, frameCount: sampled.indices.count)
                     }
                 }
@@ -140,14 +140,14 @@ private func frames(_ bytes: Data, count: Int, height: Int, width: Int) -> [Vide
 
     // Inverted budgets and extreme aspect ratios throw typed errors instead of trapping.
     @Test func badInputsThrow() {
-        #expect(throws: QwenVLVideoError.pixelBudgetInverted(minPixels: 100, maxPixels: 50)) {
+        #expect(throws: QwenVLError.pixelBudgetInverted(minPixels: 100, maxPixels: 50)) {
             try QwenVLVideoProcessor.smartResize(height: 10, width: 10, factor: 28, minPixels: 100, maxPixels: 50)
         }
-        #expect(throws: QwenVLVideoError.aspectRatioTooLarge(height: 1, width: 300)) {
+        #expect(throws: QwenVLError.aspectRatioTooLarge(height: 1, width: 300)) {
             try QwenVLVideoProcessor.smartResize(height: 1, width: 300, factor: 28, minPixels: 1, maxPixels: 1e9)
         }
-        #expect(throws: QwenVLVideoError.self) { try QwenVLVideoProcessor().frameCount(totalFrames: 1, videoFPS: 30) }
-        #expect(throws: QwenVLVideoError.self) { try QwenVLVideoProcessor().resize([]) }
+        #expect(throws: QwenVLError.self) { try QwenVLVideoProcessor().frameCount(totalFrames: 1, videoFPS: 30) }
+        #expect(throws: QwenVLError.self) { try QwenVLVideoProcessor().resize([]) }
     }
 
     // The file path samples, decodes and patchifies: 24 frames at 8 fps sampled at 2 fps give 6 frames, grid (3, 4, 4).

@@ -53,11 +53,11 @@ public struct ClipSelectionOptions: Sendable, Equatable {
         for (name, value) in [("minimum clip seconds", minimumSeconds), ("maximum clip seconds", maximumSeconds),
                               ("clip stride seconds", strideSeconds), ("clip length step seconds", lengthStepSeconds)] {
             guard value.isFinite, value > 0 else {
-                throw CurationError.invalidOption(name: name, value: "\(value)", reason: "must be a positive number")
+                throw DataError.invalidOption(name: name, value: "\(value)", reason: "must be a positive number")
             }
         }
         guard minimumSeconds <= maximumSeconds else {
-            throw CurationError.invalidOption(name: "clip length range", value: "\(minimumSeconds)...\(maximumSeconds)",
+            throw DataError.invalidOption(name: "clip length range", value: "\(minimumSeconds)...\(maximumSeconds)",
                                               reason: "minimum exceeds maximum")
         }
     }
@@ -100,10 +100,10 @@ public enum ClipSelector {
             do {
                 value = try scorer.score(candidate)
             } catch {
-                throw CurationError.scoringFailed(startFrame: candidate.startFrame, endFrame: candidate.endFrame, reason: "\(error)")
+                throw DataError.scoringFailed(startFrame: candidate.startFrame, endFrame: candidate.endFrame, reason: "\(error)")
             }
             guard value.isFinite else {
-                throw CurationError.scoringFailed(startFrame: candidate.startFrame, endFrame: candidate.endFrame,
+                throw DataError.scoringFailed(startFrame: candidate.startFrame, endFrame: candidate.endFrame,
                                                   reason: "score \(value) is not finite")
             }
             if let current = best {

@@ -61,17 +61,17 @@ public struct ContentDetector: Sendable {
     public init(threshold: Double = 27, minimumSceneLength: Int = 15, weights: Weights = .standard,
                 filterMode: FlashFilter.Mode = .merge, computeEdges: Bool = false, kernelSize: Int? = nil) throws {
         guard threshold.isFinite, threshold >= 0 else {
-            throw CurationError.invalidOption(name: "threshold", value: "\(threshold)", reason: "must be a finite number ≥ 0")
+            throw DataError.invalidOption(name: "threshold", value: "\(threshold)", reason: "must be a finite number ≥ 0")
         }
         guard minimumSceneLength >= 0 else {
-            throw CurationError.invalidOption(name: "minimum scene length", value: "\(minimumSceneLength)", reason: "must be ≥ 0 frames")
+            throw DataError.invalidOption(name: "minimum scene length", value: "\(minimumSceneLength)", reason: "must be ≥ 0 frames")
         }
         if let kernelSize, kernelSize < 3 || kernelSize % 2 == 0 {
-            throw CurationError.invalidOption(name: "kernel size", value: "\(kernelSize)", reason: "must be an odd integer ≥ 3")
+            throw DataError.invalidOption(name: "kernel size", value: "\(kernelSize)", reason: "must be an odd integer ≥ 3")
         }
         let weightSum = weights.absoluteSum
         guard weightSum > 0, weightSum.isFinite else {
-            throw CurationError.invalidOption(name: "weights", value: "\(weights)", reason: "need at least one non-zero finite weight")
+            throw DataError.invalidOption(name: "weights", value: "\(weights)", reason: "need at least one non-zero finite weight")
         }
         self.threshold = threshold
         self.weights = weights

@@ -35,7 +35,7 @@ public enum OpenCVResize {
     /// Resizes `image` to `width`×`height` exactly as `cv2.resize(..., interpolation=INTER_LINEAR)`.
     public static func linear(_ image: PackedImage, width: Int, height: Int) throws -> PackedImage {
         guard width > 0, height > 0 else {
-            throw CurationError.invalidOption(name: "resize size", value: "\(width)×\(height)", reason: "must be positive")
+            throw DataError.invalidOption(name: "resize size", value: "\(width)×\(height)", reason: "must be positive")
         }
         if width == image.width && height == image.height { return image }
         let (xOffsets, xWeights) = coefficients(source: image.width, target: width)

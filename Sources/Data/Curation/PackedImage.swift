@@ -21,7 +21,7 @@ public struct PackedImage: Sendable, Equatable {
     /// Wraps `pixels`; throws when the byte count does not match the size.
     public init(width: Int, height: Int, order: ChannelOrder, pixels: [UInt8]) throws {
         guard width > 0, height > 0, pixels.count == width * height * 3 else {
-            throw CurationError.malformedImage(width: width, height: height, byteCount: pixels.count)
+            throw DataError.malformedImage(width: width, height: height, byteCount: pixels.count)
         }
         self.width = width
         self.height = height

@@ -13,10 +13,10 @@ public struct Scene: Sendable, Equatable, Hashable {
     /// A scene of frames `startFrame ..< endFrame`.
     public init(startFrame: Int, endFrame: Int, framesPerSecond: Double) throws {
         guard startFrame >= 0, endFrame > startFrame else {
-            throw CurationError.invalidScene(startFrame: startFrame, endFrame: endFrame)
+            throw DataError.invalidScene(startFrame: startFrame, endFrame: endFrame)
         }
         guard framesPerSecond.isFinite, framesPerSecond > 0 else {
-            throw CurationError.invalidOption(name: "frame rate", value: "\(framesPerSecond)", reason: "must be a positive number")
+            throw DataError.invalidOption(name: "frame rate", value: "\(framesPerSecond)", reason: "must be a positive number")
         }
         self.startFrame = startFrame
         self.endFrame = endFrame

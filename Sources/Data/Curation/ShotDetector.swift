@@ -56,10 +56,10 @@ public struct ShotDetector: Sendable {
     /// A detector for a video at `framesPerSecond` frames per second.
     public init(options: ShotDetectionOptions = ShotDetectionOptions(), framesPerSecond: Double) throws {
         guard framesPerSecond.isFinite, framesPerSecond > 0 else {
-            throw CurationError.invalidOption(name: "frame rate", value: "\(framesPerSecond)", reason: "must be a positive number")
+            throw DataError.invalidOption(name: "frame rate", value: "\(framesPerSecond)", reason: "must be a positive number")
         }
         if let width = options.downscaleToWidth, width <= 0 {
-            throw CurationError.invalidOption(name: "downscale width", value: "\(width)", reason: "must be positive")
+            throw DataError.invalidOption(name: "downscale width", value: "\(width)", reason: "must be positive")
         }
         self.options = options
         self.framesPerSecond = framesPerSecond
@@ -73,7 +73,7 @@ public struct ShotDetector: Sendable {
     public mutating func process(_ frame: PackedImage) throws -> [Int] {
         if let firstSize {
             guard frame.width == firstSize.width, frame.height == firstSize.height else {
-                throw CurationError.frameSizeChanged(frameIndex: scores.count, expected: "\(firstSize.width)×\(firstSize.height)",
+                throw DataError.frameSizeChanged(frameIndex: scores.count, expected: "\(firstSize.width)×\(firstSize.height)",
                                                      actual: frame.sizeDescription)
             }
         } else {

@@ -14,13 +14,13 @@ extension ShotDetector {
     /// Decodes every frame of the video at `path` and detects its shots, with the frame rate
     /// the container reports. Draws a progress bar on standard error when `showProgress` and
     /// standard error is a terminal.
-    /// - Throws: `VideoIOError` for unreadable, corrupt or non-video files; `CurationError` for
+    /// - Throws: `VideoIOError` for unreadable, corrupt or non-video files; `DataError` for
     ///   bad options or frames that change size mid-stream.
     public static func detect(videoAt path: String, options: ShotDetectionOptions = ShotDetectionOptions(),
                               showProgress: Bool = false) throws -> ShotDetectionResult {
         let decoder = try VideoDecoder(path: path)
         guard decoder.info.fps.isFinite, decoder.info.fps > 0 else {
-            throw CurationError.invalidOption(name: "frame rate of \(path)", value: "\(decoder.info.fps)",
+            throw DataError.invalidOption(name: "frame rate of \(path)", value: "\(decoder.info.fps)",
                                               reason: "the container reports no usable frame rate")
         }
         var detector = try ShotDetector(options: options, framesPerSecond: decoder.info.fps)

@@ -20,7 +20,7 @@ public struct VisualQualityScorer: ClipScorer {
     /// A scorer reading frame `i` of the video through `frameAt`.
     public init(samplesPerClip: Int = 4, frameAt: @escaping (Int) throws -> PackedImage) throws {
         guard samplesPerClip >= 2 else {
-            throw CurationError.invalidOption(name: "samples per clip", value: "\(samplesPerClip)", reason: "need at least 2 to measure motion")
+            throw DataError.invalidOption(name: "samples per clip", value: "\(samplesPerClip)", reason: "need at least 2 to measure motion")
         }
         self.samplesPerClip = samplesPerClip
         self.frameAt = frameAt
@@ -42,7 +42,7 @@ public struct VisualQualityScorer: ClipScorer {
             brightness += Self.mean(luma)
             if let previous {
                 guard previous.count == luma.count else {
-                    throw CurationError.frameSizeChanged(frameIndex: index, expected: "\(previous.count) pixels", actual: frame.sizeDescription)
+                    throw DataError.frameSizeChanged(frameIndex: index, expected: "\(previous.count) pixels", actual: frame.sizeDescription)
                 }
                 motion += ContentDetector.meanAbsoluteDifference(luma, previous)
             }
