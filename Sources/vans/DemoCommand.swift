@@ -1,6 +1,7 @@
 // `vans demo`: the end-to-end job on a built-in default, as far as the system exists today.
 // It makes a small VANS-Synth evaluation set, checks it, prepares the Qwen2.5-VL input of one
-// sample exactly as the reference processor and chat template would, finds the cut between an
+// sample exactly as the reference processor and chat template would, tokenizes that prompt with a
+// byte-level BPE trained on the set (as `tokenizers` would train it), finds the cut between an
 // input clip and its answer clip with the shot detector, and scores two text baselines with the
 // paper's metrics. The models (Qwen2.5-VL, Wan2.1) and Joint-GRPO come in later waves.
 import ArgumentParser
@@ -9,6 +10,7 @@ import Foundation
 import Metrics
 import QwenVL
 import Support
+import Tokenizers
 import VANS
 import VideoIO
 
@@ -38,6 +40,9 @@ struct DemoCommand: AsyncParsableCommand {
         var videoGrid: [Int]
         var videoTokens: Int
         var promptCharacters: Int
+        var tokenizerVocabulary: Int
+        var promptTokens: Int
+        var promptVideoPadTokens: Int
         var joinedClipFrames: Int
         var trueCut: Int
         var detectedCuts: [Int]
@@ -84,7 +89,21 @@ struct DemoCommand: AsyncParsableCommand {
             in: template.render(AnswerFormat().messages(question: sample.question), addGenerationPrompt: true),
             imageGrids: [], videoGrids: [grid])
 
-        // 3. Curation: join the input clip and its answer clip and find the cut between them.
+        // 3. The prompt as token ids: a small byte-level BPE in Qwen2.5-VL's layout, trained on the set's
+        //    texts and the system prompt, written next to the dataset; every <|video_pad|> is one id.
+        let answerFormat = AnswerFormat()
+        var texts = [answerFormat.systemPrompt]
+        for item in samples {
+            texts += [item.question, item.answerCaption] + item.answerAlternatives
+            texts.append(answerFormat.format(reasoning: item.reasoning, answer: item.answerCaption))
+        }
+        let trained = try BPETrainer(vocabularySize: 1024, minimumFrequency: 2).train(texts: texts, preset: .qwen2VL)
+        try trained.write(to: URL(fileURLWithPath: out).appendingPathComponent("tokenizer"))
+        let tokenizer = try trained.tokenizer()
+        let promptIDs = try tokenizer.encode(prompt)
+        let videoPad = tokenizer.id(for: ChatTemplate.videoPad)
+
+        // 4. Curation: join the input clip and its answer clip and find the cut between them.
         //    The synthetic answer continues the input, so the cut is subtle (a continuation,
         //    not a new shot); we join the answer of a *different* scene to make a real shot change.
         let other = samples.first { $0.sceneSeed != sample.sceneSeed } ?? sample
@@ -97,7 +116,7 @@ struct DemoCommand: AsyncParsableCommand {
         options.minimumSceneLength = 8
         let shots = try ShotDetector.detect(videoAt: joinedPath, options: options)
 
-        // 4. Text metrics on two baselines. Question-only: answer with the most common caption
+        // 5. Text metrics on two baselines. Question-only: answer with the most common caption
         //    given to the same question elsewhere in the set (leave-one-out) — it cannot see the
         //    video, so it should score low. Alternative wordings: a correct answer in other words,
         //    which shows how much BLEU/ROUGE-L move with wording alone.
@@ -121,7 +140,9 @@ struct DemoCommand: AsyncParsableCommand {
             dataset: summary, validationProblems: validation.problems.count,
             sampleID: sample.id, question: sample.question,
             videoGrid: [grid.temporal, grid.height, grid.width], videoTokens: grid.tokenCount(),
-            promptCharacters: prompt.count, joinedClipFrames: shots.frameCount, trueCut: input.count,
+            promptCharacters: prompt.count, tokenizerVocabulary: tokenizer.vocabularySize,
+            promptTokens: promptIDs.count, promptVideoPadTokens: promptIDs.filter { $0 == videoPad }.count,
+            joinedClipFrames: shots.frameCount, trueCut: input.count,
             detectedCuts: shots.cuts,
             questionOnlyBaseline: try metrics.evaluate(hypotheses: questionOnly, references: references),
             alternativeWordings: try metrics.evaluate(hypotheses: paraphrases, references: references))
@@ -138,6 +159,7 @@ struct DemoCommand: AsyncParsableCommand {
         validate    \(report.validationProblems == 0 ? "ok" : "\(report.validationProblems) problems") (\(report.dataset.manifest))
         sample      \(report.sampleID): \(report.question)
         VLM input   video grid t×h×w = \(report.videoGrid.map(String.init).joined(separator: "×")) → \(report.videoTokens) <|video_pad|> tokens; prompt \(report.promptCharacters) characters (paper's system prompt, Qwen2.5-VL chat template)
+        tokenizer   byte-level BPE trained on the set, \(report.tokenizerVocabulary) ids: the prompt is \(report.promptTokens) ids, \(report.promptVideoPadTokens) of them <|video_pad|> (\(out)/tokenizer/)
         shots       joined clip of \(report.joinedClipFrames) frames, true cut at \(report.trueCut), detected \(report.detectedCuts)
         text metrics against the ground-truth captions:
         \(line("question-only baseline", report.questionOnlyBaseline))
