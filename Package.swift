@@ -26,7 +26,9 @@ let package = Package(
     ],
     targets: [
         // C layer
-        .target(name: "CKernels", cSettings: optimizedC, linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m")]),
+        // libmvec (glibc's vector math, part of libc6-dev) gives the vectorised exp/tanh/erf.
+        .target(name: "CKernels", cSettings: optimizedC,
+                linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m"), .linkedLibrary("mvec", .when(platforms: [.linux]))]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
         .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"], cSettings: optimizedC),

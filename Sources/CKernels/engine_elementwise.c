@@ -1,5 +1,6 @@
 /* Elementwise, reduction, softmax and indexing kernels over float32 (the engine's compute dtype). */
 #include "ckernels.h"
+#include "internal/vans_vmath.h"
 #include <math.h>
 #include <string.h>
 
@@ -9,7 +10,105 @@ static const float vans_two_over_sqrt_pi = 1.1283791670955126f;
 
 static inline float vans_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
+/* Elements per chunk of the vector-math paths: a stack buffer that stays in L1. */
+enum { VANS_VMATH_CHUNK = 512 };
+#define VANS_CHUNKS(N, ...)                                                                 \
+    for (int64_t chunk = 0; chunk < (N); chunk += VANS_VMATH_CHUNK) {                       \
+        const int64_t m = (N) - chunk < VANS_VMATH_CHUNK ? (N) - chunk : VANS_VMATH_CHUNK;   \
+        __VA_ARGS__                                                                         \
+    }
+
+/* The transcendental unary ops over x[0..<n] through libmvec; returns 0 for other ops. */
+static int unary_vector(int op, const float *x, float *y, int64_t n) {
+    float t[VANS_VMATH_CHUNK];
+    switch (op) {
+    case VANS_EXP: vans_vmath_f32(VANS_VMATH_EXP, x, y, n); return 1;
+    case VANS_TANH: vans_vmath_f32(VANS_VMATH_TANH, x, y, n); return 1;
+    case VANS_ERF: vans_vmath_f32(VANS_VMATH_ERF, x, y, n); return 1;
+    case VANS_SIGMOID: case VANS_SILU: case VANS_QUICK_GELU: {
+        const float slope = op == VANS_QUICK_GELU ? 1.702f : 1.0f;
+        VANS_CHUNKS(n, {
+            const float *xc = x + chunk; float *yc = y + chunk;
+            for (int64_t i = 0; i < m; i++) t[i] = -(slope * xc[i]);
+            vans_vmath_f32(VANS_VMATH_EXP, t, t, m);
+            if (op == VANS_SIGMOID) for (int64_t i = 0; i < m; i++) yc[i] = 1.0f / (1.0f + t[i]);
+            else if (op == VANS_SILU) for (int64_t i = 0; i < m; i++) yc[i] = xc[i] / (1.0f + t[i]);
+            else for (int64_t i = 0; i < m; i++) yc[i] = xc[i] * (1.0f / (1.0f + t[i]));
+        })
+        return 1;
+    }
+    case VANS_GELU_ERF:
+        VANS_CHUNKS(n, {
+            const float *xc = x + chunk; float *yc = y + chunk;
+            for (int64_t i = 0; i < m; i++) t[i] = xc[i] * vans_inv_sqrt_2;
+            vans_vmath_f32(VANS_VMATH_ERF, t, t, m);
+            for (int64_t i = 0; i < m; i++) yc[i] = 0.5f * xc[i] * (1.0f + t[i]);
+        })
+        return 1;
+    case VANS_GELU_TANH:
+        VANS_CHUNKS(n, {
+            const float *xc = x + chunk; float *yc = y + chunk;
+            for (int64_t i = 0; i < m; i++) { const float v = xc[i]; t[i] = vans_sqrt_2_over_pi * (v + 0.044715f * v * v * v); }
+            vans_vmath_f32(VANS_VMATH_TANH, t, t, m);
+            for (int64_t i = 0; i < m; i++) yc[i] = 0.5f * xc[i] * (1.0f + t[i]);
+        })
+        return 1;
+    default: return 0;
+    }
+}
+
+/* Gradients of the transcendental unary ops through libmvec; returns 0 for other ops. */
+static int unary_backward_vector(int op, const float *x, const float *g, float *gx, int64_t n) {
+    float t[VANS_VMATH_CHUNK], u[VANS_VMATH_CHUNK];
+    switch (op) {
+    case VANS_ERF:
+        VANS_CHUNKS(n, {
+            for (int64_t i = 0; i < m; i++) t[i] = -x[chunk + i] * x[chunk + i];
+            vans_vmath_f32(VANS_VMATH_EXP, t, t, m);
+            for (int64_t i = 0; i < m; i++) gx[chunk + i] = g[chunk + i] * (vans_two_over_sqrt_pi * t[i]);
+        })
+        return 1;
+    case VANS_SILU: case VANS_QUICK_GELU: {
+        const float slope = op == VANS_QUICK_GELU ? 1.702f : 1.0f;
+        VANS_CHUNKS(n, {
+            for (int64_t i = 0; i < m; i++) t[i] = -(slope * x[chunk + i]);
+            vans_vmath_f32(VANS_VMATH_EXP, t, t, m);
+            for (int64_t i = 0; i < m; i++) {
+                const float v = x[chunk + i], s = 1.0f / (1.0f + t[i]);
+                gx[chunk + i] = g[chunk + i] * (op == VANS_SILU ? s * (1.0f + v * (1.0f - s)) : s + slope * v * s * (1.0f - s));
+            }
+        })
+        return 1;
+    }
+    case VANS_GELU_ERF:
+        VANS_CHUNKS(n, {
+            for (int64_t i = 0; i < m; i++) { const float v = x[chunk + i]; t[i] = v * vans_inv_sqrt_2; u[i] = -0.5f * v * v; }
+            vans_vmath_f32(VANS_VMATH_ERF, t, t, m);
+            vans_vmath_f32(VANS_VMATH_EXP, u, u, m);
+            for (int64_t i = 0; i < m; i++) {
+                const float cdf = 0.5f * (1.0f + t[i]);
+                const float pdf = u[i] * (vans_two_over_sqrt_pi * vans_inv_sqrt_2 * 0.5f);
+                gx[chunk + i] = g[chunk + i] * (cdf + x[chunk + i] * pdf);
+            }
+        })
+        return 1;
+    case VANS_GELU_TANH:
+        VANS_CHUNKS(n, {
+            for (int64_t i = 0; i < m; i++) { const float v = x[chunk + i]; t[i] = vans_sqrt_2_over_pi * (v + 0.044715f * v * v * v); }
+            vans_vmath_f32(VANS_VMATH_TANH, t, t, m);
+            for (int64_t i = 0; i < m; i++) {
+                const float v = x[chunk + i], th = t[i];
+                const float d_inner = vans_sqrt_2_over_pi * (1.0f + 3.0f * 0.044715f * v * v);
+                gx[chunk + i] = g[chunk + i] * (0.5f * (1.0f + th) + 0.5f * v * (1.0f - th * th) * d_inner);
+            }
+        })
+        return 1;
+    default: return 0;
+    }
+}
+
 void vans_unary_f32(int op, const float *x, float *y, float p0, float p1, int64_t start, int64_t end) {
+    if (unary_vector(op, x + start, y + start, end - start)) return;
     switch (op) {
 #define LOOP(EXPR) for (int64_t i = start; i < end; i++) { const float v = x[i]; y[i] = (EXPR); } break
     case VANS_NEG: LOOP(-v);
@@ -41,6 +140,7 @@ void vans_unary_f32(int op, const float *x, float *y, float p0, float p1, int64_
 
 void vans_unary_backward_f32(int op, const float *x, const float *y, const float *g, float *gx, float p0,
                              float p1, int64_t start, int64_t end) {
+    if (unary_backward_vector(op, x + start, g + start, gx + start, end - start)) return;
     switch (op) {
 #define LOOP(EXPR) for (int64_t i = start; i < end; i++) { const float v = x[i]; const float o = y[i]; (void)v; (void)o; gx[i] = g[i] * (EXPR); } break
     case VANS_NEG: LOOP(-1.0f);
@@ -210,12 +310,12 @@ void vans_softmax_rows_f32(const float *x, float *y, int64_t n, int log_space, i
         float maximum = -INFINITY;
         for (int64_t i = 0; i < n; i++) maximum = row[i] > maximum ? row[i] : maximum;
         if (maximum == -INFINITY) maximum = 0.0f;
+        for (int64_t i = 0; i < n; i++) dst[i] = row[i] - maximum;
+        vans_vmath_f32(VANS_VMATH_EXP, dst, dst, n);
         if (log_space) {
-            for (int64_t i = 0; i < n; i++) dst[i] = expf(row[i] - maximum);
             const float log_total = logf(vans_row_sum(dst, n));
             for (int64_t i = 0; i < n; i++) dst[i] = row[i] - maximum - log_total;
         } else {
-            for (int64_t i = 0; i < n; i++) dst[i] = expf(row[i] - maximum);
             const float inverse = 1.0f / vans_row_sum(dst, n);
             for (int64_t i = 0; i < n; i++) dst[i] *= inverse;
         }
@@ -229,7 +329,8 @@ void vans_softmax_backward_rows_f32(const float *y, const float *g, float *gx, i
         float *out = gx + r * n;
         if (log_space) {
             const float total = vans_row_sum(gr, n);
-            for (int64_t i = 0; i < n; i++) out[i] = gr[i] - expf(yr[i]) * total;
+            vans_vmath_f32(VANS_VMATH_EXP, yr, out, n);
+            for (int64_t i = 0; i < n; i++) out[i] = gr[i] - out[i] * total;
         } else {
             float dot = 0.0f;
             for (int64_t i = 0; i < n; i++) dot += gr[i] * yr[i];

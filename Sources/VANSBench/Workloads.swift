@@ -44,6 +44,21 @@ let workloads: [Workload] = [
         let padding = [ConvolutionPadding(1), ConvolutionPadding(1), ConvolutionPadding(1)]
         return { x.conv3d(weight: w, bias: b, padding: padding).firstElement }
     },
+    Workload(name: "silu_4m", summary: "SiLU over 2048×2048 float32") {
+        var random = RandomGenerator(seed: 6)
+        let x = random.normal([2048, 2048])
+        return { x.silu().firstElement }
+    },
+    Workload(name: "gelu_tanh_4m", summary: "GELU (tanh approximation) over 2048×2048 float32") {
+        var random = RandomGenerator(seed: 7)
+        let x = random.normal([2048, 2048])
+        return { x.gelu(approximation: .tanh).firstElement }
+    },
+    Workload(name: "softmax_2048", summary: "softmax over the last axis of 2048×2048 float32") {
+        var random = RandomGenerator(seed: 8)
+        let x = random.normal([2048, 2048])
+        return { x.softmax(axis: -1).firstElement }
+    },
 ]
 
 extension Tensor {

@@ -80,6 +80,9 @@ def workloads():
     def conv():
         x, w, b = torch.randn(1, 128, 9, 64, 64), torch.randn(128, 128, 3, 3, 3) * 0.02, torch.randn(128)
         return lambda: F.conv3d(x, w, b, padding=1)[0, 0, 0, 0, 0].item()
+    def unary(function):
+        x = torch.randn(2048, 2048, generator=g)
+        return lambda: function(x)[0, 0].item()
     return {
         "gemm_f32_1024": lambda: gemm(1024, 1024, 1024),
         "gemm_f32_4096x1024": lambda: gemm(4096, 4096, 1024),
@@ -88,6 +91,9 @@ def workloads():
         "decoder_layer_fwd_bwd": lambda: decoder_layer(True),
         "attention_4096": attention,
         "conv3d_vae": conv,
+        "silu_4m": lambda: unary(F.silu),
+        "gelu_tanh_4m": lambda: unary(lambda x: F.gelu(x, approximate="tanh")),
+        "softmax_2048": lambda: unary(lambda x: torch.softmax(x, dim=-1)),
     }
 
 
