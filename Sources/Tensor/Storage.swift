@@ -7,7 +7,8 @@ public enum Device: String, Sendable, CustomStringConvertible {
     public var description: String { rawValue }
 }
 
-/// Reference-counted, 64-byte-aligned raw memory shared by a tensor and all its views.
+/// Reference-counted, 64-byte-aligned raw memory shared by a tensor and all its views (large
+/// buffers are recycled through `BufferPool`).
 public final class Storage: @unchecked Sendable {
     /// Start of the allocation.
     public let bytes: UnsafeMutableRawPointer
@@ -20,7 +21,7 @@ public final class Storage: @unchecked Sendable {
     /// Allocates storage, zero-filled unless `zeroed` is false (for buffers a kernel overwrites).
     public init(byteCount: Int, device: Device = .cpu, zeroed: Bool = true) {
         let size = max(byteCount, 1)
-        bytes = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        bytes = BufferPool.shared.allocate(byteCount: size)
         if zeroed { bytes.initializeMemory(as: UInt8.self, repeating: 0, count: size) }
         self.byteCount = byteCount
         self.device = device
@@ -37,6 +38,6 @@ public final class Storage: @unchecked Sendable {
     }
 
     deinit {
-        if owner == nil { bytes.deallocate() }
+        if owner == nil { BufferPool.shared.release(bytes, byteCount: max(byteCount, 1)) }
     }
 }
