@@ -1,0 +1,183 @@
+// Mirrors the punctuation, quote, contraction and abbreviation rules of Stanford CoreNLP 3.4.1's PTBLexer (found by probing it).
+
+extension PTBLexer {
+    /// Abbreviations whose period the lexer keeps on the word.
+    static let abbreviations: Set<String> = [
+        "mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "sgt", "etc", "vs", "inc", "co", "corp", "ltd", "gen",
+        "gov", "capt", "col", "lt", "rep", "sen", "rev", "mt", "ft", "ave", "blvd", "jan", "feb", "mar", "apr",
+        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "messrs", "esq", "cf", "al", "mo", "dept", "est",
+        "ga", "ind", "mich", "sq", "va", "bros", "ph", "ala", "ariz", "calif", "conn", "fla", "kan", "minn", "mont",
+        "neb", "nev", "okla", "tenn", "vt", "wis", "wyo", "colo", "ky", "md", "rd", "ph.d", "ed.d",
+    ]
+    /// Abbreviations that keep their period only when capitalised ("Wash." but "wash .").
+    static let capitalizedAbbreviations: Set<String> = ["Wash", "Miss", "Mass", "Ill", "Pa", "La", "Ore", "Tex", "Del"]
+
+    /// Capitalised words before which the lexer reads a single letter's period as a full stop
+    /// (found by probing the Java lexer word by word).
+    static let sentenceStarters: Set<String> = [
+        "A", "An", "As", "At", "After", "But", "He", "Her", "Here", "However", "If", "In", "It", "Many", "More",
+        "Now", "Once", "One", "Other", "Our", "She", "Since", "So", "Some", "Such", "That", "The", "Their", "Then",
+        "There", "These", "They", "This", "We", "What", "When", "While", "Yet", "You", "Last",
+    ]
+
+    /// Words that keep a following apostrophe (`somethin'`, `ol'`, `Dunkin'`).
+    static let keepsTrailingApostrophe: Set<String> = ["somethin", "ol", "dunkin"]
+
+    /// Whole words the lexer splits in two, with the length of the first part.
+    static let splitWords: [String: Int] = [
+        "cannot": 3, "gonna": 3, "gotta": 3, "wanna": 3, "lemme": 3, "gimme": 3, "'tis": 2, "'twas": 2,
+    ]
+    static let auxiliarySuffixes = ["'s", "'m", "'d", "'ll", "'re", "'ve"]
+    /// Pieces spelled with a plain apostrophe whatever apostrophe the text used (`it’s` → `it 's`).
+    static let normalizedPieces: Set<String> = ["'s", "'m", "'d", "'ll", "'re", "'ve", "n't", "'"]
+
+    /// Splits contractions and the apostrophes of a word chunk.
+    static func splitContractions(_ chunk: String) -> [String] {
+        let lower = chunk.lowercased()
+        let characters = Array(chunk)
+        if lower == "n't" { return [chunk] }
+        if let head = splitWords[lower], characters.count > head {
+            return [String(characters[..<head]), String(characters[head...])]
+        }
+        // n't splits off ASCII-letter words only ("Zoën't" stays apart at its apostrophe, as in the Java lexer).
+        if lower.hasSuffix("n't"), characters.count > 3, characters.dropLast(3).allSatisfy({ $0.isASCII && $0.isLetter }) {
+            return splitContractions(String(characters.dropLast(3))) + [String(characters.suffix(3))]
+        }
+        for suffix in auxiliarySuffixes where lower.hasSuffix(suffix) && characters.count > suffix.count {
+            return splitContractions(String(characters.dropLast(suffix.count))) + [String(characters.suffix(suffix.count))]
+        }
+        if characters.last == "'", keepsTrailingApostrophe.contains(String(lower.dropLast())) { return [chunk] }
+        guard let apostrophe = characters.firstIndex(of: "'") else { return [chunk] }
+        // rock'n'roll → rock 'n' roll
+        if apostrophe + 2 < characters.count, characters[apostrophe + 2] == "'",
+           String(characters[apostrophe + 1]).lowercased() == "n" {
+            let rest = String(characters[(apostrophe + 3)...])
+            return [String(characters[..<apostrophe]), String(characters[apostrophe...(apostrophe + 2)])]
+                + (rest.isEmpty ? [] : splitContractions(rest))
+        }
+        if apostrophe > 0, apostrophe + 2 == characters.count, characters[apostrophe + 1] == "n" {
+            return [String(characters[..<apostrophe]), "'n"]  // rock'n roll → rock 'n roll
+        }
+        let isYall = apostrophe == 1 && "yY".contains(characters[0])
+        if !isYall, keepsApostrophe(characters, at: apostrophe) {
+            guard let next = characters[(apostrophe + 1)...].firstIndex(of: "'") else { return [chunk] }
+            return [String(characters[..<next])] + splitContractions(String(characters[next...]))
+        }
+        let before = String(characters[..<apostrophe])
+        let after = String(characters[(apostrophe + 1)...])
+        let rest = after.isEmpty ? [] : splitContractions(after)
+        if before.lowercased() == "y" { return [before + "'"] + rest }  // y'all → y' all
+        return (before.isEmpty ? [] : [before]) + ["'"] + rest
+    }
+
+    /// The lexer's apostrophe words: `o'clock`, `O'Neil`, `d'Artagnan` (one letter before, two or more after)
+    /// and `ma'am` (a vowel before, a vowel or capital after).
+    private static func keepsApostrophe(_ characters: [Character], at index: Int) -> Bool {
+        let before = characters[..<index]
+        let lettersAfter = characters[(index + 1)...].prefix { $0.isLetter }
+        guard let last = before.last, let first = lettersAfter.first else { return false }
+        if before.count == 1, last.isLetter, !"IiYy".contains(last), lettersAfter.count >= 2 { return true }
+        return "aeiouyAEIOUY".contains(last) && ("aeiouAEIOU".contains(first) || first.isUppercase)
+    }
+
+    /// Quote characters of which up to two make one token, with their LaTeX spelling.
+    static let quoteSpellings: [Unicode.Scalar: String] = [
+        "`": "`", "\u{2018}": "`", "\u{201B}": "`", "\u{2039}": "`", "\u{2019}": "'", "\u{203A}": "'",
+        "\u{201C}": "``", "\u{AB}": "``", "\u{201D}": "''", "\u{BB}": "''",
+        "\u{201A}": "\u{201A}", "\u{201E}": "\u{201E}", "\u{201F}": "\u{201F}",
+    ]
+
+    /// Vulgar fractions the lexer spells out; the others stay as they are.
+    static let fractions: [Unicode.Scalar: String] = ["\u{BC}": "1/4", "\u{BD}": "1/2", "\u{BE}": "3/4", "\u{2153}": "1/3", "\u{2154}": "2/3"]
+
+    /// Scans one punctuation or symbol token (nil when the characters produce none).
+    mutating func symbol() -> String? {
+        let current = scalars[position]
+        let start = position
+        func runLength(of scalar: Unicode.Scalar) -> Int {
+            var end = position
+            while matches(end, { $0 == scalar }) { end += 1 }
+            return end - position
+        }
+        if let smiley = smileyLength() {
+            position += smiley
+            return rawText(start..<position).replacingOccurrences(of: "(", with: "-LRB-").replacingOccurrences(of: ")", with: "-RRB-")
+        }
+        if let spelling = Self.quoteSpellings[raw[position]] {
+            position += 1
+            var token = spelling
+            if position < raw.count, let second = Self.quoteSpellings[raw[position]] {
+                token += second
+                position += 1
+            }
+            return token
+        }
+        if "^-=~<>".unicodeScalars.contains(current), matches(position + 1, { $0 == "_" }),
+           matches(position + 2, { "^-=~<>".unicodeScalars.contains($0) }) {
+            position += 3  // ^_^, -_-
+            return rawText(start..<position)
+        }
+        if let fraction = Self.fractions[current] { position += 1; return fraction }
+        switch current {
+        case PTBLexer.literalMark: position += 1; return literals[start]
+        case "?", "!":
+            while matches(position, { $0 == "?" || $0 == "!" }) { position += 1 }
+            return text(start..<position)
+        case ".":
+            let length = runLength(of: ".")
+            position += length >= 3 ? 3 : 1
+            return length >= 3 ? "..." : "."
+        case "\u{2026}": position += 1; return "..."
+        case "\u{2014}", "\u{2013}", "\u{2015}": position += 1; return "--"
+        case "-":
+            let length = runLength(of: "-")
+            position += length
+            if raw[start] != "-" && length == 1 { return nil }  // a lone ‐ or ‑ is untokenizable
+            return length >= 5 ? rawText(start..<position) : length >= 2 ? "--" : "-"
+        case "#" where matches(position + 1) { $0 == "#" }:
+            position += runLength(of: "#")
+            return text(start..<position)
+        case "*":
+            position += runLength(of: "*")
+            return text(start..<position)
+        case "\\" where matches(position + 1) { $0 == "*" }:
+            position += 2
+            return "\\*"
+        case "\u{A2}": position += 1; return "cents"
+        case "\"":
+            position += 1
+            let opening = matches(position) { Self.isASCIILetter($0) || ("0"..."9").contains($0) || $0 == "$" }
+                && raw[position] != "\u{20AC}"
+            return opening ? "``" : "''"
+        case "'":
+            if matches(position + 1, { $0 == "'" }) { position += 2; return "''" }  // it''s → it '' s
+            position += 1
+            return "'"
+        case "(": position += 1; return "-LRB-"
+        case ")": position += 1; return "-RRB-"
+        case "[": position += 1; return "-LSB-"
+        case "]": position += 1; return "-RSB-"
+        case "{": position += 1; return "-LCB-"
+        case "}": position += 1; return "-RCB-"
+        default:
+            position += 1
+            return text(start..<position)
+        }
+    }
+
+    /// Length of a smiley at the current position: `[<>]?[:;=][-o*']?[()DPdpO\{@|[\]]`, not followed by a
+    /// letter or digit (`:-)`, `>:(`, `;D`, `:'(`).
+    private func smileyLength() -> Int? {
+        var index = position
+        if matches(index, { $0 == "<" || $0 == ">" }) { index += 1 }
+        guard matches(index, { ":;=".unicodeScalars.contains($0) }) else { return nil }
+        index += 1
+        if matches(index, { "-o*'".unicodeScalars.contains($0) }), matches(index + 1, { "()DPdpO\\{@|[]".unicodeScalars.contains($0) }) {
+            index += 1
+        }
+        guard matches(index, { "()DPdpO\\{@|[]".unicodeScalars.contains($0) }) else { return nil }
+        index += 1
+        if matches(index, { Self.isLetter($0) || Self.isDigit($0) }) { return nil }
+        return index - position
+    }
+}
