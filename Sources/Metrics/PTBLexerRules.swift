@@ -9,6 +9,11 @@ extension PTBLexer {
         "ga", "ind", "mich", "sq", "va", "bros", "ph", "ala", "ariz", "calif", "conn", "fla", "kan", "minn", "mont",
         "neb", "nev", "okla", "tenn", "vt", "wis", "wyo", "colo", "ky", "md", "rd", "ph.d", "ed.d",
     ]
+    /// Abbreviations that are no titles: their period does not join a single following letter ("Inc.U" → inc. u).
+    static let periodAbbreviations: Set<String> = abbreviations.subtracting([
+        "mr", "mrs", "ms", "dr", "st", "prof", "sgt", "gen", "gov", "capt", "col", "lt", "rep", "sen", "rev", "mt",
+        "ave", "messrs", "ph",
+    ])
     /// Abbreviations that keep their period only when capitalised ("Wash." but "wash .").
     static let capitalizedAbbreviations: Set<String> = ["Wash", "Miss", "Mass", "Ill", "Pa", "La", "Ore", "Tex", "Del"]
 
@@ -39,9 +44,10 @@ extension PTBLexer {
         if let head = splitWords[lower], characters.count > head {
             return [String(characters[..<head]), String(characters[head...])]
         }
-        // n't splits off ASCII-letter words only ("Zoën't" stays apart at its apostrophe, as in the Java lexer).
-        if lower.hasSuffix("n't"), characters.count > 3, characters.dropLast(3).allSatisfy({ $0.isASCII && $0.isLetter }) {
-            return splitContractions(String(characters.dropLast(3))) + [String(characters.suffix(3))]
+        // n't splits off ASCII-letter words only ("Zoën't" stays apart at its apostrophe, as in the Java lexer);
+        // letters after it stay on it ("can'tt" → ca n'tt), and n`t is n't written with a backquote.
+        if let n = contractionStart(characters), characters[..<n].allSatisfy({ $0.isASCII && $0.isLetter }) {
+            return splitContractions(String(characters[..<n])) + [String(characters[n...])]
         }
         for suffix in auxiliarySuffixes where lower.hasSuffix(suffix) && characters.count > suffix.count {
             return splitContractions(String(characters.dropLast(suffix.count))) + [String(characters.suffix(suffix.count))]
@@ -68,6 +74,18 @@ extension PTBLexer {
         let rest = after.isEmpty ? [] : splitContractions(after)
         if before.lowercased() == "y" { return [before + "'"] + rest }  // y'all → y' all
         return (before.isEmpty ? [] : [before]) + ["'"] + rest
+    }
+
+    /// Where a trailing `n't` (`n`t`, `n‘t`, or `n't` with letters after it) starts, when letters precede it.
+    private static func contractionStart(_ characters: [Character]) -> Int? {
+        guard characters.count > 3 else { return nil }
+        let characters = characters.map { $0.lowercased().first ?? $0 }
+        let end = characters.count
+        if characters[end - 3] == "n", "'`\u{2018}".contains(characters[end - 2]), characters[end - 1] == "t" { return end - 3 }
+        guard let apostrophe = characters.firstIndex(of: "'"), apostrophe >= 2, characters[apostrophe - 1] == "n",
+              apostrophe + 2 < end, characters[apostrophe + 1] == "t",
+              characters[(apostrophe + 1)...].allSatisfy(\.isLetter) else { return nil }
+        return apostrophe - 1
     }
 
     /// The lexer's apostrophe words: `o'clock`, `O'Neil`, `d'Artagnan` (one letter before, two or more after)

@@ -96,7 +96,7 @@ struct PTBLexer {
             default: folded = isSpace(scalar) ? " " : scalar
             }
             scalars.append(folded)
-            raw.append(folded == "'" || folded == "-" ? scalar : folded)
+            raw.append(folded == "'" || folded == "-" || folded == "$" ? scalar : folded)
         }
         return (scalars, raw, literals)
     }
@@ -167,7 +167,10 @@ struct PTBLexer {
         var output: [String] = []
         while position < scalars.count {
             if scalars[position] == " " { position += 1; continue }
-            if startsWord(at: position) {
+            if let length = fractionLength(at: position) {  // "3 1/2" is one token, spelled "3\u{A0}1/2"
+                output.append(String(rawText(position..<(position + length)).map { $0 == " " ? "\u{A0}" : $0 }))
+                position += length
+            } else if startsWord(at: position) {
                 output.append(contentsOf: word())
             } else if let token = symbol() {
                 output.append(token)
@@ -193,7 +196,7 @@ struct PTBLexer {
         var end = index + 1
         while matches(end, Self.isAlphanumeric) { end += 1 }
         let body = text((index + 1)..<end).lowercased()
-        if matches(end, { $0 == "'" }), body == "n" { return end + 1 - index }
+        if body == "n", !matches(end, { $0 == "." }) { return matches(end, { $0 == "'" }) ? end + 1 - index : end - index }
         // 'em, 'cause, 'til(l), '90s, 't (of 'tis, 'twas) end the word even when letters follow ('emdog → 'em dog).
         for prefix in ["cause", "till", "til", "em"] where body.hasPrefix(prefix) { return prefix.count + 1 }
         if body.hasPrefix("t"), body.dropFirst().hasPrefix("is") || body.dropFirst().hasPrefix("was") { return 2 }
@@ -251,12 +254,17 @@ struct PTBLexer {
                     && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) && lower.count > $0.count }
                 numeric = false
             case "/", "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
-            case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup
+            case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup, "Inc.U" → inc. u
                 joins = numeric ? matches(nextIndex, Self.isDigit)
                     : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter)
+                        && !(!matches(nextIndex + 1, Self.isAlphanumeric)
+                            && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
+                            && Self.periodAbbreviations.contains(text(start..<position).lowercased()))
             case ",", ":": joins = numeric && matches(nextIndex, Self.isDigit)
             case "&": joins = previous.properties.isUppercase && matches(nextIndex) { $0.properties.isUppercase }
             case "'": joins = matches(nextIndex, Self.isLetter); numeric = false
+            case "`", "\u{2018}":  // "don`t" → do n`t
+                joins = previous == "n" && matches(nextIndex) { $0 == "t" } && !matches(nextIndex + 1, Self.isAlphanumeric)
             default: joins = false
             }
             if !joins { break }
@@ -287,6 +295,24 @@ struct PTBLexer {
             defer { offset += length }
             return Self.normalizedPieces.contains(piece.lowercased()) ? piece : rawText(offset..<(offset + length))
         }
+    }
+
+    /// Length of a fraction with a whole part or a fraction slash at `index`: `3 1/2`, `1⁄2`, `3 1⁄2`.
+    private func fractionLength(at index: Int) -> Int? {
+        func digits(from start: Int) -> Int {
+            var end = start
+            while end - start < 5, matches(end, Self.isDigit) { end += 1 }
+            return end - start
+        }
+        let whole = digits(from: index)
+        guard (1...4).contains(whole) else { return nil }
+        var numerator = index
+        if index + whole < raw.count, raw[index + whole] == " " || raw[index + whole] == "\u{A0}" { numerator = index + whole + 1 }
+        let top = digits(from: numerator)
+        guard (1...4).contains(top), matches(numerator + top, { $0 == "/" || $0 == "\u{2044}" }) else { return nil }
+        guard numerator > index || scalars[numerator + top] == "\u{2044}" else { return nil }
+        let bottom = digits(from: numerator + top + 1)
+        return bottom >= 1 ? numerator + top + 1 + min(bottom, 4) - index : nil
     }
 
     private func keepsPeriod(_ chunk: String) -> Bool {
