@@ -131,13 +131,21 @@ extension PTBLexer {
             return token
         }
         if "^-=~<>".unicodeScalars.contains(current), matches(position + 1, { $0 == "_" }),
-           matches(position + 2, { "^-=~<>".unicodeScalars.contains($0) }) {
-            position += 3  // ^_^, -_-
+           matches(position + 2, { "^-=~<>x".unicodeScalars.contains($0) }) {
+            position += 3  // ^_^, -_-, <_x
             return rawText(start..<position)
         }
         if let fraction = Self.fractions[current] { position += 1; return fraction }
         switch current {
-        case PTBLexer.literalMark: position += 1; return literals[start]
+        case PTBLexer.literalMark, PTBLexer.letterMark: position += 1; return literals[start]
+        case "\u{E002}": position += 1; return "<"
+        case "\u{E003}": position += 1; return ">"
+        case "<" where tagLength() != nil:  // spaces inside a token print as no-break spaces
+            position += tagLength()!
+            return String(rawText(start..<position).map { $0 == " " ? "\u{A0}" : $0 })
+        case "_", "<", ">":  // "__", "<<", ">>"
+            position += current == "_" ? runLength(of: "_") : min(runLength(of: current), 2)
+            return text(start..<position)
         case "?", "!":
             while matches(position, { $0 == "?" || $0 == "!" }) { position += 1 }
             return text(start..<position)
@@ -181,6 +189,50 @@ extension PTBLexer {
             position += 1
             return text(start..<position)
         }
+    }
+
+    /// Length of an SGML/XML tag at the current position: `<a href="x">`, `</b>`, `<br />`, `<!-- c -->`,
+    /// `<?xml?>`; attribute values must be quoted (`<img src=x>` is no tag).
+    private func tagLength() -> Int? {
+        func isName(_ scalar: Unicode.Scalar) -> Bool {
+            Self.isASCIILetter(scalar) || ("0"..."9").contains(scalar) || ":._-".unicodeScalars.contains(scalar)
+        }
+        func skipSpaces(_ index: inout Int) { while matches(index, { $0 == " " }) { index += 1 } }
+        var index = position + 1
+        if matches(index, { $0 == "!" || $0 == "?" }) {
+            guard matches(index + 1, { Self.isASCIILetter($0) || $0 == "-" }) else { return nil }
+            index += 2
+            while matches(index, { $0 != ">" }) { index += 1 }
+            return index < scalars.count ? index + 1 - position : nil
+        }
+        let closing = matches(index) { $0 == "/" }
+        if closing { index += 1 }
+        guard matches(index, Self.isASCIILetter) else { return nil }
+        while matches(index, isName) { index += 1 }
+        while !closing {  // attributes: name, or name = "value" / 'value'
+            var next = index
+            skipSpaces(&next)
+            guard next > index, matches(next, Self.isASCIILetter) else { break }
+            while matches(next, isName) { next += 1 }
+            var equals = next
+            skipSpaces(&equals)
+            if matches(equals, { $0 == "=" }) {
+                equals += 1
+                skipSpaces(&equals)
+                guard let quote = scalar(at: equals), quote == "\"" || quote == "'" else { return nil }
+                var end = equals + 1
+                while matches(end, { $0 != quote }) { end += 1 }
+                guard end < scalars.count else { return nil }
+                next = end + 1
+            }
+            index = next
+        }
+        skipSpaces(&index)
+        if !closing, matches(index, { $0 == "/" }) {
+            index += 1
+            skipSpaces(&index)
+        }
+        return matches(index) { $0 == ">" } ? index + 1 - position : nil
     }
 
     /// Length of a smiley at the current position: `[<>]?[:;=][-o*']?[()DPdpO\{@|[\]]`, not followed by a

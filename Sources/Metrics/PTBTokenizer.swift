@@ -56,6 +56,8 @@ struct PTBLexer {
 
     /// Placeholder for an entity that is a token of its own.
     static let literalMark: Unicode.Scalar = "\u{E000}"
+    /// Placeholder for a letter entity (`&eacute;`), a token of its own that also joins words.
+    static let letterMark: Unicode.Scalar = "\u{E001}"
 
     init(_ text: String) {
         (scalars, raw, literals) = Self.prepare(text)
@@ -77,9 +79,12 @@ struct PTBLexer {
                     scalars.append(decoded)
                     raw.append(decoded)
                 } else {
-                    literals[scalars.count] = String(String.UnicodeScalarView(input[(index - length)..<index]))
-                    scalars.append(literalMark)
-                    raw.append(literalMark)
+                    let literal = String(String.UnicodeScalarView(input[(index - length)..<index]))
+                    let mark = literal.hasSuffix("acute;") || literal.hasSuffix("grave;") || literal.hasSuffix("uml;")
+                        ? letterMark : literalMark  // &eacute; is a letter inside words
+                    literals[scalars.count] = literal
+                    scalars.append(mark)
+                    raw.append(mark)
                 }
                 continue
             }
@@ -113,8 +118,8 @@ struct PTBLexer {
         let length = end + 1 - index
         switch name {
         case "amp": return (length, "&")
-        case "lt": return (length, "<")
-        case "gt": return (length, ">")
+        case "lt": return (length, "\u{E002}")  // spelled < and >, but never part of a tag, smiley or "<<"
+        case "gt": return (length, "\u{E003}")
         case "quot": return (length, "\"")
         case "apos": return (length, "'")
         case "nbsp": return (length, " ")
@@ -135,7 +140,7 @@ struct PTBLexer {
 
     static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
         let properties = scalar.properties
-        if properties.isAlphabetic { return scalar != literalMark }
+        if properties.isAlphabetic || scalar == letterMark { return true }
         switch properties.generalCategory {
         case .nonspacingMark, .spacingMark, .enclosingMark: return true
         default: return false
@@ -144,9 +149,11 @@ struct PTBLexer {
 
     static func isASCIILetter(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) }
 
+    static func isCapital(_ scalar: Unicode.Scalar) -> Bool { ("A"..."Z").contains(scalar) }
+
     static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.numericType == .decimal }
 
-    static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool { isLetter(scalar) || isDigit(scalar) || scalar == "_" }
+    static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool { isLetter(scalar) || isDigit(scalar) }
 
     func scalar(at index: Int) -> Unicode.Scalar? {
         index >= 0 && index < scalars.count ? scalars[index] : nil
@@ -160,7 +167,17 @@ struct PTBLexer {
     func text(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(scalars[range])) }
 
     /// The spelled text of a range.
-    func rawText(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(raw[range])) }
+    func rawText(_ range: Range<Int>) -> String {
+        var text = String.UnicodeScalarView()
+        for index in range {
+            if raw[index] == Self.literalMark || raw[index] == Self.letterMark {
+                text.append(contentsOf: literals[index]?.unicodeScalars ?? "".unicodeScalars)
+            } else {
+                text.append(raw[index])
+            }
+        }
+        return String(text)
+    }
 
     /// Every token of the line, before lower-casing and the punctuation filter.
     mutating func tokens() -> [String] {
@@ -254,6 +271,8 @@ struct PTBLexer {
                     && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) && lower.count > $0.count }
                 numeric = false
             case "/", "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
+            case "_": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false  // x_y; x__y → x __ y
+            case "?", "!": joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter)  // "s?ok"
             case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup, "Inc.U" → inc. u
                 joins = numeric ? matches(nextIndex, Self.isDigit)
                     : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter)
@@ -261,7 +280,16 @@ struct PTBLexer {
                             && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
                             && Self.periodAbbreviations.contains(text(start..<position).lowercased()))
             case ",", ":": joins = numeric && matches(nextIndex, Self.isDigit)
-            case "&": joins = previous.properties.isUppercase && matches(nextIndex) { $0.properties.isUppercase }
+            case "&":  // AT&T, Q&A: capitals only, and the word ends with them ("R&Dit" → r&d it)
+                guard text(start..<position).unicodeScalars.allSatisfy(Self.isCapital), matches(nextIndex, Self.isCapital) else {
+                    joins = false
+                    break
+                }
+                position += 1
+                while matches(position, Self.isCapital) || matches(position, { $0 == "&" }) && matches(position + 1, Self.isCapital) {
+                    position += 1
+                }
+                return [rawText(start..<position)]
             case "'": joins = matches(nextIndex, Self.isLetter); numeric = false
             case "`", "\u{2018}":  // "don`t" → do n`t
                 joins = previous == "n" && matches(nextIndex) { $0 == "t" } && !matches(nextIndex + 1, Self.isAlphanumeric)
