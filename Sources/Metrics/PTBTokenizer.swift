@@ -76,6 +76,9 @@ struct PTBLexer {
             if scalar == "&", let (length, decoded) = entity(input, at: index - 1) {
                 index += length - 1
                 if let decoded {
+                    if decoded == "\u{E002}" || decoded == "\u{E003}" {  // links spell them as written
+                        literals[scalars.count] = String(String.UnicodeScalarView(input[(index - length)..<index]))
+                    }
                     scalars.append(decoded)
                     raw.append(decoded)
                 } else {
@@ -184,6 +187,15 @@ struct PTBLexer {
         var output: [String] = []
         while position < scalars.count {
             if scalars[position] == " " { position += 1; continue }
+            if let length = linkLength() {  // the lexer takes the longest match: a link when it beats the word
+                var probe = self
+                if probe.startsWord(at: position) { _ = probe.word() } else { _ = probe.symbol() }
+                if length > probe.position - position {
+                    output.append(linkText(position..<(position + length)))
+                    position += length
+                    continue
+                }
+            }
             if let length = fractionLength(at: position) {  // "3 1/2" is one token, spelled "3\u{A0}1/2"
                 output.append(String(rawText(position..<(position + length)).map { $0 == " " ? "\u{A0}" : $0 }))
                 position += length
@@ -196,7 +208,7 @@ struct PTBLexer {
         return output
     }
 
-    private func startsWord(at index: Int) -> Bool {
+    func startsWord(at index: Int) -> Bool {
         let current = scalars[index]
         if Self.isAlphanumeric(current) { return true }
         switch current {
@@ -224,11 +236,16 @@ struct PTBLexer {
     }
 
     /// Scans a word chunk and splits it the way the lexer's contraction rules do.
-    private mutating func word() -> [String] {
+    mutating func word() -> [String] {
         let start = position
         if scalars[position] == "#" {  // hashtags are letters only: "#T-shirt" → #t - shirt, "#x2" → #x 2
             position += 1
             while matches(position, Self.isLetter) { position += 1 }
+            return [rawText(start..<position)]
+        }
+        if scalars[position] == "@" {  // Twitter names: "@userme@localhost" → @userme @localhost
+            position += 1
+            while matches(position, { Self.isASCIILetter($0) || ("0"..."9").contains($0) || $0 == "_" }) { position += 1 }
             return [rawText(start..<position)]
         }
         if "-+.,:".unicodeScalars.contains(scalars[position]) {
@@ -270,7 +287,11 @@ struct PTBLexer {
                 joins = matches(nextIndex, Self.isAlphanumeric)
                     && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) && lower.count > $0.count }
                 numeric = false
-            case "/", "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
+            case "/":  // "and/or", "a-b/c-d" but "x.y/ab" → x.y / ab, "café/bar" → café / bar
+                joins = matches(nextIndex) { Self.isASCIILetter($0) || ("0"..."9").contains($0) }
+                    && text(start..<position).unicodeScalars.allSatisfy { $0.isASCII && $0 != "." }
+                numeric = false
+            case "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
             case "_": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false  // x_y; x__y → x __ y
             case "?", "!": joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter)  // "s?ok"
             case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup, "Inc.U" → inc. u

@@ -1,0 +1,115 @@
+// Mirrors the FULLURL, LIKELYURL and EMAIL rules of Stanford CoreNLP 3.4.1's PTBLexer (found by probing it).
+
+extension PTBLexer {
+    /// Length of a URL or e-mail address starting at the current position, when one is there.
+    func linkLength() -> Int? {
+        let length = max(fullURLLength(), likelyURLLength(), emailLength())
+        return length > 0 ? length : nil
+    }
+
+    /// The spelling of a link: entities inside it print as written (`&lt;a@b.com&gt;`).
+    func linkText(_ range: Range<Int>) -> String {
+        var text = ""
+        for index in range {
+            if scalars[index] == "\u{E002}" || scalars[index] == "\u{E003}" {
+                text += literals[index] ?? ""
+            } else {
+                text += rawText(index..<(index + 1))
+            }
+        }
+        return text
+    }
+
+    /// Characters no link contains.
+    private func isBreak(_ index: Int) -> Bool {
+        guard let scalar = scalar(at: index) else { return true }
+        return " \"<>|()\u{E002}\u{E003}".unicodeScalars.contains(scalar)
+    }
+
+    /// Moves `end` back over the characters a link cannot end with.
+    private func trimmed(_ end: Int, from start: Int) -> Int {
+        var end = end
+        while end > start, ".!?(){},-".unicodeScalars.contains(scalars[end - 1]) { end -= 1 }
+        return end
+    }
+
+    private func startsWith(_ prefix: String, at index: Int) -> Bool {
+        var index = index
+        for expected in prefix.unicodeScalars {
+            guard let scalar = scalar(at: index), String(scalar).lowercased() == String(expected) else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// `https?://` and at least two more characters, not ending in punctuation.
+    private func fullURLLength() -> Int {
+        let scheme = startsWith("http://", at: position) ? 7 : startsWith("https://", at: position) ? 8 : 0
+        guard scheme > 0 else { return 0 }
+        var end = position + scheme
+        while !isBreak(end) { end += 1 }
+        end = trimmed(end, from: position + scheme)
+        return end - position - scheme >= 2 ? end - position : 0
+    }
+
+    /// An optional `/path` of at least two characters after a likely URL.
+    private func pathLength(at index: Int) -> Int {
+        guard matches(index, { $0 == "/" }) else { return 0 }
+        var end = index + 1
+        while !isBreak(end) { end += 1 }
+        end = trimmed(end, from: index + 1)
+        return end - index - 1 >= 2 ? end - index : 0
+    }
+
+    /// `www.` + labels + a 2–4 letter domain, or lower-case labels + `.com/.net/.org/.edu`, then a path.
+    private func likelyURLLength() -> Int {
+        let www = startsWith("www.", at: position)
+        let start = www ? position + 4 : position
+        func inLabel(_ scalar: Unicode.Scalar) -> Bool {
+            if " \"<>|.!?(){},".unicodeScalars.contains(scalar) || scalar == "\u{E002}" || scalar == "\u{E003}" { return false }
+            // Without www., the Java class also excludes `'$ and everything from "," to "_" (digits, capitals, …).
+            return www || !("`'$".unicodeScalars.contains(scalar) || (0x2C...0x5F).contains(scalar.value))
+        }
+        var best = 0
+        var index = start
+        while true {
+            let labelStart = index
+            while matches(index, inLabel) { index += 1 }
+            guard index > labelStart, matches(index, { $0 == "." }) else { break }
+            let domain = index + 1
+            if www {
+                var letters = 0
+                while letters < 4, matches(domain + letters, Self.isASCIILetter) { letters += 1 }
+                for count in stride(from: letters, through: 2, by: -1) {
+                    best = max(best, domain + count + pathLength(at: domain + count) - position)
+                }
+            } else if ["com", "net", "org", "edu"].contains(where: { startsWith($0, at: domain) }) {
+                best = max(best, domain + 3 + pathLength(at: domain + 3) - position)
+            }
+            index = domain
+        }
+        return best
+    }
+
+    /// `<`? + `[a-zA-Z0-9]` + anything unbroken + `@` + dot-separated labels + `>`?
+    private func emailLength() -> Int {
+        var start = position
+        if matches(start, { $0 == "<" || $0 == "\u{E002}" }) { start += 1 }
+        guard matches(start, { Self.isASCIILetter($0) || ("0"..."9").contains($0) }) else { return 0 }
+        var run = start
+        // The Java lexer reads entities inside an address as the characters they are written with.
+        while !isBreak(run) || matches(run, { $0 == "\u{E002}" || $0 == "\u{E003}" }),
+              !matches(run, { $0 == "{" || $0 == "}" }) {
+            run += 1
+        }
+        var best = 0
+        for at in (start + 1)..<max(run, start + 1) where scalars[at] == "@" {
+            guard at + 1 < run, scalars[at + 1] != "." else { continue }
+            var end = at + 1
+            while end < run, !(scalars[end] == "." && (end + 1 == run || scalars[end + 1] == ".")) { end += 1 }
+            if matches(end, { $0 == ">" || $0 == "\u{E003}" }) { end += 1 }
+            best = max(best, end - position)
+        }
+        return best
+    }
+}
