@@ -40,7 +40,7 @@ extension PTBLexer {
     static func splitContractions(_ chunk: String) -> [String] {
         let lower = chunk.lowercased()
         let characters = Array(chunk)
-        if lower == "n't" { return [chunk] }
+        if lower == "n't" || lower.hasPrefix("cont'd") { return [chunk] }
         if let head = splitWords[lower], characters.count > head {
             return [String(characters[..<head]), String(characters[head...])]
         }

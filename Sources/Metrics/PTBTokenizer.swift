@@ -230,8 +230,11 @@ struct PTBLexer {
         for prefix in ["cause", "till", "til", "em"] where body.hasPrefix(prefix) { return prefix.count + 1 }
         if body.hasPrefix("t"), body.dropFirst().hasPrefix("is") || body.dropFirst().hasPrefix("was") { return 2 }
         if body.count >= 3, body.dropFirst().hasPrefix("0s"), let first = body.first, ("2"..."9").contains(first) { return 4 }
-        // A clitic after a non-letter stands alone: "(left)'s", "U.S.'s" → 's
-        if ["s", "m", "d", "ll", "re", "ve"].contains(body) { return end - index }
+        // A clitic after a non-letter stands alone: "(left)'s", "U.S.'s" → 's; after ’ even with letters following
+        // ("it’sand" → it 's and).
+        let clitics = ["ll", "re", "ve", "s", "m", "d"]
+        if clitics.contains(body) { return end - index }
+        if raw[index] == "\u{2019}", let clitic = clitics.first(where: { body.hasPrefix($0) }) { return clitic.count + 1 }
         return 0
     }
 
@@ -293,10 +296,11 @@ struct PTBLexer {
                 numeric = false
             case "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
             case "_": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false  // x_y; x__y → x __ y
-            case "?", "!": joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter)  // "s?ok"
+            case "?", "!":  // "s?ok", but "isn't?S" → is n't ? s
+                joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !hasApostrophe(start)
             case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup, "Inc.U" → inc. u
                 joins = numeric ? matches(nextIndex, Self.isDigit)
-                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter)
+                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !hasApostrophe(start)
                         && !(!matches(nextIndex + 1, Self.isAlphanumeric)
                             && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
                             && Self.periodAbbreviations.contains(text(start..<position).lowercased()))
@@ -311,7 +315,16 @@ struct PTBLexer {
                     position += 1
                 }
                 return [rawText(start..<position)]
-            case "'": joins = matches(nextIndex, Self.isLetter); numeric = false
+            case "'":  // a contraction ends the word ("it's'til" → it 's 'til), as do 't of 'twas and ol'
+                let lower = text(start..<position).lowercased()
+                if Self.keepsTrailingApostrophe.contains(lower) {
+                    position += 1
+                    return [rawText(start..<position)]
+                }
+                joins = lower == "cont" && matches(nextIndex) { $0 == "d" } && matches(nextIndex + 1) { $0 == "." }  // cont'd.
+                    || matches(nextIndex, Self.isLetter) && !startsWord(at: position)
+                        && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) }
+                numeric = false
             case "`", "\u{2018}":  // "don`t" → do n`t
                 joins = previous == "n" && matches(nextIndex) { $0 == "t" } && !matches(nextIndex + 1, Self.isAlphanumeric)
             default: joins = false
@@ -325,7 +338,7 @@ struct PTBLexer {
             position += 1  // currency prefixes: "US$", "HK$"
             return [rawText(start..<position)]
         }
-        if matches(position, { $0 == "." }), keepsPeriod(chunk) {
+        if matches(position, { $0 == "." }), keepsPeriod(chunk) || chunk.lowercased() == "cont'd" {
             chunk.append(".")
             position += 1
         }
@@ -335,6 +348,8 @@ struct PTBLexer {
         }
         return spell(start, Self.splitContractions(chunk))
     }
+
+    private func hasApostrophe(_ start: Int) -> Bool { scalars[start..<position].contains("'") }
 
     /// Spells the pieces of the chunk starting at `start` as written, except clitics, which the lexer normalises.
     private func spell(_ start: Int, _ pieces: [String]) -> [String] {
