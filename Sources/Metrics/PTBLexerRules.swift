@@ -94,7 +94,10 @@ extension PTBLexer {
         let before = characters[..<index]
         let lettersAfter = characters[(index + 1)...].prefix { $0.isLetter }
         guard let last = before.last, let first = lettersAfter.first else { return false }
-        if before.count == 1, last.isLetter, !"IiYy".contains(last), lettersAfter.count >= 2 { return true }
+        // One capital (not I or Y) or n before and two letters after, or d, o, l before and one letter after.
+        if before.count == 1, "ABCDEFGHJKLMNOPQRSTUVWXZn".contains(last), lettersAfter.count >= 2 { return true }
+        if before.count == 1, "dDoOlL".contains(last) { return true }
+        if before.count == 1, last == "c", lettersAfter.elementsEqual("est") { return true }
         return "aeiouyAEIOUY".contains(last) && ("aeiouAEIOU".contains(first) || first.isUppercase)
     }
 

@@ -212,8 +212,7 @@ struct PTBLexer {
         let current = scalars[index]
         if Self.isAlphanumeric(current) { return true }
         switch current {
-        case "-": return !(index > 0 && Self.isAlphanumeric(scalars[index - 1])) && matches(index + 1, Self.isDigit)
-        case ".", ",", ":", "+": return matches(index + 1, Self.isDigit)
+        case "-", ".", ",", ":", "+": return matches(index + 1, Self.isDigit)
         case "#", "@": return matches(index + 1, Self.isLetter)
         case "'": return apostropheWordLength(at: index) > 0
         default: return false
@@ -225,7 +224,9 @@ struct PTBLexer {
         var end = index + 1
         while matches(end, Self.isAlphanumeric) { end += 1 }
         let body = text((index + 1)..<end).lowercased()
-        if body == "n", !matches(end, { $0 == "." }) { return matches(end, { $0 == "'" }) ? end + 1 - index : end - index }
+        if body == "n", matches(end, { $0 == "'" || $0 == " " }) || end == scalars.count {  // 'n', 'n
+            return matches(end, { $0 == "'" }) ? end + 1 - index : end - index
+        }
         // 'em, 'cause, 'til(l), '90s, 't (of 'tis, 'twas) end the word even when letters follow ('emdog → 'em dog).
         for prefix in ["cause", "till", "til", "em"] where body.hasPrefix(prefix) { return prefix.count + 1 }
         if body.hasPrefix("t"), body.dropFirst().hasPrefix("is") || body.dropFirst().hasPrefix("was") { return 2 }
@@ -303,7 +304,8 @@ struct PTBLexer {
                     : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !hasApostrophe(start)
                         && !(!matches(nextIndex + 1, Self.isAlphanumeric)
                             && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
-                            && Self.periodAbbreviations.contains(text(start..<position).lowercased()))
+                            && (Self.periodAbbreviations.contains(text(start..<position).lowercased())
+                                || Self.capitalizedAbbreviations.contains(text(start..<position))))
             case ",", ":": joins = numeric && matches(nextIndex, Self.isDigit)
             case "&":  // AT&T, Q&A: capitals only, and the word ends with them ("R&Dit" → r&d it)
                 guard text(start..<position).unicodeScalars.allSatisfy(Self.isCapital), matches(nextIndex, Self.isCapital) else {
@@ -322,6 +324,7 @@ struct PTBLexer {
                     return [rawText(start..<position)]
                 }
                 joins = lower == "cont" && matches(nextIndex) { $0 == "d" } && matches(nextIndex + 1) { $0 == "." }  // cont'd.
+                    || lower.hasSuffix("n") && matches(nextIndex) { $0 == "t" || $0 == "T" }  // "don'twas" → do n'twas
                     || matches(nextIndex, Self.isLetter) && !startsWord(at: position)
                         && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) }
                 numeric = false
