@@ -3,6 +3,18 @@
 extension PTBLexer {
     /// Length of a URL or e-mail address starting at the current position, when one is there.
     func linkLength() -> Int? {
+        // Every link has an inner "." or "@", or a "://", before its first break; most words have none.
+        var index = matches(position, { $0 == "<" || $0 == "\u{E002}" }) ? position + 1 : position
+        var candidate = false
+        while !candidate, matches(index, { !" \"<>|()".unicodeScalars.contains($0) }) {
+            switch scalars[index] {
+            case ".", "@": candidate = matches(index + 1) { !" \"<>|()".unicodeScalars.contains($0) }
+            case ":": candidate = matches(index + 1) { $0 == "/" }
+            default: break
+            }
+            index += 1
+        }
+        guard candidate else { return nil }
         let length = max(fullURLLength(), likelyURLLength(), emailLength())
         return length > 0 ? length : nil
     }

@@ -171,6 +171,7 @@ struct PTBLexer {
 
     /// The spelled text of a range.
     func rawText(_ range: Range<Int>) -> String {
+        if literals.isEmpty { return String(String.UnicodeScalarView(raw[range])) }
         var text = String.UnicodeScalarView()
         for index in range {
             if raw[index] == Self.literalMark || raw[index] == Self.letterMark {
@@ -356,6 +357,7 @@ struct PTBLexer {
 
     /// Spells the pieces of the chunk starting at `start` as written, except clitics, which the lexer normalises.
     private func spell(_ start: Int, _ pieces: [String]) -> [String] {
+        if literals.isEmpty, raw[start..<position].elementsEqual(scalars[start..<position]) { return pieces }
         var offset = start
         return pieces.map { piece in
             let length = piece.unicodeScalars.count
