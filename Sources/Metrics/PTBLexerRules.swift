@@ -15,7 +15,34 @@ extension PTBLexer {
         "ave", "messrs", "ph",
     ])
     /// Abbreviations that keep their period only when capitalised ("Wash." but "wash .").
-    static let capitalizedAbbreviations: Set<String> = ["Wash", "Miss", "Mass", "Ill", "Pa", "La", "Ore", "Tex", "Del"]
+    static let capitalizedAbbreviations: Set<String> = ["wash", "miss", "mass", "ill", "pa", "la", "ore", "tex", "del"]
+
+    /// A capitalized abbreviation: a capital, then any case ("Wash", "PA", "WasH").
+    static func isCapitalizedAbbreviation(_ chunk: String) -> Bool {
+        chunk.first?.isUppercase == true && capitalizedAbbreviations.contains(chunk.lowercased())
+    }
+
+    /// Whether the apostrophe (or ` or ‘) at the current position continues the word starting at `start`:
+    /// `n't` (after a letter other than n), `y'all`, `j'ai`, `rock'n'roll`, `cont'd.` and the apostrophe words.
+    func apostropheJoins(_ start: Int) -> Bool {
+        let before = text(start..<position)
+        let lower = before.lowercased()
+        if scalars[position] == "'", lower.hasSuffix("'n") { return true }  // the closing apostrophe of rock'n'
+        guard matches(position + 1, Self.isLetter) else { return false }
+        var end = position + 1
+        while matches(end, Self.isLetter) { end += 1 }
+        let after = text((position + 1)..<end)
+        let beforeN = lower.unicodeScalars.dropLast().last
+        if lower.hasSuffix("n"), after.first == "t" || after.first == "T", lower.unicodeScalars.allSatisfy(Self.isASCIILetter),
+           beforeN.map({ $0 != "n" }) ?? true {
+            return true  // n't, n`t, n'tt
+        }
+        guard scalars[position] == "'" else { return Self.keepsApostrophe(Array(before + "'" + after), at: before.count) }
+        if lower == "cont" { return after == "d" && matches(end) { $0 == "." } }
+        if lower == "y" || lower == "j" || lower.hasSuffix("'n") { return true }
+        if after.lowercased() == "n", matches(end, { $0 == "'" }) { return true }
+        return !startsWord(at: position) && Self.keepsApostrophe(Array(before + "'" + after), at: before.count)
+    }
 
     /// Capitalised words before which the lexer reads a single letter's period as a full stop
     /// (found by probing the Java lexer word by word).
@@ -72,7 +99,7 @@ extension PTBLexer {
         let before = String(characters[..<apostrophe])
         let after = String(characters[(apostrophe + 1)...])
         let rest = after.isEmpty ? [] : splitContractions(after)
-        if before.lowercased() == "y" { return [before + "'"] + rest }  // y'all → y' all
+        if ["y", "j"].contains(before.lowercased()) { return [before + "'"] + rest }  // y'all → y' all, j'ai → j' ai
         return (before.isEmpty ? [] : [before]) + ["'"] + rest
     }
 
@@ -82,7 +109,8 @@ extension PTBLexer {
         let characters = characters.map { $0.lowercased().first ?? $0 }
         let end = characters.count
         if characters[end - 3] == "n", "'`\u{2018}".contains(characters[end - 2]), characters[end - 1] == "t" { return end - 3 }
-        guard let apostrophe = characters.firstIndex(of: "'"), apostrophe >= 2, characters[apostrophe - 1] == "n",
+        guard let apostrophe = characters.firstIndex(where: { "'`\u{2018}".contains($0) }), apostrophe >= 2,
+              characters[apostrophe - 1] == "n",
               apostrophe + 2 < end, characters[apostrophe + 1] == "t",
               characters[(apostrophe + 1)...].allSatisfy(\.isLetter) else { return nil }
         return apostrophe - 1
@@ -90,15 +118,15 @@ extension PTBLexer {
 
     /// The lexer's apostrophe words: `o'clock`, `O'Neil`, `d'Artagnan` (one letter before, two or more after)
     /// and `ma'am` (a vowel before, a vowel or capital after).
-    private static func keepsApostrophe(_ characters: [Character], at index: Int) -> Bool {
+    static func keepsApostrophe(_ characters: [Character], at index: Int) -> Bool {
         let before = characters[..<index]
         let lettersAfter = characters[(index + 1)...].prefix { $0.isLetter }
         guard let last = before.last, let first = lettersAfter.first else { return false }
         // One capital (not I or Y) or n before and two letters after, or d, o, l before and one letter after.
         if before.count == 1, "ABCDEFGHJKLMNOPQRSTUVWXZn".contains(last), lettersAfter.count >= 2 { return true }
-        if before.count == 1, "dDoOlL".contains(last) { return true }
+        if before.count == 1, "dDoOlL".contains(last), lettersAfter.count >= 2 { return true }
         if before.count == 1, last == "c", lettersAfter.elementsEqual("est") { return true }
-        return "aeiouyAEIOUY".contains(last) && ("aeiouAEIOU".contains(first) || first.isUppercase)
+        return before.allSatisfy(\.isLetter) && "aeiouyAEIOUY".contains(last) && ("aeiouAEIOU".contains(first) || first.isUppercase)
     }
 
     /// Quote characters of which up to two make one token, with their LaTeX spelling.

@@ -225,7 +225,7 @@ struct PTBLexer {
         var end = index + 1
         while matches(end, Self.isAlphanumeric) { end += 1 }
         let body = text((index + 1)..<end).lowercased()
-        if body == "n", matches(end, { $0 == "'" || $0 == " " }) || end == scalars.count {  // 'n', 'n
+        if body == "n", raw[index] == "\u{2019}" || matches(end, { $0 == "'" || $0 == " " }) || end == scalars.count {  // 'n', 'n
             return matches(end, { $0 == "'" }) ? end + 1 - index : end - index
         }
         // 'em, 'cause, 'til(l), '90s, 't (of 'tis, 'twas) end the word even when letters follow ('emdog → 'em dog).
@@ -235,7 +235,9 @@ struct PTBLexer {
         // A clitic after a non-letter stands alone: "(left)'s", "U.S.'s" → 's; after ’ even with letters following
         // ("it’sand" → it 's and).
         let clitics = ["ll", "re", "ve", "s", "m", "d"]
-        if clitics.contains(body) { return end - index }
+        var lettersEnd = index + 1
+        while matches(lettersEnd, Self.isLetter) { lettersEnd += 1 }
+        if clitics.contains(text((index + 1)..<lettersEnd).lowercased()) { return lettersEnd - index }  // 's10 → 's 10
         if raw[index] == "\u{2019}", let clitic = clitics.first(where: { body.hasPrefix($0) }) { return clitic.count + 1 }
         return 0
     }
@@ -283,13 +285,12 @@ struct PTBLexer {
                 position += 1
                 continue
             }
-            let previous = scalars[position - 1]
             let nextIndex = position + 1
             let joins: Bool
             switch current {
             case "-":  // "he's-going" → he 's - going: a contraction ends the word
                 let lower = text(start..<position).lowercased()
-                joins = matches(nextIndex, Self.isAlphanumeric)
+                joins = matches(nextIndex, Self.isAlphanumeric) && !scalars[start..<position].contains { $0 == "!" || $0 == "?" }
                     && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) && lower.count > $0.count }
                 numeric = false
             case "/":  // "and/or", "a-b/c-d" but "x.y/ab" → x.y / ab, "café/bar" → café / bar
@@ -306,15 +307,16 @@ struct PTBLexer {
                         && !(!matches(nextIndex + 1, Self.isAlphanumeric)
                             && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
                             && (Self.periodAbbreviations.contains(text(start..<position).lowercased())
-                                || Self.capitalizedAbbreviations.contains(text(start..<position))))
+                                || Self.isCapitalizedAbbreviation(text(start..<position))))
             case ",", ":": joins = numeric && matches(nextIndex, Self.isDigit)
-            case "&":  // AT&T, Q&A: capitals only, and the word ends with them ("R&Dit" → r&d it)
+            case "&", "+":  // AT&T, Q&A, SUN+SET: capitals only, and the word ends with them ("R&Dit" → r&d it)
                 guard text(start..<position).unicodeScalars.allSatisfy(Self.isCapital), matches(nextIndex, Self.isCapital) else {
                     joins = false
                     break
                 }
                 position += 1
-                while matches(position, Self.isCapital) || matches(position, { $0 == "&" }) && matches(position + 1, Self.isCapital) {
+                while matches(position, Self.isCapital)
+                    || matches(position, { $0 == "&" || $0 == "+" }) && matches(position + 1, Self.isCapital) {
                     position += 1
                 }
                 return [rawText(start..<position)]
@@ -324,13 +326,9 @@ struct PTBLexer {
                     position += 1
                     return [rawText(start..<position)]
                 }
-                joins = lower == "cont" && matches(nextIndex) { $0 == "d" } && matches(nextIndex + 1) { $0 == "." }  // cont'd.
-                    || lower.hasSuffix("n") && matches(nextIndex) { $0 == "t" || $0 == "T" }  // "don'twas" → do n'twas
-                    || matches(nextIndex, Self.isLetter) && !startsWord(at: position)
-                        && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) }
+                joins = !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) } && apostropheJoins(start)
                 numeric = false
-            case "`", "\u{2018}":  // "don`t" → do n`t
-                joins = previous == "n" && matches(nextIndex) { $0 == "t" } && !matches(nextIndex + 1, Self.isAlphanumeric)
+            case "`", "\u{2018}": joins = apostropheJoins(start); numeric = false  // "don`t" → do n`t, "se`es"
             default: joins = false
             }
             if !joins { break }
@@ -386,7 +384,7 @@ struct PTBLexer {
 
     private func keepsPeriod(_ chunk: String) -> Bool {
         let lower = chunk.lowercased()
-        if Self.abbreviations.contains(lower) || Self.capitalizedAbbreviations.contains(chunk) { return true }
+        if Self.abbreviations.contains(lower) || Self.isCapitalizedAbbreviation(chunk) { return true }
         if lower == "no" || lower == "nos" {  // "no. 5" and "No.1" keep the period, "no." before a word does not
             var index = position + 1
             while matches(index, { $0 == " " }) { index += 1 }
@@ -400,10 +398,9 @@ struct PTBLexer {
             while matches(wordEnd, { $0 != " " }) { wordEnd += 1 }
             guard wordStart > position + 1, wordEnd > wordStart else { return true }
             let following = text(wordStart..<wordEnd)
+            // A capital and then any case: "The", "THE", "TheN".
             let capitalised = String(following.prefix(1)) + following.dropFirst().lowercased()
-            let isStarter = Self.sentenceStarters.contains(capitalised)
-                && (following == capitalised || following == following.uppercased())
-            return !isStarter
+            return !(following.first?.isUppercase == true && Self.sentenceStarters.contains(capitalised))
         }
         // Acronyms with internal periods: u.s, e.g, a.m, u.s.a
         let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
