@@ -41,7 +41,7 @@ extension PTBLexer {
         if lower == "cont" { return after == "d" && matches(end) { $0 == "." } }
         if lower == "y" || lower == "j" || lower.hasSuffix("'n") { return true }
         if after.lowercased() == "n", matches(end, { $0 == "'" }) { return true }
-        return !startsWord(at: position) && Self.keepsApostrophe(Array(before + "'" + after), at: before.count)
+        return Self.keepsApostrophe(Array(before + "'" + after), at: before.count)
     }
 
     /// Capitalised words before which the lexer reads a single letter's period as a full stop
@@ -126,7 +126,7 @@ extension PTBLexer {
         if before.count == 1, "ABCDEFGHJKLMNOPQRSTUVWXZn".contains(last), lettersAfter.count >= 2 { return true }
         if before.count == 1, "dDoOlL".contains(last), lettersAfter.count >= 2 { return true }
         if before.count == 1, last == "c", lettersAfter.elementsEqual("est") { return true }
-        return before.allSatisfy(\.isLetter) && "aeiouyAEIOUY".contains(last) && ("aeiouAEIOU".contains(first) || first.isUppercase)
+        return before.count >= 2 && before.allSatisfy(\.isLetter) && "aeiouyAEIOUY".contains(last) && ("aeiouAEIOU".contains(first) || first.isUppercase)
     }
 
     /// Quote characters of which up to two make one token, with their LaTeX spelling.

@@ -281,6 +281,7 @@ struct PTBLexer {
             let current = scalars[position]
             if joinedNumber && Self.isLetter(current) && Self.isDigit(scalars[position - 1]) { break }
             if Self.isAlphanumeric(current) {
+                if Self.isDigit(current), position - start >= 3, text((position - 3)..<position).lowercased() == "n't" { break }
                 if !Self.isDigit(current) { numeric = false }
                 position += 1
                 continue
@@ -299,11 +300,11 @@ struct PTBLexer {
                 numeric = false
             case "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
             case "_": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false  // x_y; x__y → x __ y
-            case "?", "!":  // "s?ok", but "isn't?S" → is n't ? s
-                joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !hasApostrophe(start)
+            case "?", "!":  // "s?ok", but "isn't?S" → is n't ? s, "well-kn?own" → well-kn ? own
+                joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'-")
             case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup, "Inc.U" → inc. u
                 joins = numeric ? matches(nextIndex, Self.isDigit)
-                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !hasApostrophe(start)
+                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'_")
                         && !(!matches(nextIndex + 1, Self.isAlphanumeric)
                             && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
                             && (Self.periodAbbreviations.contains(text(start..<position).lowercased())
@@ -340,7 +341,9 @@ struct PTBLexer {
             position += 1  // currency prefixes: "US$", "HK$"
             return [rawText(start..<position)]
         }
-        if matches(position, { $0 == "." }), keepsPeriod(chunk) || chunk.lowercased() == "cont'd" {
+        // A period before , ; : stays on a plain word ("rail.;" → rail. ;).
+        if matches(position, { $0 == "." }), keepsPeriod(chunk) || chunk.lowercased() == "cont'd"
+            || matches(position + 1, { ",;:".unicodeScalars.contains($0) }) && !contains(start, ".'") {
             chunk.append(".")
             position += 1
         }
@@ -351,7 +354,10 @@ struct PTBLexer {
         return spell(start, Self.splitContractions(chunk))
     }
 
-    private func hasApostrophe(_ start: Int) -> Bool { scalars[start..<position].contains("'") }
+    /// Whether the chunk from `start` to the current position contains one of `characters`.
+    private func contains(_ start: Int, _ characters: String) -> Bool {
+        scalars[start..<position].contains { characters.unicodeScalars.contains($0) }
+    }
 
     /// Spells the pieces of the chunk starting at `start` as written, except clitics, which the lexer normalises.
     private func spell(_ start: Int, _ pieces: [String]) -> [String] {
