@@ -8,14 +8,20 @@ extension PTBLexer {
         "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "messrs", "esq", "cf", "al", "mo", "dept", "est",
         "ga", "ind", "mich", "sq", "va", "bros", "ph", "ala", "ariz", "calif", "conn", "fla", "kan", "minn", "mont",
         "neb", "nev", "okla", "tenn", "vt", "wis", "wyo", "colo", "ky", "md", "rd", "ph.d", "ed.d",
+        "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "ct", "rt", "kans", "penn", "wisc", "tel", "ext", "seq",
+        "bldg", "plc", "bancorp", "bhd", "assn", "univ", "intl", "sys", "cos", "pty", "ptys", "pte", "ptes", "alex",
+        "wm", "jos", "cie", "treas", "drs", "profs", "sens", "reps", "atty", "attys", "govs", "adm", "maj", "cpl",
+        "pvt", "ste", "pres", "lieut", "hon", "brig", "cmdr", "comdr", "pfc", "spc", "supt", "supts", "det", "mme",
+        "mlle",
     ]
     /// Abbreviations that are no titles: their period does not join a single following letter ("Inc.U" → inc. u).
     static let periodAbbreviations: Set<String> = abbreviations.subtracting([
         "mr", "mrs", "ms", "dr", "st", "prof", "sgt", "gen", "gov", "capt", "col", "lt", "rep", "sen", "rev", "mt",
-        "ave", "messrs", "ph",
+        "ave", "messrs", "ph", "drs", "profs", "sens", "reps", "atty", "attys", "govs", "adm", "maj", "cpl", "pvt",
+        "ste", "pres", "lieut", "hon", "brig", "cmdr", "comdr", "pfc", "spc", "supt", "supts", "det", "mme", "mlle",
     ])
     /// Abbreviations that keep their period only when capitalised ("Wash." but "wash .").
-    static let capitalizedAbbreviations: Set<String> = ["wash", "miss", "mass", "ill", "pa", "la", "ore", "tex", "del"]
+    static let capitalizedAbbreviations: Set<String> = ["wash", "miss", "mass", "ill", "pa", "la", "ore", "tex", "del", "az"]
 
     /// A capitalized abbreviation: a capital, then any case ("Wash", "PA", "WasH").
     static func isCapitalizedAbbreviation(_ chunk: String) -> Bool {
@@ -49,7 +55,7 @@ extension PTBLexer {
     static let sentenceStarters: Set<String> = [
         "A", "An", "As", "At", "After", "But", "He", "Her", "Here", "However", "If", "In", "It", "Many", "More",
         "Now", "Once", "One", "Other", "Our", "She", "Since", "So", "Some", "Such", "That", "The", "Their", "Then",
-        "There", "These", "They", "This", "We", "What", "When", "While", "Yet", "You", "Last",
+        "There", "These", "They", "This", "We", "What", "When", "While", "Yet", "You", "Last", "About", "Mr.", "Ms.",
     ]
 
     /// Words that keep a following apostrophe (`somethin'`, `ol'`, `Dunkin'`).
