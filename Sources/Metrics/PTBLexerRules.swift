@@ -45,7 +45,9 @@ extension PTBLexer {
         }
         guard scalars[position] == "'" else { return Self.keepsApostrophe(Array(before + "'" + after), at: before.count) }
         if lower == "cont" { return after == "d" && matches(end) { $0 == "." } }
-        if lower == "y" || lower == "j" || lower.hasSuffix("'n") { return true }
+        if before == "Y", after.lowercased().hasPrefix("know") { return true }  // Y'know, but Y'see → Y ` see
+        if before == "y", !["s", "m", "d", "ll", "re", "ve"].contains(where: { after.lowercased().hasPrefix($0) }) { return true }  // y'all
+        if lower.hasSuffix("'n") { return true }
         if after.lowercased() == "n", matches(end, { $0 == "'" }) { return true }
         return Self.keepsApostrophe(Array(before + "'" + after), at: before.count)
     }
@@ -55,7 +57,7 @@ extension PTBLexer {
     static let sentenceStarters: Set<String> = [
         "A", "An", "As", "At", "After", "But", "He", "Her", "Here", "However", "If", "In", "It", "Many", "More",
         "Now", "Once", "One", "Other", "Our", "She", "Since", "So", "Some", "Such", "That", "The", "Their", "Then",
-        "There", "These", "They", "This", "We", "What", "When", "While", "Yet", "You", "Last", "About", "Mr.", "Ms.",
+        "There", "These", "They", "This", "We", "What", "When", "While", "Yet", "You", "Last", "About", "Earlier", "Mr.", "Ms.",
     ]
 
     /// Words that keep a following apostrophe (`somethin'`, `ol'`, `Dunkin'`).
@@ -105,7 +107,7 @@ extension PTBLexer {
         let before = String(characters[..<apostrophe])
         let after = String(characters[(apostrophe + 1)...])
         let rest = after.isEmpty ? [] : splitContractions(after)
-        if ["y", "j"].contains(before.lowercased()) { return [before + "'"] + rest }  // y'all → y' all, j'ai → j' ai
+        if before.lowercased() == "y" { return [before + "'"] + rest }  // y'all → y' all
         return (before.isEmpty ? [] : [before]) + ["'"] + rest
     }
 

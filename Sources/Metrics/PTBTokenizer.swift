@@ -164,6 +164,7 @@ struct PTBLexer {
         var lettersEnd = index + 1
         while matches(lettersEnd, Self.isLetter) { lettersEnd += 1 }
         if clitics.contains(text((index + 1)..<lettersEnd).lowercased()) { return lettersEnd - index }  // 's10 → 's 10
+        if raw[index] == "\u{2019}", body.hasPrefix("n") { return 2 }  // raini’ng → raini ’n g
         if raw[index] == "\u{2019}", let clitic = clitics.first(where: { body.hasPrefix($0) }) { return clitic.count + 1 }
         return 0
     }
@@ -249,8 +250,9 @@ struct PTBLexer {
                 return [rawText(start..<position)]
             case "'":  // a contraction ends the word ("it's'til" → it 's 'til), as do 't of 'twas and ol'
                 let lower = text(start..<position).lowercased()
-                if Self.keepsTrailingApostrophe.contains(lower) {
-                    position += 1
+                let single = position == start + 1 && "lLdDjJ".unicodeScalars.contains(scalars[start])
+                if Self.keepsTrailingApostrophe.contains(lower) || single && !apostropheJoins(start) {
+                    position += 1  // ol', somethin', l', d' (d'1 → d' 1)
                     return [rawText(start..<position)]
                 }
                 joins = !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) } && apostropheJoins(start)
