@@ -73,6 +73,10 @@ extension PTBLexer {
 
     /// Splits contractions and the apostrophes of a word chunk.
     static func splitContractions(_ chunk: String) -> [String] {
+        // Most chunks have no apostrophe and are no gonna/cannot-style word.
+        if !(5...6).contains(chunk.utf8.count), !chunk.unicodeScalars.contains(where: { "'`\u{2018}".unicodeScalars.contains($0) }) {
+            return [chunk]
+        }
         let lower = chunk.lowercased()
         let characters = Array(chunk)
         if lower == "n't" || lower.hasPrefix("cont'd") { return [chunk] }
@@ -272,6 +276,31 @@ extension PTBLexer {
             skipSpaces(&index)
         }
         return matches(index) { $0 == ">" } ? index + 1 - position : nil
+    }
+
+    /// Length of a hyphenated word whose first part may hold periods and commas, at the current position:
+    /// `[letter/digit][letters, digits, ".", ","]*` then one or more `-` + letters/digits or `-` + an acronym and
+    /// its period (`U.S.-based`, `a.m.-p.m.`, `U.K.-U.S.`, `1,000555-1234`); nil when there is none.
+    func hyphenatedLength() -> Int? {
+        func isPart(_ scalar: Unicode.Scalar) -> Bool { scalar != Self.letterMark && (Self.isLetter(scalar) || Self.isDigit(scalar)) }
+        guard matches(position, isPart) else { return nil }
+        var index = position + 1
+        while matches(index, { isPart($0) || $0 == "." || $0 == "," }) { index += 1 }
+        var end: Int?
+        while matches(index, { $0 == "-" }), raw[index] == "-" {
+            var acronym = index + 1  // [A-Za-z](\.[A-Za-z])+\.
+            while matches(acronym, Self.isASCIILetter), matches(acronym + 1, { $0 == "." }) { acronym += 2 }
+            if acronym - index - 1 >= 4 {
+                index = acronym
+            } else if matches(index + 1, isPart) {
+                index += 1
+                while matches(index, isPart) { index += 1 }
+            } else {
+                break
+            }
+            end = index
+        }
+        return end.map { $0 - position }
     }
 
     /// Length of a smiley at the current position: `[<>]?[:;=][-o*']?[()DPdpO\{@|[\]]`, not followed by a

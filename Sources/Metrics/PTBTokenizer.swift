@@ -63,11 +63,14 @@ struct PTBLexer {
         (scalars, raw, literals) = Self.prepare(text)
     }
 
+    // ASCII answers come first: the Unicode property lookups are the lexer's main cost.
     static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isWhitespace || scalar.value == 0xA0 || scalar.value < 0x20
+        if scalar.value < 0x80 { return scalar == " " || scalar.value < 0x20 }
+        return scalar.properties.isWhitespace || scalar.value == 0xA0
     }
 
     static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x80 { return isASCIILetter(scalar) }
         let properties = scalar.properties
         if properties.isAlphabetic || scalar == letterMark { return true }
         switch properties.generalCategory {
@@ -80,7 +83,9 @@ struct PTBLexer {
 
     static func isCapital(_ scalar: Unicode.Scalar) -> Bool { ("A"..."Z").contains(scalar) }
 
-    static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.numericType == .decimal }
+    static func isDigit(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x80 ? ("0"..."9").contains(scalar) : scalar.properties.numericType == .decimal
+    }
 
     static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool { isLetter(scalar) || isDigit(scalar) }
 
@@ -127,6 +132,15 @@ struct PTBLexer {
                 output.append(String(rawText(position..<(position + length)).map { $0 == " " ? "\u{A0}" : $0 }))
                 position += length
             } else if startsWord(at: position) {
+                if let length = hyphenatedLength() {  // "U.S.-based", "a.m.-p.m.": when it beats the word
+                    var probe = self
+                    _ = probe.word()
+                    if length > probe.position - position {
+                        output.append(rawText(position..<(position + length)))
+                        position += length
+                        continue
+                    }
+                }
                 output.append(contentsOf: word())
             } else if let token = symbol() {
                 output.append(token)
@@ -222,8 +236,10 @@ struct PTBLexer {
                     && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) && lower.count > $0.count }
                 numeric = false
             case "/":  // "and/or", "a-b/c-d" but "x.y/ab" → x.y / ab, "café/bar" → café / bar
+                // and not after a number segment: "ab-1/2" → ab-1 / 2
                 joins = matches(nextIndex) { Self.isASCIILetter($0) || ("0"..."9").contains($0) }
                     && text(start..<position).unicodeScalars.allSatisfy { $0.isASCII && $0 != "." }
+                    && !(scalars[start..<position].lastIndex(of: "-").map { scalars[($0 + 1)..<position].allSatisfy(Self.isDigit) } ?? false)
                 numeric = false
             case "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
             case "_": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false  // x_y; x__y → x __ y
@@ -231,7 +247,7 @@ struct PTBLexer {
                 joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'-")
             case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup, "Inc.U" → inc. u
                 joins = numeric ? matches(nextIndex, Self.isDigit)
-                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'_")
+                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'_-")
                         && !(!matches(nextIndex + 1, Self.isAlphanumeric)
                             && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
                             && (Self.periodAbbreviations.contains(text(start..<position).lowercased())
@@ -306,7 +322,7 @@ struct PTBLexer {
         }
     }
 
-    /// Length of a fraction with a whole part or a fraction slash at `index`: `3 1/2`, `1⁄2`, `3 1⁄2`.
+    /// Length of a fraction with a whole part or a fraction slash at `index`: `3 1/2`, `3-1/2`, `1⁄2`, `3 1⁄2`.
     private func fractionLength(at index: Int) -> Int? {
         func digits(from start: Int) -> Int {
             var end = start
@@ -316,7 +332,7 @@ struct PTBLexer {
         let whole = digits(from: index)
         guard (1...4).contains(whole) else { return nil }
         var numerator = index
-        if index + whole < raw.count, raw[index + whole] == " " || raw[index + whole] == "\u{A0}" { numerator = index + whole + 1 }
+        if index + whole < raw.count, " \u{A0}-".unicodeScalars.contains(raw[index + whole]) { numerator = index + whole + 1 }
         let top = digits(from: numerator)
         guard (1...4).contains(top), matches(numerator + top, { $0 == "/" || $0 == "\u{2044}" }) else { return nil }
         guard numerator > index || scalars[numerator + top] == "\u{2044}" else { return nil }
