@@ -14,7 +14,7 @@ extension PTBLexer {
             if scalar == "&", let (length, decoded) = entity(input, at: index - 1) {
                 index += length - 1
                 if let decoded {
-                    if decoded == "\u{E002}" || decoded == "\u{E003}" {  // links spell them as written
+                    if decoded == "\u{E002}" || decoded == "\u{E003}" || decoded == "'" {  // spelled as written in links and words
                         literals[scalars.count] = String(String.UnicodeScalarView(input[(index - length)..<index]))
                     }
                     scalars.append(decoded)
@@ -31,7 +31,6 @@ extension PTBLexer {
             }
             let folded: Unicode.Scalar
             switch scalar.value {
-            case 0xAD: continue  // soft hyphen: deleted
             case 0x2019: folded = "'"  // read as an apostrophe, spelled as written
             case 0x2010, 0x2011: folded = "-"  // hyphens join words like "-" and vanish alone
             case 0x20AC, 0xA4, 0x20A0: folded = "$"

@@ -193,15 +193,15 @@ extension PTBLexer {
             while matches(position, { $0 == "?" || $0 == "!" }) { position += 1 }
             return text(start..<position)
         case ".":
-            let length = runLength(of: ".")
-            position += length >= 3 ? 3 : 1
+            let length = runLength(of: ".")  // three or more periods are one "..." ("....5" → ... 5)
+            position += length >= 3 ? length : 1
             return length >= 3 ? "..." : "."
         case "\u{2026}": position += 1; return "..."
         case "\u{2014}", "\u{2013}", "\u{2015}": position += 1; return "--"
         case "-":
-            let length = runLength(of: "-")
-            position += length
-            if raw[start] != "-" && length == 1 { return nil }  // a lone ‐ or ‑ is untokenizable
+            if raw[start] != "-" { position += 1; return nil }  // a lone ‐ or ‑ is untokenizable
+            while matches(position, { $0 == "-" }), raw[position] == "-" { position += 1 }
+            let length = position - start
             return length >= 5 ? rawText(start..<position) : length >= 2 ? "--" : "-"
         case "#" where matches(position + 1) { $0 == "#" }:
             position += runLength(of: "#")
@@ -283,7 +283,7 @@ extension PTBLexer {
     /// its period (`U.S.-based`, `a.m.-p.m.`, `U.K.-U.S.`, `1,000555-1234`); nil when there is none.
     func hyphenatedLength() -> Int? {
         func isPart(_ scalar: Unicode.Scalar) -> Bool { scalar != Self.letterMark && (Self.isLetter(scalar) || Self.isDigit(scalar)) }
-        guard matches(position, isPart) else { return nil }
+        guard matches(position, isPart), scalars[position] != "\u{AD}" else { return nil }
         var index = position + 1
         while matches(index, { isPart($0) || $0 == "." || $0 == "," }) { index += 1 }
         var end: Int?

@@ -59,8 +59,12 @@ struct PTBLexer {
     /// Placeholder for a letter entity (`&eacute;`), a token of its own that also joins words.
     static let letterMark: Unicode.Scalar = "\u{E001}"
 
+    /// Whether `raw` spells itself: no entity tokens and no soft hyphens (letters inside words, never printed).
+    let plain: Bool
+
     init(_ text: String) {
         (scalars, raw, literals) = Self.prepare(text)
+        plain = literals.isEmpty && !raw.contains("\u{AD}")
     }
 
     // ASCII answers come first: the Unicode property lookups are the lexer's main cost.
@@ -72,7 +76,7 @@ struct PTBLexer {
     static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.value < 0x80 { return isASCIILetter(scalar) }
         let properties = scalar.properties
-        if properties.isAlphabetic || scalar == letterMark { return true }
+        if properties.isAlphabetic || scalar == letterMark || scalar == "\u{AD}" { return true }
         switch properties.generalCategory {
         case .nonspacingMark, .spacingMark, .enclosingMark: return true
         default: return false
@@ -102,10 +106,10 @@ struct PTBLexer {
 
     /// The spelled text of a range.
     func rawText(_ range: Range<Int>) -> String {
-        if literals.isEmpty { return String(String.UnicodeScalarView(raw[range])) }
+        if plain { return String(String.UnicodeScalarView(raw[range])) }
         var text = String.UnicodeScalarView()
-        for index in range {
-            if raw[index] == Self.literalMark || raw[index] == Self.letterMark {
+        for index in range where raw[index] != "\u{AD}" {
+            if raw[index] == Self.literalMark || raw[index] == Self.letterMark || raw[index] == "'" && literals[index] != nil {
                 text.append(contentsOf: literals[index]?.unicodeScalars ?? "".unicodeScalars)
             } else {
                 text.append(raw[index])
@@ -160,12 +164,16 @@ struct PTBLexer {
         }
     }
 
+    /// Whether the apostrophe at `index` is written ’ or &apos;, which the lexer reads as an apostrophe proper
+    /// (a plain ' before letters is an opening quote).
+    private func isCurly(_ index: Int) -> Bool { raw[index] == "\u{2019}" || literals[index] != nil }
+
     /// Length of a word that starts with an apostrophe and stays whole (`'em`, `'cause`, `'til`, `'80s`, `'n'`).
     private func apostropheWordLength(at index: Int) -> Int {
         var end = index + 1
         while matches(end, Self.isAlphanumeric) { end += 1 }
         let body = text((index + 1)..<end).lowercased()
-        if body == "n", raw[index] == "\u{2019}" || matches(end, { $0 == "'" || $0 == " " }) || end == scalars.count {  // 'n', 'n
+        if body == "n", isCurly(index) || matches(end, { $0 == "'" || $0 == " " }) || end == scalars.count {  // 'n', 'n
             return matches(end, { $0 == "'" }) ? end + 1 - index : end - index
         }
         // 'em, 'cause, 'til(l), '90s, 't (of 'tis, 'twas) end the word even when letters follow ('emdog → 'em dog).
@@ -178,14 +186,19 @@ struct PTBLexer {
         var lettersEnd = index + 1
         while matches(lettersEnd, Self.isLetter) { lettersEnd += 1 }
         if clitics.contains(text((index + 1)..<lettersEnd).lowercased()) { return lettersEnd - index }  // 's10 → 's 10
-        if raw[index] == "\u{2019}", body.hasPrefix("n") { return 2 }  // raini’ng → raini ’n g
-        if raw[index] == "\u{2019}", let clitic = clitics.first(where: { body.hasPrefix($0) }) { return clitic.count + 1 }
+        if isCurly(index), body.hasPrefix("n") { return 2 }  // raini’ng → raini ’n g
+        if isCurly(index), let clitic = clitics.first(where: { body.hasPrefix($0) }) { return clitic.count + 1 }
         return 0
     }
 
     /// Scans a word chunk and splits it the way the lexer's contraction rules do.
     mutating func word() -> [String] {
         let start = position
+        if scalars[position] == "\u{AD}" {  // a word from a soft hyphen is ASCII letters: "­a-b" → a - b, "­1" → - 1
+            while matches(position, { $0 == "\u{AD}" || Self.isASCIILetter($0) }) { position += 1 }
+            let token = rawText(start..<position)
+            return [token.isEmpty ? "-" : token]
+        }
         if scalars[position] == "#" {  // hashtags are letters only: "#T-shirt" → #t - shirt, "#x2" → #x 2
             position += 1
             while matches(position, Self.isLetter) { position += 1 }
@@ -222,6 +235,7 @@ struct PTBLexer {
             let current = scalars[position]
             if joinedNumber && Self.isLetter(current) && Self.isDigit(scalars[position - 1]) { break }
             if Self.isAlphanumeric(current) {
+                if !current.isASCII, !Self.isDigit(current), contains(start, "/") { break }  // "1/2café" → 1/2caf é
                 if Self.isDigit(current), position - start >= 3, text((position - 3)..<position).lowercased() == "n't" { break }
                 if !Self.isDigit(current) { numeric = false }
                 position += 1
@@ -238,16 +252,16 @@ struct PTBLexer {
             case "/":  // "and/or", "a-b/c-d" but "x.y/ab" → x.y / ab, "café/bar" → café / bar
                 // and not after a number segment: "ab-1/2" → ab-1 / 2
                 joins = matches(nextIndex) { Self.isASCIILetter($0) || ("0"..."9").contains($0) }
-                    && text(start..<position).unicodeScalars.allSatisfy { $0.isASCII && $0 != "." }
+                    && text(start..<position).unicodeScalars.allSatisfy { $0.isASCII && $0 != "." && $0 != "_" }
                     && !(scalars[start..<position].lastIndex(of: "-").map { scalars[($0 + 1)..<position].allSatisfy(Self.isDigit) } ?? false)
                 numeric = false
             case "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
-            case "_": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false  // x_y; x__y → x __ y
+            case "_": joins = matches(nextIndex, Self.isAlphanumeric) && !contains(start, "/"); numeric = false  // x_y; x__y
             case "?", "!":  // "s?ok", but "isn't?S" → is n't ? s, "well-kn?own" → well-kn ? own
                 joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'-")
             case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup, "Inc.U" → inc. u
                 joins = numeric ? matches(nextIndex, Self.isDigit)
-                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'_-")
+                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'_-/")
                         && !(!matches(nextIndex + 1, Self.isAlphanumeric)
                             && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
                             && (Self.periodAbbreviations.contains(text(start..<position).lowercased())
@@ -295,7 +309,7 @@ struct PTBLexer {
         }
         // A period before , ; : stays on a plain word ("rail.;" → rail. ;).
         if matches(position, { $0 == "." }), keepsPeriod(chunk) || chunk.lowercased() == "cont'd"
-            || matches(position + 1, { ",;:".unicodeScalars.contains($0) }) && !contains(start, ".'") {
+            || matches(position + 1, { ",;:".unicodeScalars.contains($0) }) && Self.isLetter(scalars[start]) && !contains(start, "'") {
             chunk.append(".")
             position += 1
         }
@@ -313,7 +327,7 @@ struct PTBLexer {
 
     /// Spells the pieces of the chunk starting at `start` as written, except clitics, which the lexer normalises.
     private func spell(_ start: Int, _ pieces: [String]) -> [String] {
-        if literals.isEmpty, raw[start..<position].elementsEqual(scalars[start..<position]) { return pieces }
+        if plain, raw[start..<position].elementsEqual(scalars[start..<position]) { return pieces }
         var offset = start
         return pieces.map { piece in
             let length = piece.unicodeScalars.count
