@@ -32,6 +32,36 @@ extension PTBLexer {
         return text
     }
 
+    /// Length of a phone-number-like run of digit groups at the current position (`(555) 123-4567`,
+    /// `555-123-4567`, `2014 2015 2016`): `(\(ddd?\) ?|\+{0,2}(dd{1,3}[- ])?dd{1,3}[- ])ddd{1,2}[- ]?ddd{1,3}`.
+    func phoneLength() -> Int? {
+        func digits(_ starts: [Int], _ least: Int, _ most: Int) -> [Int] {
+            starts.flatMap { start -> [Int] in
+                var end = start
+                while end - start < most, matches(end, { ("0"..."9").contains($0) }) { end += 1 }
+                return end - start >= least ? Array((start + least)...end) : []
+            }
+        }
+        func separator(_ starts: [Int], optional: Bool) -> [Int] {
+            starts.flatMap { start -> [Int] in
+                let next = matches(start, { $0 == "-" || $0 == " " }) && (raw[start] == "-" || raw[start] == " " || raw[start] == "\u{A0}")
+                return (next ? [start + 1] : []) + (optional ? [start] : [])
+            }
+        }
+        var heads: [Int] = []
+        if matches(position, { $0 == "(" }) {
+            let closed = digits([position + 1], 2, 3).filter { matches($0) { $0 == ")" } }.map { $0 + 1 }
+            heads += separator(closed, optional: true)
+        }
+        var starts = [position]
+        if matches(position, { $0 == "+" }) { starts.append(position + 1) }
+        if matches(position, { $0 == "+" }), matches(position + 1, { $0 == "+" }) { starts.append(position + 2) }
+        starts += separator(digits(starts, 2, 4), optional: false)
+        heads += separator(digits(starts, 2, 4), optional: false)
+        let ends = digits(separator(digits(heads, 3, 4), optional: true), 3, 5)
+        return ends.max().map { $0 - position }
+    }
+
     /// Characters no link contains.
     private func isBreak(_ index: Int) -> Bool {
         guard let scalar = scalar(at: index) else { return true }

@@ -19,6 +19,7 @@ extension PTBLexer {
         "mr", "mrs", "ms", "dr", "st", "prof", "sgt", "gen", "gov", "capt", "col", "lt", "rep", "sen", "rev", "mt",
         "ave", "messrs", "ph", "drs", "profs", "sens", "reps", "atty", "attys", "govs", "adm", "maj", "cpl", "pvt",
         "ste", "pres", "lieut", "hon", "brig", "cmdr", "comdr", "pfc", "spc", "supt", "supts", "det", "mme", "mlle",
+        "vs", "ft", "cf", "dept", "alex", "wm", "jos", "cie", "treas",
     ])
     /// Abbreviations that keep their period only when capitalised ("Wash." but "wash .").
     static let capitalizedAbbreviations: Set<String> = ["wash", "miss", "mass", "ill", "pa", "la", "ore", "tex", "del", "az"]

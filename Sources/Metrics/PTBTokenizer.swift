@@ -132,6 +132,17 @@ struct PTBLexer {
                     continue
                 }
             }
+            if matches(position, { ("0"..."9").contains($0) || $0 == "(" || $0 == "+" }), let length = phoneLength() {
+                var probe = self  // a phone number when it beats the other rules
+                if probe.startsWord(at: position) { _ = probe.word() } else { _ = probe.symbol() }
+                if length > probe.position - position {
+                    let text = rawText(position..<(position + length))
+                    output.append(text.replacingOccurrences(of: "(", with: "-LRB-").replacingOccurrences(of: ")", with: "-RRB-")
+                        .replacingOccurrences(of: " ", with: "\u{A0}"))
+                    position += length
+                    continue
+                }
+            }
             if let length = fractionLength(at: position) {  // "3 1/2" is one token, spelled "3\u{A0}1/2"
                 output.append(String(rawText(position..<(position + length)).map { $0 == " " ? "\u{A0}" : $0 }))
                 position += length
@@ -244,9 +255,9 @@ struct PTBLexer {
             let nextIndex = position + 1
             let joins: Bool
             switch current {
-            case "-":  // "he's-going" → he 's - going: a contraction ends the word
+            case "-":  // "he's-going" → he 's - going: a contraction ends the word; "12:30-4" → 12:30 -4
                 let lower = text(start..<position).lowercased()
-                joins = matches(nextIndex, Self.isAlphanumeric) && !scalars[start..<position].contains { $0 == "!" || $0 == "?" }
+                joins = matches(nextIndex, Self.isAlphanumeric) && !contains(start, "!?:")
                     && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) && lower.count > $0.count }
                 numeric = false
             case "/":  // "and/or", "a-b/c-d" but "x.y/ab" → x.y / ab, "café/bar" → café / bar
