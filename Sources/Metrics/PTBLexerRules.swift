@@ -210,9 +210,9 @@ extension PTBLexer {
         case "*":
             position += runLength(of: "*")
             return text(start..<position)
-        case "\\" where matches(position + 1) { $0 == "*" }:
-            position += 2
-            return "\\*"
+        case "\\" where matches(position + 1) { $0 == "*" }:  // \*, \*\*
+            while matches(position, { $0 == "\\" }), matches(position + 1, { $0 == "*" }) { position += 2 }
+            return text(start..<position)
         case "\u{A2}": position += 1; return "cents"
         case "\"":
             position += 1

@@ -169,7 +169,8 @@ struct PTBLexer {
         if Self.isAlphanumeric(current) { return true }
         switch current {
         case "-", ".", ",", ":", "+": return matches(index + 1, Self.isDigit)
-        case "#", "@": return matches(index + 1, Self.isLetter)
+        case "#": return matches(index + 1, Self.isLetter)
+        case "@": return matches(index + 1) { Self.isLetter($0) || $0 == "_" }
         case "'": return apostropheWordLength(at: index) > 0
         default: return false
         }
@@ -247,6 +248,7 @@ struct PTBLexer {
             if joinedNumber && Self.isLetter(current) && Self.isDigit(scalars[position - 1]) { break }
             if Self.isAlphanumeric(current) {
                 if !current.isASCII, !Self.isDigit(current), contains(start, "/") { break }  // "1/2café" → 1/2caf é
+                if current == Self.letterMark, contains(start, "-") { break }  // "a-1&eacute;" → a-1 &eacute;
                 if Self.isDigit(current), position - start >= 3, text((position - 3)..<position).lowercased() == "n't" { break }
                 if !Self.isDigit(current) { numeric = false }
                 position += 1
@@ -263,7 +265,7 @@ struct PTBLexer {
             case "/":  // "and/or", "a-b/c-d" but "x.y/ab" → x.y / ab, "café/bar" → café / bar
                 // and not after a number segment: "ab-1/2" → ab-1 / 2
                 joins = matches(nextIndex) { Self.isASCIILetter($0) || ("0"..."9").contains($0) }
-                    && text(start..<position).unicodeScalars.allSatisfy { $0.isASCII && $0 != "." && $0 != "_" }
+                    && text(start..<position).unicodeScalars.allSatisfy { $0.isASCII && !".,_".unicodeScalars.contains($0) }
                     && !(scalars[start..<position].lastIndex(of: "-").map { scalars[($0 + 1)..<position].allSatisfy(Self.isDigit) } ?? false)
                 numeric = false
             case "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
@@ -292,7 +294,9 @@ struct PTBLexer {
             case "'":  // a contraction ends the word ("it's'til" → it 's 'til), as do 't of 'twas and ol'
                 let lower = text(start..<position).lowercased()
                 let single = position == start + 1 && "lLdDjJ".unicodeScalars.contains(scalars[start])
-                if Self.keepsTrailingApostrophe.contains(lower) || single && !apostropheJoins(start) {
+                // ... unless a clitic follows: "somethin'man" → somethin ` man
+                if Self.keepsTrailingApostrophe.contains(lower) || single && !apostropheJoins(start),
+                   !(matches(nextIndex, Self.isLetter) && startsWord(at: position)) {
                     position += 1  // ol', somethin', l', d' (d'1 → d' 1)
                     return [rawText(start..<position)]
                 }
