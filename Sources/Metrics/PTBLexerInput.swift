@@ -34,7 +34,6 @@ extension PTBLexer {
             case 0x2019: folded = "'"  // read as an apostrophe, spelled as written
             case 0x2010, 0x2011: folded = "-"  // hyphens join words like "-" and vanish alone
             case 0x20AC, 0xA4, 0x20A0: folded = "$"
-            case 0xA3: folded = "#"
             case 0x10000..., 0x200B...0x200D, 0x2060, 0xFEFF, 0x2012, 0x2043, 0xFE58, 0xFE63, 0x20A1...0x20A3,
                  0x20A5...0x20AB, 0x20AD...0x20CF:
                 folded = " "  // untokenizable for the Java lexer: dropped

@@ -142,6 +142,20 @@ extension PTBLexer {
         return before.count >= 2 && before.allSatisfy(\.isLetter) && "aeiouyAEIOUY".contains(last) && ("aeiouAEIOU".contains(first) || first.isUppercase)
     }
 
+    /// A token as the Java lexer prints it: brackets inside spelled -LRB- and -RRB-, spaces as no-break spaces.
+    static func spelledInside(_ token: String) -> String {
+        var spelled = ""
+        for character in token {
+            switch character {
+            case "(": spelled += "-LRB-"
+            case ")": spelled += "-RRB-"
+            case " ": spelled.append("\u{A0}")
+            default: spelled.append(character)
+            }
+        }
+        return spelled
+    }
+
     /// Quote characters of which up to two make one token, with their LaTeX spelling.
     static let quoteSpellings: [Unicode.Scalar: String] = [
         "`": "`", "\u{2018}": "`", "\u{201B}": "`", "\u{2039}": "`", "\u{2019}": "'", "\u{203A}": "'",
@@ -163,7 +177,7 @@ extension PTBLexer {
         }
         if let smiley = smileyLength() {
             position += smiley
-            return rawText(start..<position).replacingOccurrences(of: "(", with: "-LRB-").replacingOccurrences(of: ")", with: "-RRB-")
+            return Self.spelledInside(rawText(start..<position))
         }
         if let spelling = Self.quoteSpellings[raw[position]] {
             position += 1
@@ -214,6 +228,7 @@ extension PTBLexer {
             while matches(position, { $0 == "\\" }), matches(position + 1, { $0 == "*" }) { position += 2 }
             return text(start..<position)
         case "\u{A2}": position += 1; return "cents"
+        case "\u{A3}": position += 1; return "#"  // £ is spelled # but starts no hashtag
         case "\"":
             position += 1
             let opening = matches(position) { Self.isASCIILetter($0) || ("0"..."9").contains($0) || $0 == "$" }
@@ -305,7 +320,7 @@ extension PTBLexer {
     }
 
     /// Length of a smiley at the current position: `[<>]?[:;=][-o*']?[()DPdpO\{@|[\]]`, not followed by a
-    /// letter or digit (`:-)`, `>:(`, `;D`, `:'(`).
+    /// ASCII letter or digit (`:-)`, `>:(`, `;D`, `:'(`).
     private func smileyLength() -> Int? {
         var index = position
         if matches(index, { $0 == "<" || $0 == ">" }) { index += 1 }
@@ -316,7 +331,7 @@ extension PTBLexer {
         }
         guard matches(index, { "()DPdpO\\{@|[]".unicodeScalars.contains($0) }) else { return nil }
         index += 1
-        if matches(index, { Self.isLetter($0) || Self.isDigit($0) }) { return nil }
+        if matches(index, { Self.isASCIILetter($0) || ("0"..."9").contains($0) }) { return nil }  // ":)x", but ":)é"
         return index - position
     }
 }

@@ -136,9 +136,7 @@ struct PTBLexer {
                 var probe = self  // a phone number when it beats the other rules
                 if probe.startsWord(at: position) { _ = probe.word() } else { _ = probe.symbol() }
                 if length > probe.position - position {
-                    let text = rawText(position..<(position + length))
-                    output.append(text.replacingOccurrences(of: "(", with: "-LRB-").replacingOccurrences(of: ")", with: "-RRB-")
-                        .replacingOccurrences(of: " ", with: "\u{A0}"))
+                    output.append(Self.spelledInside(rawText(position..<(position + length))))
                     position += length
                     continue
                 }
@@ -196,7 +194,7 @@ struct PTBLexer {
         // ("it’sand" → it 's and).
         let clitics = ["ll", "re", "ve", "s", "m", "d"]
         var lettersEnd = index + 1
-        while matches(lettersEnd, Self.isLetter) { lettersEnd += 1 }
+        while matches(lettersEnd, Self.isASCIILetter) { lettersEnd += 1 }  // 'sé → 's é
         if clitics.contains(text((index + 1)..<lettersEnd).lowercased()) { return lettersEnd - index }  // 's10 → 's 10
         if isCurly(index), body.hasPrefix("n") { return 2 }  // raini’ng → raini ’n g
         if isCurly(index), let clitic = clitics.first(where: { body.hasPrefix($0) }) { return clitic.count + 1 }
@@ -248,7 +246,8 @@ struct PTBLexer {
             if joinedNumber && Self.isLetter(current) && Self.isDigit(scalars[position - 1]) { break }
             if Self.isAlphanumeric(current) {
                 if !current.isASCII, !Self.isDigit(current), contains(start, "/") { break }  // "1/2café" → 1/2caf é
-                if current == Self.letterMark, contains(start, "-") { break }  // "a-1&eacute;" → a-1 &eacute;
+                // "a-1&eacute;" → a-1 &eacute;, "4s&eacute;" → 4s &eacute;: entity letters join plain letter words only
+                if current == Self.letterMark, contains(start, "-") || !Self.isLetter(scalars[start]) || contains(start, "0123456789") { break }
                 if Self.isDigit(current), position - start >= 3, text((position - 3)..<position).lowercased() == "n't" { break }
                 if !Self.isDigit(current) { numeric = false }
                 position += 1
