@@ -26,7 +26,7 @@ extension PTBLexer {
             if scalars[index] == "\u{E002}" || scalars[index] == "\u{E003}" {
                 text += literals[index] ?? ""
             } else {
-                text += rawText(index..<(index + 1))
+                text += rawText(index..<(index + 1), keepingSoftHyphens: true)
             }
         }
         return text

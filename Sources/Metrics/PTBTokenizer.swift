@@ -104,11 +104,11 @@ struct PTBLexer {
     /// The rule-level text of a range.
     func text(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(scalars[range])) }
 
-    /// The spelled text of a range.
-    func rawText(_ range: Range<Int>) -> String {
+    /// The spelled text of a range; words drop their soft hyphens, hashtags and links keep them.
+    func rawText(_ range: Range<Int>, keepingSoftHyphens: Bool = false) -> String {
         if plain { return String(String.UnicodeScalarView(raw[range])) }
         var text = String.UnicodeScalarView()
-        for index in range where raw[index] != "\u{AD}" {
+        for index in range where keepingSoftHyphens || raw[index] != "\u{AD}" {
             if raw[index] == Self.literalMark || raw[index] == Self.letterMark || raw[index] == "'" && literals[index] != nil {
                 text.append(contentsOf: literals[index]?.unicodeScalars ?? "".unicodeScalars)
             } else {
@@ -212,7 +212,7 @@ struct PTBLexer {
         if scalars[position] == "#" {  // hashtags are letters only: "#T-shirt" → #t - shirt, "#x2" → #x 2
             position += 1
             while matches(position, Self.isLetter) { position += 1 }
-            return [rawText(start..<position)]
+            return [rawText(start..<position, keepingSoftHyphens: true)]
         }
         if scalars[position] == "@" {  // Twitter names: "@userme@localhost" → @userme @localhost
             position += 1
@@ -244,6 +244,15 @@ struct PTBLexer {
         while position < scalars.count {
             let current = scalars[position]
             if joinedNumber && Self.isLetter(current) && Self.isDigit(scalars[position - 1]) { break }
+            if current == "\u{AD}" {  // soft hyphens join letters to letters and digits to digits: "8­A" → 8 a
+                var next = position + 1
+                while matches(next, { $0 == "\u{AD}" }) { next += 1 }
+                let previous = scalars[position - 1]
+                if !(Self.isLetter(previous) && matches(next, Self.isLetter) || Self.isDigit(previous) && matches(next, Self.isDigit)
+                     || previous == "\u{AD}") {
+                    break
+                }
+            }
             if Self.isAlphanumeric(current) {
                 if !current.isASCII, !Self.isDigit(current), contains(start, "/") { break }  // "1/2café" → 1/2caf é
                 // "a-1&eacute;" → a-1 &eacute;, "4s&eacute;" → 4s &eacute;: entity letters join plain letter words only
