@@ -65,7 +65,7 @@ extension PTBLexer {
     /// Characters no link contains.
     private func isBreak(_ index: Int) -> Bool {
         guard let scalar = scalar(at: index) else { return true }
-        return " \"<>|()\u{E002}\u{E003}".unicodeScalars.contains(scalar)
+        return " \"<>|(){}\u{E002}\u{E003}".unicodeScalars.contains(scalar)
     }
 
     /// Moves `end` back over the characters a link cannot end with.
@@ -140,10 +140,7 @@ extension PTBLexer {
         guard matches(start, { Self.isASCIILetter($0) || ("0"..."9").contains($0) }) else { return 0 }
         var run = start
         // The Java lexer reads entities inside an address as the characters they are written with.
-        while !isBreak(run) || matches(run, { $0 == "\u{E002}" || $0 == "\u{E003}" }),
-              !matches(run, { $0 == "{" || $0 == "}" }) {
-            run += 1
-        }
+        while !isBreak(run) || matches(run, { $0 == "\u{E002}" || $0 == "\u{E003}" }) { run += 1 }
         var best = 0
         for at in (start + 1)..<max(run, start + 1) where scalars[at] == "@" {
             guard at + 1 < run, scalars[at + 1] != "." else { continue }
