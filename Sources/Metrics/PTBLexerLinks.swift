@@ -1,4 +1,4 @@
-// Mirrors the FULLURL, LIKELYURL and EMAIL rules of Stanford CoreNLP 3.4.1's PTBLexer (found by probing it).
+// Mirrors the FULLURL, LIKELYURL, EMAIL, PHONE and FRAC rules of Stanford CoreNLP 3.4.1's PTBLexer (found by probing it).
 
 extension PTBLexer {
     /// Length of a URL or e-mail address starting at the current position, when one is there.
@@ -150,5 +150,23 @@ extension PTBLexer {
             best = max(best, end - position)
         }
         return best
+    }
+
+    /// Length of a fraction with a whole part or a fraction slash at `index`: `3 1/2`, `3-1/2`, `1⁄2`, `3 1⁄2`.
+    func fractionLength(at index: Int) -> Int? {
+        func digits(from start: Int) -> Int {
+            var end = start
+            while end - start < 5, matches(end, Self.isDigit) { end += 1 }
+            return end - start
+        }
+        let whole = digits(from: index)
+        guard (1...4).contains(whole) else { return nil }
+        var numerator = index
+        if index + whole < raw.count, " \u{A0}-".unicodeScalars.contains(raw[index + whole]) { numerator = index + whole + 1 }
+        let top = digits(from: numerator)
+        guard (1...4).contains(top), matches(numerator + top, { $0 == "/" || $0 == "\u{2044}" }) else { return nil }
+        guard numerator > index || scalars[numerator + top] == "\u{2044}" else { return nil }
+        let bottom = digits(from: numerator + top + 1)
+        return bottom >= 1 ? numerator + top + 1 + min(bottom, 4) - index : nil
     }
 }

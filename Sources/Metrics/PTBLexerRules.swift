@@ -64,6 +64,34 @@ extension PTBLexer {
     /// Words that keep a following apostrophe (`somethin'`, `ol'`, `Dunkin'`).
     static let keepsTrailingApostrophe: Set<String> = ["somethin", "ol", "dunkin"]
 
+    /// Whether the period at the current position stays on the word `chunk` before it (`Mr.`, `U.S.`, `b.`).
+    func keepsPeriod(_ chunk: String) -> Bool {
+        let lower = chunk.lowercased()
+        if Self.abbreviations.contains(lower) || Self.isCapitalizedAbbreviation(chunk) { return true }
+        if lower == "no" || lower == "nos" {  // "no. 5" and "No.1" keep the period, "no." before a word does not
+            var index = position + 1
+            while matches(index, { $0 == " " }) { index += 1 }
+            return matches(index, Self.isDigit)
+        }
+        // "b." keeps its period unless a sentence-starting word follows ("plan b. The …" → "b .").
+        if chunk.unicodeScalars.count == 1, let letter = chunk.unicodeScalars.first, Self.isASCIILetter(letter) {
+            var wordStart = position + 1
+            while matches(wordStart, { $0 == " " }) { wordStart += 1 }
+            var wordEnd = wordStart
+            while matches(wordEnd, { $0 != " " }) { wordEnd += 1 }
+            guard wordStart > position + 1, wordEnd > wordStart else { return true }
+            let following = text(wordStart..<wordEnd)
+            // A capital and then any case: "The", "THE", "TheN".
+            let capitalised = String(following.prefix(1)) + following.dropFirst().lowercased()
+            return !(following.first?.isUppercase == true && Self.sentenceStarters.contains(capitalised))
+        }
+        // Acronyms with internal periods: u.s, e.g, a.m, u.s.a
+        let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count >= 2 && parts.allSatisfy { part in
+            part.unicodeScalars.count == 1 && Self.isASCIILetter(part.unicodeScalars.first!)
+        }
+    }
+
     /// Whole words the lexer splits in two, with the length of the first part.
     static let splitWords: [String: Int] = [
         "cannot": 3, "gonna": 3, "gotta": 3, "wanna": 3, "lemme": 3, "gimme": 3, "'tis": 2, "'twas": 2,

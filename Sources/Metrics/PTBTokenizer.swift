@@ -4,25 +4,33 @@
 ///
 /// pycocoevalcap pipes every caption through Stanford's Java PTB lexer and then drops the tokens
 /// `'' ' `` ` -LRB- -RRB- -LCB- -RCB- . ? ! , : - -- ... ;`. This is a pure-Swift reimplementation of
-/// that lexer (rules in `PTBLexerRules.swift`), found by probing the Java lexer:
+/// that lexer, rule by rule as found by probing the Java lexer (`PTBLexerInput.swift` reads the line,
+/// `PTBLexerRules.swift` has the punctuation, quote, contraction and abbreviation rules, `PTBLexerLinks.swift`
+/// URLs, e-mail addresses and phone numbers); where several rules match, the longest match wins, as in JFlex:
 /// - lower-casing; words of letters, digits and combining marks;
-/// - hyphenated words, numbers (`3.5`, `.5`, `-5`, `+5`, `,5`, `1,000`, `12:30`), `1/2`, `and/or`, e-mail-like
-///   words and acronyms (`u.s.a.`) stay one token; known abbreviations keep their period (`mr.`, `etc.`, `ph.d.`);
+/// - hyphenated words (`U.S.-based`), numbers (`3.5`, `.5`, `-5`, `+5`, `,5`, `1,000`, `12:30`), fractions
+///   (`1/2`, `3-1/2`, `3 1/2`), `and/or`, `AT&T`, acronyms (`u.s.a.`) stay one token; abbreviations keep their
+///   period (`mr.`, `etc.`, `ph.d.`, `rail.` before `, ; :`);
 /// - contractions split (`doesn't` → `does n't`, `he’s` → `he 's`, `cannot` → `can not`, `gonna` → `gon na`),
-///   while apostrophe words (`o'clock`, `ma'am`, `'em`, `'80s`, `ol'`) stay whole, and `rock'n'roll` → `rock 'n' roll`;
+///   while apostrophe words (`o'clock`, `ma'am`, `'em`, `'80s`, `ol'`, `y'`) stay whole and `rock'n'roll` →
+///   `rock 'n' roll`;
 /// - quotes become LaTeX quotes, up to two curly quotes or guillemets making one token (`“‘` → ```` ``` ````);
-///   `"` opens before a letter, digit or `$` and closes otherwise; `…` is `...`; `—`, `–` and `&mdash;` are `--`;
+///   `"` opens before a letter, digit or `$` and closes otherwise; `…` and runs of 3+ periods are `...`;
+///   `—`, `–` and `&mdash;` are `--`;
 /// - `&amp; &lt; &gt; &quot; &apos; &nbsp;` are decoded, `&#39;`-style entities are tokens of their own;
 /// - brackets become `-lrb-`/`-rrb-`, `-lsb-`/`-rsb-`, `-lcb-`/`-rcb-` and are *kept* (the drop list is upper-case);
-/// - runs of `?`/`!` are one token, as are smileys (`:-)` → `:--rrb-`), `US$`, `\*` and runs of five or more `-`;
+/// - runs of `?`/`!` are one token, as are smileys (`:-)` → `:--rrb-`), SGML tags (`<a href="x">`), URLs,
+///   e-mail addresses, phone numbers, `US$`, `C#`, `\*` and runs of five or more `-`; spaces inside a token
+///   print as no-break spaces, as Java prints them;
 /// - `€ ¤` become `$`, `£` is `#`, `¢` is `cents`, `¼ ½ ¾ ⅓ ⅔` are `1/4`-style tokens;
 /// - characters the Java lexer cannot tokenize (emoji and other non-BMP characters, zero-width spaces, `‒`,
 ///   most currency signs) vanish.
 ///
 /// The Java lexer looks across line ends: a line ending in a single letter and a period keeps the period on
 /// the letter unless the *next* caption starts with a sentence-starting word. This port sees one caption at a
-/// time and assumes a neutral next line. Differences left (see the adversarial fixture's generator): SGML/XML
-/// tags, URLs and e-mail addresses, and some punctuation glued between words.
+/// time and assumes a neutral next line. Known differences, all far from real captions (see
+/// `scripts/fixtures/ptb_adversarial.py`): entities inside URLs and e-mail addresses (Java reads their
+/// characters), soft hyphens between a letter and a digit, and a few glued forms (`the7/11-3.5`, `c'estShe`).
 public struct PTBTokenizer: Sendable {
     /// The tokens pycocoevalcap removes after tokenisation (compared case-sensitively, after lower-casing).
     public static let droppedTokens: Set<String> = [
@@ -356,51 +364,6 @@ struct PTBLexer {
             let length = piece.unicodeScalars.count
             defer { offset += length }
             return Self.normalizedPieces.contains(piece.lowercased()) ? piece : rawText(offset..<(offset + length))
-        }
-    }
-
-    /// Length of a fraction with a whole part or a fraction slash at `index`: `3 1/2`, `3-1/2`, `1⁄2`, `3 1⁄2`.
-    private func fractionLength(at index: Int) -> Int? {
-        func digits(from start: Int) -> Int {
-            var end = start
-            while end - start < 5, matches(end, Self.isDigit) { end += 1 }
-            return end - start
-        }
-        let whole = digits(from: index)
-        guard (1...4).contains(whole) else { return nil }
-        var numerator = index
-        if index + whole < raw.count, " \u{A0}-".unicodeScalars.contains(raw[index + whole]) { numerator = index + whole + 1 }
-        let top = digits(from: numerator)
-        guard (1...4).contains(top), matches(numerator + top, { $0 == "/" || $0 == "\u{2044}" }) else { return nil }
-        guard numerator > index || scalars[numerator + top] == "\u{2044}" else { return nil }
-        let bottom = digits(from: numerator + top + 1)
-        return bottom >= 1 ? numerator + top + 1 + min(bottom, 4) - index : nil
-    }
-
-    private func keepsPeriod(_ chunk: String) -> Bool {
-        let lower = chunk.lowercased()
-        if Self.abbreviations.contains(lower) || Self.isCapitalizedAbbreviation(chunk) { return true }
-        if lower == "no" || lower == "nos" {  // "no. 5" and "No.1" keep the period, "no." before a word does not
-            var index = position + 1
-            while matches(index, { $0 == " " }) { index += 1 }
-            return matches(index, Self.isDigit)
-        }
-        // "b." keeps its period unless a sentence-starting word follows ("plan b. The …" → "b .").
-        if chunk.unicodeScalars.count == 1, let letter = chunk.unicodeScalars.first, Self.isASCIILetter(letter) {
-            var wordStart = position + 1
-            while matches(wordStart, { $0 == " " }) { wordStart += 1 }
-            var wordEnd = wordStart
-            while matches(wordEnd, { $0 != " " }) { wordEnd += 1 }
-            guard wordStart > position + 1, wordEnd > wordStart else { return true }
-            let following = text(wordStart..<wordEnd)
-            // A capital and then any case: "The", "THE", "TheN".
-            let capitalised = String(following.prefix(1)) + following.dropFirst().lowercased()
-            return !(following.first?.isUppercase == true && Self.sentenceStarters.contains(capitalised))
-        }
-        // Acronyms with internal periods: u.s, e.g, a.m, u.s.a
-        let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count >= 2 && parts.allSatisfy { part in
-            part.unicodeScalars.count == 1 && Self.isASCIILetter(part.unicodeScalars.first!)
         }
     }
 }
