@@ -14,9 +14,8 @@ extension PTBLexer {
             if scalar == "&", let (length, decoded) = entity(input, at: index - 1) {
                 index += length - 1
                 if let decoded {
-                    if decoded == "\u{E002}" || decoded == "\u{E003}" || decoded == "'" {  // spelled as written in links and words
-                        literals[scalars.count] = String(String.UnicodeScalarView(input[(index - length)..<index]))
-                    }
+                    // Links spell every entity as written (the Java lexer reads their characters), words &apos;.
+                    literals[scalars.count] = String(String.UnicodeScalarView(input[(index - length)..<index]))
                     scalars.append(decoded)
                     raw.append(decoded)
                 } else {

@@ -19,12 +19,12 @@ extension PTBLexer {
         return length > 0 ? length : nil
     }
 
-    /// The spelling of a link: entities inside it print as written (`&lt;a@b.com&gt;`).
+    /// The spelling of a link: entities inside it print as written (`&lt;a@b.com&gt;`, `tea@&amp;cher`).
     func linkText(_ range: Range<Int>) -> String {
         var text = ""
         for index in range {
-            if scalars[index] == "\u{E002}" || scalars[index] == "\u{E003}" {
-                text += literals[index] ?? ""
+            if let literal = literals[index] {
+                text += literal
             } else {
                 text += rawText(index..<(index + 1), keepingSoftHyphens: true)
             }
@@ -65,7 +65,7 @@ extension PTBLexer {
     /// Characters no link contains.
     private func isBreak(_ index: Int) -> Bool {
         guard let scalar = scalar(at: index) else { return true }
-        return " \"<>|(){}\u{E002}\u{E003}".unicodeScalars.contains(scalar)
+        return literals[index] == nil && " \"<>|(){}".unicodeScalars.contains(scalar)  // entities are & ; letters
     }
 
     /// Moves `end` back over the characters a link cannot end with.
@@ -140,7 +140,7 @@ extension PTBLexer {
         guard matches(start, { Self.isASCIILetter($0) || ("0"..."9").contains($0) }) else { return 0 }
         var run = start
         // The Java lexer reads entities inside an address as the characters they are written with.
-        while !isBreak(run) || matches(run, { $0 == "\u{E002}" || $0 == "\u{E003}" }) { run += 1 }
+        while !isBreak(run) { run += 1 }
         var best = 0
         for at in (start + 1)..<max(run, start + 1) where scalars[at] == "@" {
             guard at + 1 < run, scalars[at + 1] != "." else { continue }

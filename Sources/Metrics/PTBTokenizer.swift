@@ -29,8 +29,9 @@
 /// The Java lexer looks across line ends: a line ending in a single letter and a period keeps the period on
 /// the letter unless the *next* caption starts with a sentence-starting word. This port sees one caption at a
 /// time and assumes a neutral next line. Known differences, all far from real captions (see
-/// `scripts/fixtures/ptb_adversarial.py`): entities inside URLs and e-mail addresses (Java reads their
-/// characters), soft hyphens between a letter and a digit, and a few glued forms (`the7/11-3.5`, `c'estShe`).
+/// `scripts/fixtures/ptb_adversarial.py`): entities that Java reads as their characters outside links
+/// (`&quot;` inside a word), soft hyphens between a letter and a digit, and a few glued forms
+/// (`the7/11-3.5`, `c'estShe`, `rock'n'Rolln't`).
 public struct PTBTokenizer: Sendable {
     /// The tokens pycocoevalcap removes after tokenisation (compared case-sensitively, after lower-casing).
     public static let droppedTokens: Set<String> = [
@@ -58,7 +59,7 @@ public struct PTBTokenizer: Sendable {
 struct PTBLexer {
     let scalars: [Unicode.Scalar]
     let raw: [Unicode.Scalar]
-    /// Entity tokens (`&#39;`, `&eacute;`) by the position of their placeholder scalar.
+    /// Every entity as written (`&#39;`, `&eacute;`, `&amp;`), by the position of the scalar it became.
     let literals: [Int: String]
     var position = 0
 
@@ -340,7 +341,8 @@ struct PTBLexer {
         }
         // A period before , ; : stays on a plain word ("rail.;" → rail. ;).
         if matches(position, { $0 == "." }), keepsPeriod(chunk) || chunk.lowercased() == "cont'd"
-            || matches(position + 1, { ",;:".unicodeScalars.contains($0) }) && Self.isLetter(scalars[start]) && !contains(start, "'") {
+            || matches(position + 1, { ",;:".unicodeScalars.contains($0) }) && !contains(start, "'")
+                && (Self.isLetter(scalars[start]) || !contains(start, ".")) {  // "3.," → 3. , but "3.5.," → 3.5 . ,
             chunk.append(".")
             position += 1
         }
