@@ -1,27 +1,37 @@
-// Mirrors pycocoevalcap's PTBTokenizer: Stanford CoreNLP 3.4.1 `PTBTokenizer -preserveLines -lowerCase`
-// followed by its punctuation filter.
+// Mirrors pycocoevalcap's PTBTokenizer: Stanford CoreNLP 3.4.1 `PTBTokenizer -preserveLines -lowerCase` plus its punctuation filter.
 
 /// Caption normalisation as the COCO caption evaluation code does it before BLEU and ROUGE-L.
 ///
 /// pycocoevalcap pipes every caption through Stanford's Java PTB lexer and then drops the tokens
 /// `'' ' `` ` -LRB- -RRB- -LCB- -RCB- . ? ! , : - -- ... ;`. This is a pure-Swift reimplementation of
-/// the part of that lexer that captions exercise:
+/// that lexer, rule by rule as found by probing the Java lexer (`PTBLexerInput.swift` reads the line,
+/// `PTBLexerRules.swift` has the punctuation, quote, contraction and abbreviation rules, `PTBLexerLinks.swift`
+/// URLs, e-mail addresses and phone numbers); where several rules match, the longest match wins, as in JFlex:
 /// - lower-casing; words of letters, digits and combining marks;
-/// - hyphenated words, decimal numbers (`3.5`, `.5`, `-5`), `1,000`, `12:30`, `1/2`, `and/or`, e-mail-like
-///   words and acronyms (`u.s.a.`) stay one token; known abbreviations keep their period (`mr.`, `etc.`);
-/// - contractions split (`doesn't` → `does n't`, `he's` → `he 's`, `cannot` → `can not`, `gonna` → `gon na`),
-///   while apostrophe words (`o'clock`, `ma'am`, `'em`, `'80s`) stay whole, and `rock'n'roll` → `rock 'n' roll`;
-/// - curly quotes and apostrophes are folded to ASCII, `…` to `...`, dashes to `--`, `€` to `$`, `£` to `#`;
+/// - hyphenated words (`U.S.-based`), numbers (`3.5`, `.5`, `-5`, `+5`, `,5`, `1,000`, `12:30`), fractions
+///   (`1/2`, `3-1/2`, `3 1/2`), `and/or`, `AT&T`, acronyms (`u.s.a.`) stay one token; abbreviations keep their
+///   period (`mr.`, `etc.`, `ph.d.`, `rail.` before `, ; :`);
+/// - contractions split (`doesn't` → `does n't`, `he’s` → `he 's`, `cannot` → `can not`, `gonna` → `gon na`),
+///   while apostrophe words (`o'clock`, `ma'am`, `'em`, `'80s`, `ol'`, `y'`) stay whole and `rock'n'roll` →
+///   `rock 'n' roll`;
+/// - quotes become LaTeX quotes, up to two curly quotes or guillemets making one token (`“‘` → ```` ``` ````);
+///   `"` opens before a letter, digit or `$` and closes otherwise; `…` and runs of 3+ periods are `...`;
+///   `—`, `–` and `&mdash;` are `--`;
+/// - `&amp; &lt; &gt; &quot; &apos; &nbsp;` are decoded, `&#39;`-style entities are tokens of their own;
 /// - brackets become `-lrb-`/`-rrb-`, `-lsb-`/`-rsb-`, `-lcb-`/`-rcb-` and are *kept* (the drop list is upper-case);
-/// - runs of `?`/`!` longer than one (`?!`, `!!!`) are kept as one token, as the Java lexer does;
-/// - hashtags are `#` plus letters (`#T-shirt` → `#t shirt`), signed numbers are digits with inner `.,:`
-///   (`-50/50` → `-50 / 50`), smileys are one token (`:)` → `:-rrb-`), `¼ ½ ¾ ⅓ ⅔` become `1/4`-style tokens;
-/// - characters outside the Basic Multilingual Plane (emoji) are untokenizable for the Java lexer and vanish.
+/// - runs of `?`/`!` are one token, as are smileys (`:-)` → `:--rrb-`), SGML tags (`<a href="x">`), URLs,
+///   e-mail addresses, phone numbers, `US$`, `C#`, `\*` and runs of five or more `-`; spaces inside a token
+///   print as no-break spaces, as Java prints them;
+/// - `€ ¤` become `$`, `£` is `#`, `¢` is `cents`, `¼ ½ ¾ ⅓ ⅔` are `1/4`-style tokens;
+/// - characters the Java lexer cannot tokenize (emoji and other non-BMP characters, zero-width spaces, `‒`,
+///   most currency signs) vanish.
 ///
-/// Every rule was checked by probing the Java lexer; the fixture corpus (2116 captions) matches it exactly.
-/// Known differences, outside that corpus: SGML/XML tags, URLs with `://`, runs of mixed quote marks (`‘“`),
-/// a letter after a degree sign at the end of a line, and other punctuation glued between words without spaces
-/// (on a deliberately adversarial corpus of such strings about 9% of lines differ).
+/// The Java lexer looks across line ends: a line ending in a single letter and a period keeps the period on
+/// the letter unless the *next* caption starts with a sentence-starting word. This port sees one caption at a
+/// time and assumes a neutral next line. Known differences, all far from real captions (see
+/// `scripts/fixtures/ptb_adversarial.py`): entities that Java reads as their characters outside links
+/// (`&quot;` inside a word), soft hyphens between a letter and a digit, and a few glued forms
+/// (`the7/11-3.5`, `c'estShe`, `rock'n'Rolln't`).
 public struct PTBTokenizer: Sendable {
     /// The tokens pycocoevalcap removes after tokenisation (compared case-sensitively, after lower-casing).
     public static let droppedTokens: Set<String> = [
@@ -37,121 +47,189 @@ public struct PTBTokenizer: Sendable {
 
     /// The kept tokens of a caption (newlines count as spaces, as pycocoevalcap replaces them).
     public func tokenize(_ caption: String) -> [String] {
-        var lexer = PTBLexer(scalars: PTBLexer.prepare(caption))
+        var lexer = PTBLexer(caption)
         return lexer.tokens().map { $0.lowercased() }.filter { !$0.isEmpty && !Self.droppedTokens.contains($0) }
     }
 }
 
-/// A hand-written scanner over the prepared scalars of one line.
+/// A hand-written scanner over one line.
+///
+/// `scalars` is what the rules look at (curly apostrophes read as `'`, entities decoded, separators as spaces);
+/// `raw` is what tokens are spelled with, one to one with `scalars` (`o’clock` keeps its curly apostrophe).
 struct PTBLexer {
-    private let scalars: [Unicode.Scalar]
-    private var position = 0
+    let scalars: [Unicode.Scalar]
+    let raw: [Unicode.Scalar]
+    /// Every entity as written (`&#39;`, `&eacute;`, `&amp;`), by the position of the scalar it became.
+    let literals: [Int: String]
+    var position = 0
 
-    init(scalars: [Unicode.Scalar]) { self.scalars = scalars }
+    /// Placeholder for an entity that is a token of its own.
+    static let literalMark: Unicode.Scalar = "\u{E000}"
+    /// Placeholder for a letter entity (`&eacute;`), a token of its own that also joins words.
+    static let letterMark: Unicode.Scalar = "\u{E001}"
 
-    /// Folds the characters the Java lexer normalises and turns separators into plain spaces.
-    static func prepare(_ text: String) -> [Unicode.Scalar] {
-        var result: [Unicode.Scalar] = []
-        result.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0xAD: continue  // soft hyphen: deleted
-            case 0x2018, 0x2019, 0x201A, 0x201B: result.append("'")
-            case 0x201C, 0x201D, 0x201E, 0x201F: result.append("\"")
-            case 0x2026: result.append(contentsOf: [".", ".", "."])
-            case 0x2013, 0x2014, 0x2015: result.append(contentsOf: ["-", "-"])
-            case 0x20AC: result.append("$")
-            case 0xA3: result.append("#")
-            // The lexer spells out these vulgar fractions as separate tokens ("2½" → "2 1/2"); ⅕, ⅛ … stay.
-            case 0xBC: result.append(contentsOf: [" ", "1", "/", "4", " "])
-            case 0xBD: result.append(contentsOf: [" ", "1", "/", "2", " "])
-            case 0xBE: result.append(contentsOf: [" ", "3", "/", "4", " "])
-            case 0x2153: result.append(contentsOf: [" ", "1", "/", "3", " "])
-            case 0x2154: result.append(contentsOf: [" ", "2", "/", "3", " "])
-            case 0x10000...: result.append(" ")  // UTF-16 surrogate pairs are untokenizable: dropped
-            default:
-                result.append(isSpace(scalar) ? " " : scalar)
-            }
-        }
-        return result
+    /// Whether `raw` spells itself: no entity tokens and no soft hyphens (letters inside words, never printed).
+    let plain: Bool
+
+    init(_ text: String) {
+        (scalars, raw, literals) = Self.prepare(text)
+        plain = literals.isEmpty && !raw.contains("\u{AD}")
     }
 
+    // ASCII answers come first: the Unicode property lookups are the lexer's main cost.
     static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isWhitespace || scalar.value == 0xA0 || scalar.value < 0x20
+        if scalar.value < 0x80 { return scalar == " " || scalar.value < 0x20 }
+        return scalar.properties.isWhitespace || scalar.value == 0xA0
     }
 
     static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x80 { return isASCIILetter(scalar) }
         let properties = scalar.properties
-        if properties.isAlphabetic { return true }
+        if properties.isAlphabetic || scalar == letterMark || scalar == "\u{AD}" { return true }
         switch properties.generalCategory {
         case .nonspacingMark, .spacingMark, .enclosingMark: return true
         default: return false
         }
     }
 
-    static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.numericType == .decimal }
+    static func isASCIILetter(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) }
 
-    static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool { isLetter(scalar) || isDigit(scalar) || scalar == "_" }
+    static func isCapital(_ scalar: Unicode.Scalar) -> Bool { ("A"..."Z").contains(scalar) }
 
-    private func scalar(at index: Int) -> Unicode.Scalar? {
+    static func isDigit(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x80 ? ("0"..."9").contains(scalar) : scalar.properties.numericType == .decimal
+    }
+
+    static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool { isLetter(scalar) || isDigit(scalar) }
+
+    func scalar(at index: Int) -> Unicode.Scalar? {
         index >= 0 && index < scalars.count ? scalars[index] : nil
     }
 
-    private func matches(_ index: Int, _ test: (Unicode.Scalar) -> Bool) -> Bool {
+    func matches(_ index: Int, _ test: (Unicode.Scalar) -> Bool) -> Bool {
         scalar(at: index).map(test) ?? false
     }
 
-    private func text(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(scalars[range])) }
+    /// The rule-level text of a range.
+    func text(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(scalars[range])) }
+
+    /// The spelled text of a range; words drop their soft hyphens, hashtags and links keep them.
+    func rawText(_ range: Range<Int>, keepingSoftHyphens: Bool = false) -> String {
+        if plain { return String(String.UnicodeScalarView(raw[range])) }
+        var text = String.UnicodeScalarView()
+        for index in range where keepingSoftHyphens || raw[index] != "\u{AD}" {
+            if raw[index] == Self.literalMark || raw[index] == Self.letterMark || raw[index] == "'" && literals[index] != nil {
+                text.append(contentsOf: literals[index]?.unicodeScalars ?? "".unicodeScalars)
+            } else {
+                text.append(raw[index])
+            }
+        }
+        return String(text)
+    }
 
     /// Every token of the line, before lower-casing and the punctuation filter.
     mutating func tokens() -> [String] {
         var output: [String] = []
         while position < scalars.count {
-            if Self.isSpace(scalars[position]) { position += 1; continue }
-            if startsWord(at: position) {
+            if scalars[position] == " " { position += 1; continue }
+            if let length = linkLength() {  // the lexer takes the longest match: a link when it beats the word
+                var probe = self
+                if probe.startsWord(at: position) { _ = probe.word() } else { _ = probe.symbol() }
+                if length > probe.position - position {
+                    output.append(linkText(position..<(position + length)))
+                    position += length
+                    continue
+                }
+            }
+            if matches(position, { ("0"..."9").contains($0) || $0 == "(" || $0 == "+" }), let length = phoneLength() {
+                var probe = self  // a phone number when it beats the other rules
+                if probe.startsWord(at: position) { _ = probe.word() } else { _ = probe.symbol() }
+                if length > probe.position - position {
+                    output.append(Self.spelledInside(rawText(position..<(position + length))))
+                    position += length
+                    continue
+                }
+            }
+            if let length = fractionLength(at: position) {  // "3 1/2" is one token, spelled "3\u{A0}1/2"
+                output.append(String(rawText(position..<(position + length)).map { $0 == " " ? "\u{A0}" : $0 }))
+                position += length
+            } else if startsWord(at: position) {
+                if let length = hyphenatedLength() {  // "U.S.-based", "a.m.-p.m.": when it beats the word
+                    var probe = self
+                    _ = probe.word()
+                    if length > probe.position - position {
+                        output.append(rawText(position..<(position + length)))
+                        position += length
+                        continue
+                    }
+                }
                 output.append(contentsOf: word())
-            } else {
-                output.append(symbol())
+            } else if let token = symbol() {
+                output.append(token)
             }
         }
         return output
     }
 
-    private func startsWord(at index: Int) -> Bool {
+    func startsWord(at index: Int) -> Bool {
         let current = scalars[index]
         if Self.isAlphanumeric(current) { return true }
-        let afterWord = index > 0 && Self.isAlphanumeric(scalars[index - 1])
         switch current {
-        case ".", "-", "+": return !afterWord && matches(index + 1, Self.isDigit)
-        case "#", "@": return matches(index + 1, Self.isLetter)
+        case "-", ".", ",", ":", "+": return matches(index + 1, Self.isDigit)
+        case "#": return matches(index + 1, Self.isLetter)
+        case "@": return matches(index + 1) { Self.isLetter($0) || $0 == "_" }
         case "'": return apostropheWordLength(at: index) > 0
         default: return false
         }
     }
+
+    /// Whether the apostrophe at `index` is written ’ or &apos;, which the lexer reads as an apostrophe proper
+    /// (a plain ' before letters is an opening quote).
+    private func isCurly(_ index: Int) -> Bool { raw[index] == "\u{2019}" || literals[index] != nil }
 
     /// Length of a word that starts with an apostrophe and stays whole (`'em`, `'cause`, `'til`, `'80s`, `'n'`).
     private func apostropheWordLength(at index: Int) -> Int {
         var end = index + 1
         while matches(end, Self.isAlphanumeric) { end += 1 }
         let body = text((index + 1)..<end).lowercased()
-        if matches(end, { $0 == "'" }), body == "n" { return end + 1 - index }
-        if ["em", "cause", "til", "till", "tis", "twas"].contains(body) { return end - index }
-        // A clitic after a non-letter stands alone: "(left)'s", "U.S.'s" → 's
-        if ["s", "m", "d", "ll", "re", "ve"].contains(body) { return end - index }
-        if body.count == 3, body.hasSuffix("0s"), let first = body.first, ("2"..."9").contains(first) { return end - index }
+        if body == "n", isCurly(index) || matches(end, { $0 == "'" || $0 == " " }) || end == scalars.count {  // 'n', 'n
+            return matches(end, { $0 == "'" }) ? end + 1 - index : end - index
+        }
+        // 'em, 'cause, 'til(l), '90s, 't (of 'tis, 'twas) end the word even when letters follow ('emdog → 'em dog).
+        for prefix in ["cause", "till", "til", "em"] where body.hasPrefix(prefix) { return prefix.count + 1 }
+        if body.hasPrefix("t"), body.dropFirst().hasPrefix("is") || body.dropFirst().hasPrefix("was") { return 2 }
+        if body.count >= 3, body.dropFirst().hasPrefix("0s"), let first = body.first, ("2"..."9").contains(first) { return 4 }
+        // A clitic after a non-letter stands alone: "(left)'s", "U.S.'s" → 's; after ’ even with letters following
+        // ("it’sand" → it 's and).
+        let clitics = ["ll", "re", "ve", "s", "m", "d"]
+        var lettersEnd = index + 1
+        while matches(lettersEnd, Self.isASCIILetter) { lettersEnd += 1 }  // 'sé → 's é
+        if clitics.contains(text((index + 1)..<lettersEnd).lowercased()) { return lettersEnd - index }  // 's10 → 's 10
+        if isCurly(index), body.hasPrefix("n") { return 2 }  // raini’ng → raini ’n g
+        if isCurly(index), let clitic = clitics.first(where: { body.hasPrefix($0) }) { return clitic.count + 1 }
         return 0
     }
 
     /// Scans a word chunk and splits it the way the lexer's contraction rules do.
-    private mutating func word() -> [String] {
+    mutating func word() -> [String] {
         let start = position
+        if scalars[position] == "\u{AD}" {  // a word from a soft hyphen is ASCII letters: "­a-b" → a - b, "­1" → - 1
+            while matches(position, { $0 == "\u{AD}" || Self.isASCIILetter($0) }) { position += 1 }
+            let token = rawText(start..<position)
+            return [token.isEmpty ? "-" : token]
+        }
         if scalars[position] == "#" {  // hashtags are letters only: "#T-shirt" → #t - shirt, "#x2" → #x 2
             position += 1
             while matches(position, Self.isLetter) { position += 1 }
-            return [text(start..<position)]
+            return [rawText(start..<position, keepingSoftHyphens: true)]
         }
-        if "-+.".unicodeScalars.contains(scalars[position]) {
-            // A signed or leading-point number is digits and inner [.,:] only: "-50/50" → -50 / 50, "-2nd" → -2 nd.
+        if scalars[position] == "@" {  // Twitter names: "@userme@localhost" → @userme @localhost
+            position += 1
+            while matches(position, { Self.isASCIILetter($0) || ("0"..."9").contains($0) || $0 == "_" }) { position += 1 }
+            return [rawText(start..<position)]
+        }
+        if "-+.,:".unicodeScalars.contains(scalars[position]) {
+            // A signed or leading-separator number is digits and inner [.,:] only: "-50/50" → -50 / 50, ",5".
             position += 1
             while position < scalars.count {
                 if Self.isDigit(scalars[position]) {
@@ -162,203 +240,132 @@ struct PTBLexer {
                     break
                 }
             }
-            return [text(start..<position)]
+            return [rawText(start..<position)]
         }
         if scalars[position] == "'" {
             position += apostropheWordLength(at: position)
-            let apostropheWord = text(start..<position)  // 'tis → 't is; 'em, 'cause, '80s stay whole
-            return Self.splitWords[apostropheWord.lowercased()] == nil ? [apostropheWord] : Self.splitContractions(apostropheWord)
+            return spell(start, Self.splitWords[text(start..<position).lowercased()] == nil
+                ? [text(start..<position)] : Self.splitContractions(text(start..<position)))
         }
         position += 1
+        var numeric = Self.isDigit(scalars[start])  // only digits and inner [.,:] so far
         var joinedNumber = false  // "3.5", "1,000", "12:30": letters right after such a number start a new word
         while position < scalars.count {
             let current = scalars[position]
             if joinedNumber && Self.isLetter(current) && Self.isDigit(scalars[position - 1]) { break }
-            if Self.isAlphanumeric(current) { position += 1; continue }
-            let previous = scalars[position - 1]
+            if current == "\u{AD}" {  // soft hyphens join letters to letters and digits to digits: "8­A" → 8 a
+                var next = position + 1
+                while matches(next, { $0 == "\u{AD}" }) { next += 1 }
+                let previous = scalars[position - 1]
+                if !(Self.isLetter(previous) && matches(next, Self.isLetter) || Self.isDigit(previous) && matches(next, Self.isDigit)
+                     || previous == "\u{AD}") {
+                    break
+                }
+            }
+            if Self.isAlphanumeric(current) {
+                if !current.isASCII, !Self.isDigit(current), contains(start, "/") { break }  // "1/2café" → 1/2caf é
+                // "a-1&eacute;" → a-1 &eacute;, "4s&eacute;" → 4s &eacute;: entity letters join plain letter words only
+                if current == Self.letterMark, contains(start, "-") || !Self.isLetter(scalars[start]) || contains(start, "0123456789") { break }
+                if Self.isDigit(current), position - start >= 3, text((position - 3)..<position).lowercased() == "n't" { break }
+                if !Self.isDigit(current) { numeric = false }
+                position += 1
+                continue
+            }
             let nextIndex = position + 1
             let joins: Bool
             switch current {
-            case "-":  // "he's-going" → he 's - going: a contraction ends the word
+            case "-":  // "he's-going" → he 's - going: a contraction ends the word; "12:30-4" → 12:30 -4
                 let lower = text(start..<position).lowercased()
-                joins = matches(nextIndex, Self.isAlphanumeric)
+                joins = matches(nextIndex, Self.isAlphanumeric) && !contains(start, "!?:")
                     && !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) && lower.count > $0.count }
-            case "/", "@": joins = matches(nextIndex, Self.isAlphanumeric)
-            case ".": joins = matches(nextIndex, Self.isAlphanumeric)
-            case ",", ":": joins = Self.isDigit(previous) && matches(nextIndex, Self.isDigit)
-            case "&": joins = previous.properties.isUppercase && matches(nextIndex) { $0.properties.isUppercase }
-            case "'": joins = matches(nextIndex, Self.isLetter)
+                numeric = false
+            case "/":  // "and/or", "a-b/c-d" but "x.y/ab" → x.y / ab, "café/bar" → café / bar
+                // and not after a number segment: "ab-1/2" → ab-1 / 2
+                joins = matches(nextIndex) { Self.isASCIILetter($0) || ("0"..."9").contains($0) }
+                    && text(start..<position).unicodeScalars.allSatisfy { $0.isASCII && !".,_".unicodeScalars.contains($0) }
+                    && !(scalars[start..<position].lastIndex(of: "-").map { scalars[($0 + 1)..<position].allSatisfy(Self.isDigit) } ?? false)
+                numeric = false
+            case "@": joins = matches(nextIndex, Self.isAlphanumeric); numeric = false
+            case "_": joins = matches(nextIndex, Self.isAlphanumeric) && !contains(start, "/"); numeric = false  // x_y; x__y
+            case "?", "!":  // "s?ok", but "isn't?S" → is n't ? s, "well-kn?own" → well-kn ? own
+                joins = Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'-")
+            case ".":  // "ab.cd", "1.5" join; "v2.0" → v2 .0, "1.cup" → 1 . cup, "Inc.U" → inc. u
+                joins = numeric ? matches(nextIndex, Self.isDigit)
+                    : Self.isLetter(scalars[start]) && matches(nextIndex, Self.isLetter) && !contains(start, "'_-/")
+                        && !(!matches(nextIndex + 1, Self.isAlphanumeric)
+                            && !(matches(nextIndex + 1) { $0 == "." } && matches(nextIndex + 2, Self.isLetter))
+                            && (Self.periodAbbreviations.contains(text(start..<position).lowercased())
+                                || Self.isCapitalizedAbbreviation(text(start..<position))))
+            case ",", ":": joins = numeric && matches(nextIndex, Self.isDigit)
+            case "&", "+":  // AT&T, Q&A, SUN+SET: capitals only, and the word ends with them ("R&Dit" → r&d it)
+                guard text(start..<position).unicodeScalars.allSatisfy(Self.isCapital), matches(nextIndex, Self.isCapital) else {
+                    joins = false
+                    break
+                }
+                position += 1
+                while matches(position, Self.isCapital)
+                    || matches(position, { $0 == "&" || $0 == "+" }) && matches(position + 1, Self.isCapital) {
+                    position += 1
+                }
+                return [rawText(start..<position)]
+            case "'":  // a contraction ends the word ("it's'til" → it 's 'til), as do 't of 'twas and ol'
+                let lower = text(start..<position).lowercased()
+                let single = position == start + 1 && "lLdDjJ".unicodeScalars.contains(scalars[start])
+                // ... unless a clitic follows: "somethin'man" → somethin ` man
+                if Self.keepsTrailingApostrophe.contains(lower) || single && !apostropheJoins(start),
+                   !(matches(nextIndex, Self.isLetter) && startsWord(at: position)) {
+                    position += 1  // ol', somethin', l', d' (d'1 → d' 1)
+                    return [rawText(start..<position)]
+                }
+                joins = !(Self.auxiliarySuffixes + ["n't"]).contains { lower.hasSuffix($0) } && apostropheJoins(start)
+                numeric = false
+            case "`", "\u{2018}": joins = apostropheJoins(start); numeric = false  // "don`t" → do n`t, "se`es"
             default: joins = false
             }
             if !joins { break }
-            if ".,:".unicodeScalars.contains(current) && Self.isDigit(previous) && matches(nextIndex, Self.isDigit) {
-                joinedNumber = true
-            }
+            if ".,:".unicodeScalars.contains(current) && numeric { joinedNumber = true }
             position += 1
         }
         var chunk = text(start..<position)
-        if matches(position, { $0 == "." }), keepsPeriod(chunk) {
+        if position == start + 1, "cCfF".unicodeScalars.contains(scalars[start]), matches(position, { $0 == "#" || $0 == "+" }) {
+            let length = scalars[position] == "#" ? 1 : "cC".unicodeScalars.contains(scalars[start])
+                && matches(position + 1, { $0 == "+" }) ? 2 : 0
+            if length > 0 {  // C#, C++
+                position += length
+                return [rawText(start..<position)]
+            }
+        }
+        if matches(position, { $0 == "$" }), raw[position] == "$", chunk.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) {
+            position += 1  // currency prefixes: "US$", "HK$"
+            return [rawText(start..<position)]
+        }
+        // A period before , ; : stays on a plain word ("rail.;" → rail. ;).
+        if matches(position, { $0 == "." }), keepsPeriod(chunk) || chunk.lowercased() == "cont'd"
+            || matches(position + 1, { ",;:".unicodeScalars.contains($0) }) && !contains(start, "'")
+                && (Self.isLetter(scalars[start]) || !contains(start, ".")) {  // "3.," → 3. , but "3.5.," → 3.5 . ,
             chunk.append(".")
             position += 1
         }
-        return Self.splitContractions(chunk)
-    }
-
-    /// Abbreviations whose period the lexer keeps on the word.
-    private static let abbreviations: Set<String> = [
-        "mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "sgt", "etc", "vs", "inc", "co", "corp", "ltd", "gen",
-        "gov", "capt", "col", "lt", "rep", "sen", "rev", "mt", "ft", "ave", "blvd", "jan", "feb", "mar", "apr",
-        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "messrs", "esq", "cf", "al", "mo", "dept", "est",
-        "ga", "ind", "mich", "sq", "va", "bros", "ph", "ala", "ariz", "calif", "conn", "fla", "kan", "minn", "mont",
-        "neb", "nev", "okla", "tenn", "vt", "wis", "wyo", "colo", "ky", "md",
-    ]
-    /// Abbreviations that keep their period only when capitalised ("Wash." but "wash .").
-    private static let capitalizedAbbreviations: Set<String> = ["Wash", "Miss", "Mass", "Ill", "Pa", "La", "Ore", "Tex", "Del"]
-
-    private func keepsPeriod(_ chunk: String) -> Bool {
-        let lower = chunk.lowercased()
-        if Self.abbreviations.contains(lower) || Self.capitalizedAbbreviations.contains(chunk) { return true }
-        if lower == "no" || lower == "nos" {  // "no. 5" keeps the period, "no." before a word does not
-            var index = position + 1
-            while matches(index, { $0 == " " }) { index += 1 }
-            return index > position + 1 && matches(index, Self.isDigit)
-        }
-        // "b." keeps its period unless a sentence-starting word follows ("plan b. The …" → "b .").
-        if chunk.unicodeScalars.count == 1, let letter = chunk.unicodeScalars.first, Self.isLetter(letter) {
-            var wordStart = position + 1
-            while matches(wordStart, Self.isSpace) { wordStart += 1 }
-            var wordEnd = wordStart
-            while matches(wordEnd, { !Self.isSpace($0) }) { wordEnd += 1 }
-            guard wordStart > position + 1, wordEnd > wordStart else { return true }
-            let following = text(wordStart..<wordEnd)
-            let capitalised = String(following.prefix(1)) + following.dropFirst().lowercased()
-            let isStarter = Self.sentenceStarters.contains(capitalised)
-                && (following == capitalised || following == following.uppercased())
-            return !isStarter
-        }
-        // Acronyms with internal periods: u.s, e.g, a.m, u.s.a
-        let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count >= 2 && parts.allSatisfy { part in
-            part.unicodeScalars.count == 1 && Self.isLetter(part.unicodeScalars.first!)
-        }
-    }
-
-    /// Capitalised words before which the lexer reads a single letter's period as a full stop
-    /// (found by probing the Java lexer word by word).
-    private static let sentenceStarters: Set<String> = [
-        "A", "An", "As", "At", "After", "But", "He", "Her", "Here", "However", "If", "In", "It", "Many", "More",
-        "Now", "Once", "One", "Other", "Our", "She", "Since", "So", "Some", "Such", "That", "The", "Their", "Then",
-        "There", "These", "They", "This", "We", "What", "When", "While", "Yet", "You", "Last",
-    ]
-
-    /// Whole words the lexer splits in two, with the length of the first part.
-    private static let splitWords: [String: Int] = [
-        "cannot": 3, "gonna": 3, "gotta": 3, "wanna": 3, "lemme": 3, "gimme": 3, "'tis": 2, "'twas": 2,
-    ]
-    private static let auxiliarySuffixes = ["'s", "'m", "'d", "'ll", "'re", "'ve"]
-
-    /// Splits contractions and the apostrophes of a word chunk.
-    static func splitContractions(_ chunk: String) -> [String] {
-        let lower = chunk.lowercased()
-        let characters = Array(chunk)
-        if lower == "n't" { return [chunk] }
-        if let head = splitWords[lower], characters.count > head {
-            return [String(characters[..<head]), String(characters[head...])]
-        }
-        // n't splits off ASCII-letter words only ("Zoën't" stays apart at its apostrophe, as in the Java lexer).
-        if lower.hasSuffix("n't"), characters.count > 3, characters.dropLast(3).allSatisfy({ $0.isASCII && $0.isLetter }) {
-            return splitContractions(String(characters.dropLast(3))) + [String(characters.suffix(3))]
-        }
-        for suffix in auxiliarySuffixes where lower.hasSuffix(suffix) && characters.count > suffix.count {
-            return splitContractions(String(characters.dropLast(suffix.count))) + [String(characters.suffix(suffix.count))]
-        }
-        guard let apostrophe = characters.firstIndex(of: "'") else { return [chunk] }
-        // rock'n'roll → rock 'n' roll
-        if apostrophe + 2 < characters.count, characters[apostrophe + 2] == "'",
-           String(characters[apostrophe + 1]).lowercased() == "n" {
-            let rest = String(characters[(apostrophe + 3)...])
-            return [String(characters[..<apostrophe]), String(characters[apostrophe...(apostrophe + 2)])]
-                + (rest.isEmpty ? [] : splitContractions(rest))
-        }
-        if apostrophe > 0, apostrophe + 2 == characters.count, characters[apostrophe + 1] == "n" {
-            return [String(characters[..<apostrophe]), "'n"]  // rock'n roll → rock 'n roll
-        }
-        let isYall = apostrophe == 1 && "yY".contains(characters[0])
-        if !isYall, keepsApostrophe(characters, at: apostrophe) {
-            guard let next = characters[(apostrophe + 1)...].firstIndex(of: "'") else { return [chunk] }
-            return [String(characters[..<next])] + splitContractions(String(characters[next...]))
-        }
-        let before = String(characters[..<apostrophe])
-        let after = String(characters[(apostrophe + 1)...])
-        let rest = after.isEmpty ? [] : splitContractions(after)
-        if before.lowercased() == "y" { return [before + "'"] + rest }  // y'all → y' all
-        return (before.isEmpty ? [] : [before]) + ["'"] + rest
-    }
-
-    /// The lexer's apostrophe words: `o'clock`, `O'Neil`, `d'Artagnan` (one letter before, two or more after)
-    /// and `ma'am` (a vowel before, a vowel or capital after).
-    private static func keepsApostrophe(_ characters: [Character], at index: Int) -> Bool {
-        let before = characters[..<index]
-        let lettersAfter = characters[(index + 1)...].prefix { $0.isLetter }
-        guard let last = before.last, let first = lettersAfter.first else { return false }
-        if before.count == 1, last.isLetter, !"IiYy".contains(last), lettersAfter.count >= 2 { return true }
-        return "aeiouyAEIOUY".contains(last) && ("aeiouAEIOU".contains(first) || first.isUppercase)
-    }
-
-    /// Scans one punctuation or symbol token.
-    private mutating func symbol() -> String {
-        let current = scalars[position]
-        func runLength(of scalar: Unicode.Scalar) -> Int {
-            var end = position
-            while matches(end, { $0 == scalar }) { end += 1 }
-            return end - position
-        }
-        if ":;=".unicodeScalars.contains(current), matches(position + 1, { $0 == "(" || $0 == ")" }) {
-            // Smileys are one token, their bracket spelled the PTB way: ":)" → ":-RRB-".
-            let bracket = scalars[position + 1] == "(" ? "-LRB-" : "-RRB-"
-            position += 2
-            return String(current) + bracket
-        }
-        switch current {
-        case "?", "!":
-            let start = position
-            while matches(position, { $0 == "?" || $0 == "!" }) { position += 1 }
-            return text(start..<position)
-        case ".":
-            let length = runLength(of: ".")
-            position += length >= 3 ? 3 : 1
-            return length >= 3 ? "..." : "."
-        case "-":
-            let length = runLength(of: "-")
-            position += min(length, 2)
-            return length >= 2 ? "--" : "-"
-        case "#" where matches(position + 1) { $0 == "#" }:
-            let length = runLength(of: "#")
-            position += length
-            return String(repeating: "#", count: length)
-        case "*":
-            let length = runLength(of: "*")
-            position += length
-            return String(repeating: "*", count: length)
-        case "\"":
-            let opening = position == 0 || Self.isSpace(scalars[position - 1])
-                || "([{".unicodeScalars.contains(scalars[position - 1])
+        if matches(position, { $0 == "'" }), Self.keepsTrailingApostrophe.contains(chunk.lowercased()) {
+            chunk.append("'")
             position += 1
-            return opening ? "``" : "''"
-        case "'":
-            if matches(position + 1, { $0 == "'" }) { position += 2; return "''" }  // it''s → it '' s
-            let opening = position == 0 || Self.isSpace(scalars[position - 1])
-            position += 1
-            return opening ? "`" : "'"
-        case "(": position += 1; return "-LRB-"
-        case ")": position += 1; return "-RRB-"
-        case "[": position += 1; return "-LSB-"
-        case "]": position += 1; return "-RSB-"
-        case "{": position += 1; return "-LCB-"
-        case "}": position += 1; return "-RCB-"
-        default:
-            position += 1
-            return String(current)
+        }
+        return spell(start, Self.splitContractions(chunk))
+    }
+
+    /// Whether the chunk from `start` to the current position contains one of `characters`.
+    private func contains(_ start: Int, _ characters: String) -> Bool {
+        scalars[start..<position].contains { characters.unicodeScalars.contains($0) }
+    }
+
+    /// Spells the pieces of the chunk starting at `start` as written, except clitics, which the lexer normalises.
+    private func spell(_ start: Int, _ pieces: [String]) -> [String] {
+        if plain, raw[start..<position].elementsEqual(scalars[start..<position]) { return pieces }
+        var offset = start
+        return pieces.map { piece in
+            let length = piece.unicodeScalars.count
+            defer { offset += length }
+            return Self.normalizedPieces.contains(piece.lowercased()) ? piece : rawText(offset..<(offset + length))
         }
     }
 }
