@@ -73,14 +73,21 @@ extension PTBLexer {
             while matches(index, { $0 == " " }) { index += 1 }
             return matches(index, Self.isDigit)
         }
-        // "b." keeps its period unless a sentence-starting word follows ("plan b. The …" → "b .").
+        // "b." keeps its period unless whitespace, a sentence-starting word and whitespace follow ("plan b. The
+        // dog" → "b ."), looking on into the next line when this one ends.
         if chunk.unicodeScalars.count == 1, let letter = chunk.unicodeScalars.first, Self.isASCIILetter(letter) {
             var wordStart = position + 1
             while matches(wordStart, { $0 == " " }) { wordStart += 1 }
             var wordEnd = wordStart
             while matches(wordEnd, { $0 != " " }) { wordEnd += 1 }
-            guard wordStart > position + 1, wordEnd > wordStart else { return true }
-            let following = text(wordStart..<wordEnd)
+            let following: String
+            if wordStart == scalars.count {
+                guard context.lineFollows, let next = context.nextWord, next.followedBySpace else { return true }
+                following = next.text
+            } else {
+                guard wordStart > position + 1, wordEnd < scalars.count || context.lineFollows else { return true }
+                following = text(wordStart..<wordEnd)
+            }
             // A capital and then any case: "The", "THE", "TheN".
             let capitalised = String(following.prefix(1)) + following.dropFirst().lowercased()
             return !(following.first?.isUppercase == true && Self.sentenceStarters.contains(capitalised))

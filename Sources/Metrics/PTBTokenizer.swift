@@ -26,9 +26,11 @@
 /// - characters the Java lexer cannot tokenize (emoji and other non-BMP characters, zero-width spaces, `‒`,
 ///   most currency signs) vanish.
 ///
-/// The Java lexer looks across line ends: a line ending in a single letter and a period keeps the period on
-/// the letter unless the *next* caption starts with a sentence-starting word. This port sees one caption at a
-/// time and assumes a neutral next line. Known differences, all far from real captions (see
+/// The Java lexer looks across line ends: a single letter and a period keep together unless whitespace, a
+/// sentence-starting word and whitespace follow — and pycocoevalcap puts all captions of a call on lines of
+/// one input, so that can be the *next* caption's first word. ``normalize(batch:)`` reproduces a whole call
+/// (captions in the order pycocoevalcap joins them); ``normalize(_:)`` treats a caption as a line followed
+/// by a neutral one. Known differences, all far from real captions (see
 /// `scripts/fixtures/ptb_adversarial.py`): entities that Java reads as their characters outside links
 /// (`&quot;` inside a word), soft hyphens between a letter and a digit, and a few glued forms
 /// (`the7/11-3.5`, `c'estShe`, `rock'n'Rolln't`).
@@ -47,7 +49,29 @@ public struct PTBTokenizer: Sendable {
 
     /// The kept tokens of a caption (newlines count as spaces, as pycocoevalcap replaces them).
     public func tokenize(_ caption: String) -> [String] {
-        var lexer = PTBLexer(caption)
+        kept(PTBLexer(caption, context: .neutral))
+    }
+
+    /// Normalised captions exactly as one pycocoevalcap `tokenize` call gives them, `captions` being in the
+    /// order it joins them (image by image, each image's captions in order).
+    public func normalize(batch captions: [String]) -> [String] {
+        tokenize(batch: captions).map { $0.joined(separator: " ") }
+    }
+
+    /// The kept tokens of each caption of one pycocoevalcap `tokenize` call (see ``normalize(batch:)``).
+    public func tokenize(batch captions: [String]) -> [[String]] {
+        // The first word of the next non-blank line, found from the end so the whole batch is one pass.
+        var contexts = [PTBLexer.LineContext](repeating: .neutral, count: captions.count)
+        var next: PTBLexer.LineContext.Word? = nil
+        for index in captions.indices.reversed() {
+            contexts[index] = PTBLexer.LineContext(lineFollows: index < captions.count - 1, nextWord: next)
+            next = PTBLexer.firstWord(of: captions[index], lineFollows: index < captions.count - 1) ?? next
+        }
+        return zip(captions, contexts).map { kept(PTBLexer($0, context: $1)) }
+    }
+
+    private func kept(_ lexer: PTBLexer) -> [String] {
+        var lexer = lexer
         return lexer.tokens().map { $0.lowercased() }.filter { !$0.isEmpty && !Self.droppedTokens.contains($0) }
     }
 }
@@ -71,9 +95,33 @@ struct PTBLexer {
     /// Whether `raw` spells itself: no entity tokens and no soft hyphens (letters inside words, never printed).
     let plain: Bool
 
-    init(_ text: String) {
+    /// What the lexer can see past the end of this line (its trailing-context rules read across line ends).
+    struct LineContext {
+        /// The first word of a later line, and whether whitespace follows it there.
+        struct Word { let text: String; let followedBySpace: Bool }
+        /// Whether a newline ends this line (false for the last line of the input).
+        let lineFollows: Bool
+        /// The first word of the next line that is not blank, if any.
+        let nextWord: Word?
+        /// A line followed by a line holding a lower-case word (nothing reads across it).
+        static let neutral = LineContext(lineFollows: true, nextWord: Word(text: "x", followedBySpace: false))
+    }
+
+    let context: LineContext
+
+    init(_ text: String, context: LineContext = .neutral) {
         (scalars, raw, literals) = Self.prepare(text)
         plain = literals.isEmpty && !raw.contains("\u{AD}")
+        self.context = context
+    }
+
+    /// The first word of a line (up to whitespace) and whether whitespace follows it; nil for a blank line.
+    static func firstWord(of line: String, lineFollows: Bool) -> LineContext.Word? {
+        let scalars = prepare(line).0
+        guard let start = scalars.firstIndex(where: { $0 != " " }) else { return nil }
+        let end = scalars[start...].firstIndex(of: " ") ?? scalars.count
+        return LineContext.Word(text: String(String.UnicodeScalarView(scalars[start..<end])),
+                                followedBySpace: end < scalars.count || lineFollows)
     }
 
     // ASCII answers come first: the Unicode property lookups are the lexer's main cost.

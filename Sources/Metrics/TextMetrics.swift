@@ -63,7 +63,8 @@ public struct TextMetricsReport: Sendable, Equatable, Codable {
 
 /// Scores hypothesis captions against reference captions the way the paper's tables are computed.
 ///
-/// BLEU and ROUGE-L see PTB-normalised captions (``PTBTokenizer``), exactly as `COCOEvalCap` feeds them;
+/// BLEU and ROUGE-L see PTB-normalised captions (``PTBTokenizer``), exactly as `COCOEvalCap` feeds them (one
+/// tokenizer call for the references and one for the hypotheses, sample `i` being image `i`);
 /// ROUGE-L F1 sees the raw captions and uses rouge-score's own tokenizer.
 public struct TextMetrics: Sendable {
     public let tokenizer = PTBTokenizer()
@@ -78,8 +79,13 @@ public struct TextMetrics: Sendable {
 
     /// Scores a corpus: `references[i]` holds the one or more reference captions of `hypotheses[i]`.
     public func evaluate(hypotheses: [String], references: [[String]]) throws -> TextMetricsReport {
-        let normalizedHypotheses = hypotheses.map(tokenizer.normalize)
-        let normalizedReferences = references.map { $0.map(tokenizer.normalize) }
+        // As COCOEvalCap: one PTB call over all references (sample by sample), one over all hypotheses.
+        let normalizedHypotheses = tokenizer.normalize(batch: hypotheses)
+        var flat = tokenizer.normalize(batch: references.flatMap { $0 })[...]
+        let normalizedReferences = references.map { captions in
+            defer { flat = flat.dropFirst(captions.count) }
+            return Array(flat.prefix(captions.count))
+        }
         let bleuScores = try bleu.evaluate(hypotheses: normalizedHypotheses, references: normalizedReferences)
         let rougeScores = try rouge.evaluate(hypotheses: normalizedHypotheses, references: normalizedReferences)
         let f1 = zip(hypotheses, references).map { rougeScorer.score(targets: $1, prediction: $0).fmeasure }

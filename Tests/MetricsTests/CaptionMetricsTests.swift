@@ -30,6 +30,15 @@ struct CaptionMetricsTests {
         try check(corpus)
     }
 
+    // Captions are tokenized in one call per side, as COCOEvalCap does: "plan b." before a line starting
+    // "The dog" loses its period, so it matches the reference "plan b" (pycocoevalcap: BLEU-1 ≈ 1, ROUGE-L 1).
+    @Test func captionsAreTokenizedAsOneCall() throws {
+        let report = try TextMetrics().evaluate(hypotheses: ["plan b.", "The dog runs"], references: [["plan b"], ["the dog runs"]])
+        #expect(abs(report.bleu1 - 0.9999999996000004) < 1e-9)
+        #expect(abs(report.bleu4 - 0.031622776583237186) < 1e-9)
+        #expect(report.rougeL == 1)
+    }
+
     // The same corpus with rouge-score's Porter stemmer on.
     @Test func corpusWithStemmerMatchesReference() throws {
         try check(try #require(Self.fixture).corpus, usesStemmer: true)

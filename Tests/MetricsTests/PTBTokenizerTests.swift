@@ -31,6 +31,32 @@ struct PTBTokenizerTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(10))")
     }
 
+    struct BatchFixture: Decodable {
+        struct Batch: Decodable { let captions: [String]; let tokenized: [String] }
+        let whole_corpus_differences: [String: String]
+        let batches: [Batch]
+    }
+
+    // One pycocoevalcap call over many captions: the lexer reads across line ends (a single letter's period
+    // before a sentence starter on the next non-blank line), and the batch API gives exactly Java's output —
+    // for the whole adversarial corpus in one call and for batches built around that look-ahead.
+    @Test func batchesMatchOneJavaCall() throws {
+        let corpus = try Fixture.load("ptb_adversarial", as: PTBFixture.self)
+        let fixture = try Fixture.load("ptb_batches", as: BatchFixture.self)
+        let tokenizer = PTBTokenizer()
+        var expected = corpus.tokenized
+        for (index, output) in fixture.whole_corpus_differences { expected[Int(index)!] = output }
+        #expect(!fixture.whole_corpus_differences.isEmpty)
+        let whole = tokenizer.normalize(batch: corpus.captions)
+        let wrong = zip(corpus.captions, zip(whole, expected)).filter { $1.0 != $1.1 }
+        #expect(wrong.isEmpty, "\(wrong.count) differ: \(wrong.prefix(5))")
+        #expect(fixture.batches.count >= 50)
+        for batch in fixture.batches {
+            #expect(tokenizer.normalize(batch: batch.captions) == batch.tokenized, "\(batch.captions)")
+        }
+        #expect(tokenizer.normalize(batch: []) == [])
+    }
+
     // The documented effects: lower-casing, contractions split, hyphens kept, punctuation dropped, brackets kept.
     @Test func documentedEffects() {
         let tokenizer = PTBTokenizer()
