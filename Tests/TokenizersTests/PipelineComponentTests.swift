@@ -3,7 +3,7 @@ import Testing
 @testable import Tokenizers
 
 /// Normalizers and pre-tokenizers one by one against `tokenizers`' `normalize_str` / `pre_tokenize_str`,
-/// for the steps the fixture tokenizers do not run (fixture: components.json, by scripts/fixtures/tokenizers.py).
+/// for the steps the fixture tokenizers do not run (fixture: components.json, by scripts/fixtures/tokenizer_files.py).
 @Suite("Pipeline components")
 struct PipelineComponentTests {
     struct Component: @unchecked Sendable {

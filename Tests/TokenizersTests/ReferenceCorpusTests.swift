@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Tokenizers
 
-/// The reference fixture made by scripts/fixtures/tokenizers.py.
+/// The reference fixture made by scripts/fixtures/tokenizer_files.py.
 struct ReferenceCorpus: @unchecked Sendable {
     let corpus: [String]
     let records: [String: [[Any]]]
