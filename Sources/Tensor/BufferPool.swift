@@ -7,7 +7,8 @@ import Foundation
 ///
 /// Sizes are rounded up to one of 8 classes per power of two (at most 12.5% slack); the cache holds at
 /// most `capacityBytes`, set by `VANS_BUFFER_CACHE_MB` (0 turns caching off), by default an eighth of
-/// physical memory capped at 2 GiB.
+/// physical memory capped at 2 GiB. A request the cache cannot serve first frees cached buffers of the
+/// same total size, so caching does not raise the peak.
 public final class BufferPool: @unchecked Sendable {
     /// The pool every CPU `Storage` allocates from.
     public static let shared = BufferPool(capacityBytes: BufferPool.configuredCapacity())
@@ -37,14 +38,27 @@ public final class BufferPool: @unchecked Sendable {
     }
 
     /// A buffer of at least `byteCount` bytes (its size class), uninitialised.
+    ///
+    /// On a miss, cached buffers of other sizes adding up to the request are freed first (largest first), so
+    /// the cache never makes the process's peak larger than it would be without it.
     func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
         let size = Self.sizeClass(byteCount)
         if size >= Self.minimumBytes, capacityBytes > 0 {
+            var evicted: [UnsafeMutableRawPointer] = []
             let reused: UnsafeMutableRawPointer? = lock.withLock {
-                guard let pointer = free[size]?.popLast() else { return nil }
-                cached -= size
-                return pointer
+                if let pointer = free[size]?.popLast() {
+                    cached -= size
+                    return pointer
+                }
+                var needed = size
+                while needed > 0, let largest = free.keys.filter({ !(free[$0]?.isEmpty ?? true) }).max() {
+                    evicted.append(free[largest]!.removeLast())
+                    cached -= largest
+                    needed -= largest
+                }
+                return nil
             }
+            for pointer in evicted { pointer.deallocate() }
             if let reused { return reused }
         }
         return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Self.alignment)

@@ -30,6 +30,20 @@ struct BufferPoolTests {
         #expect(pool.cachedBytes == 0)
     }
 
+    // A request the cache cannot serve frees cached buffers of that total size first, so caching never adds
+    // to the peak: here the cached 1 MiB buffer goes before a fresh 2 MiB one is made.
+    @Test func missesEvictOtherSizes() {
+        let pool = BufferPool(capacityBytes: 8 << 20)
+        let small = pool.allocate(byteCount: 1 << 20)
+        pool.release(small, byteCount: 1 << 20)
+        #expect(pool.cachedBytes == 1 << 20)
+        let large = pool.allocate(byteCount: 2 << 20)
+        #expect(pool.cachedBytes == 0)
+        pool.release(large, byteCount: 2 << 20)
+        #expect(pool.cachedBytes == 2 << 20)
+        pool.trim()
+    }
+
     // Storage asked to be zeroed is zero even when its buffer is recycled from a dirty tensor.
     @Test func recycledStorageIsZeroed() {
         let count = BufferPool.minimumBytes  // floats: 4× the pool threshold
