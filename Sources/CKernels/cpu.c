@@ -41,3 +41,11 @@ int vans_cpu_has_f16c(void) {
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
     return (c & (1u << 29)) != 0 && vans_os_saves(0x6);
 }
+
+void vans_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}

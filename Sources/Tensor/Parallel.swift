@@ -2,7 +2,8 @@ import Dispatch
 import Foundation
 
 /// The engine's parallel-for. Kernels take a work range; `Parallel.forEach` partitions
-/// `0..<count` into at most `threadCount` contiguous chunks and runs them concurrently. Results
+/// `0..<count` into at most `threadCount` contiguous chunks and runs them concurrently on the
+/// engine's `WorkerPool` (the calling thread takes chunks too). Results
 /// never depend on the partition (each chunk writes its own outputs), so they are identical for
 /// any thread count.
 public enum Parallel {
@@ -25,10 +26,14 @@ public enum Parallel {
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        func run(_ chunk: Int) {
             let start = count * chunk / chunks
             let end = count * (chunk + 1) / chunks
             if start < end { body(start..<end) }
+        }
+        // A nested call (from inside a chunk) or a second caller finds the pool busy and runs serially.
+        if !WorkerPool.shared.run(chunks: chunks, { run($0) }) {
+            for chunk in 0..<chunks { run(chunk) }
         }
     }
 }

@@ -54,6 +54,15 @@ let workloads: [Workload] = [
         let x = random.normal([2048, 2048])
         return { x.gelu(approximation: .tanh).firstElement }
     },
+    Workload(name: "small_ops_64k", summary: "200 chained SiLU, mul, add and scale ops on 64K floats (per-op overhead, as in decoding)") {
+        var random = RandomGenerator(seed: 9)
+        let x = random.normal([256, 256]), y = random.normal([256, 256])
+        return {
+            var h = x
+            for _ in 0..<50 { h = (h.silu() * y + x) * 0.5 }  // stays O(1): no overflow lanes
+            return h.firstElement
+        }
+    },
     Workload(name: "softmax_2048", summary: "softmax over the last axis of 2048×2048 float32") {
         var random = RandomGenerator(seed: 8)
         let x = random.normal([2048, 2048])

@@ -80,6 +80,14 @@ def workloads():
     def conv():
         x, w, b = torch.randn(1, 128, 9, 64, 64), torch.randn(128, 128, 3, 3, 3) * 0.02, torch.randn(128)
         return lambda: F.conv3d(x, w, b, padding=1)[0, 0, 0, 0, 0].item()
+    def small_ops():
+        x, y = torch.randn(256, 256, generator=g), torch.randn(256, 256, generator=g)
+        def step():
+            h = x
+            for _ in range(50):
+                h = (F.silu(h) * y + x) * 0.5
+            return h[0, 0].item()
+        return step
     def unary(function):
         x = torch.randn(2048, 2048, generator=g)
         return lambda: function(x)[0, 0].item()
@@ -94,6 +102,7 @@ def workloads():
         "silu_4m": lambda: unary(F.silu),
         "gelu_tanh_4m": lambda: unary(lambda x: F.gelu(x, approximate="tanh")),
         "softmax_2048": lambda: unary(lambda x: torch.softmax(x, dim=-1)),
+        "small_ops_64k": small_ops,
     }
 
 
@@ -150,9 +159,19 @@ def main():
     timings = {name: ([], []) for name in names}
     for name in names:  # warm-up: builds inputs, loads BLAS, faults pages in
         engine_ms(name); torch_ms(name)
+    # After the other side ran, its worker threads keep spinning for a while (Intel OpenMP's KMP_BLOCKTIME is
+    # 200 ms) and steal this side's cores on a 2-core machine, while this side's own threads have gone to
+    # sleep. So each side gets a pause for the other's threads to go idle, then an untimed call that wakes
+    # its own, then the timed call: the steady state a training or inference loop runs in. Rounds still
+    # alternate sides, so machine noise falls on both.
+    settle = 0.3
     for _ in range(args.repetitions):
         for name in names:
+            time.sleep(settle)
+            engine_ms(name)
             timings[name][0].append(engine_ms(name))
+            time.sleep(settle)
+            torch_ms(name)
             timings[name][1].append(torch_ms(name))
     engine.stdin.close(); engine.wait()
 

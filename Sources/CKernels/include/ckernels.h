@@ -14,6 +14,8 @@ int vans_cpu_has_avx512bf16(void);
 int vans_cpu_has_avx2(void);
 /// Non-zero when the CPU supports F16C.
 int vans_cpu_has_f16c(void);
+/// A spin-wait hint (x86 `pause`): lets the sibling hyper-thread run and saves power while spinning.
+void vans_cpu_relax(void);
 
 /* ---- dtype conversion (round to nearest even as PyTorch; bf16 NaN -> 0xFFFF like ATen's vector path) ---- */
 void vans_f32_to_bf16(const float *src, uint16_t *dst, int64_t count);
