@@ -17,6 +17,9 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// How long idle workers spin before sleeping, in microseconds (`VANS_SPIN_MICROSECONDS`, default 100).
+    public static var workerSpinMicroseconds: Int { WorkerPool.configuredSpin }
+
     /// Runs `body` over disjoint sub-ranges covering `0..<count`. Work is split only when each
     /// chunk gets at least `minimumChunk` items (the cost of a thread hand-off is a few µs).
     public static func forEach(count: Int, minimumChunk: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {

@@ -12,7 +12,7 @@ import Synchronization
 /// second thread — runs its chunks itself, so the pool never deadlocks.
 final class WorkerPool: @unchecked Sendable {
     /// The pool `Parallel.forEach` uses: `Parallel.threadCount - 1` workers (the caller is the last one).
-    static let shared = WorkerPool(workers: Parallel.threadCount - 1, spinMicroseconds: configuredSpin())
+    static let shared = WorkerPool(workers: Parallel.threadCount - 1, spinMicroseconds: configuredSpin)
 
     let workerCount: Int
     private let spinNanoseconds: UInt64
@@ -41,12 +41,13 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private static func configuredSpin() -> Int {
+    /// `VANS_SPIN_MICROSECONDS`, else 100.
+    static let configuredSpin: Int = {
         if let text = ProcessInfo.processInfo.environment["VANS_SPIN_MICROSECONDS"], let value = Int(text), value >= 0 {
             return value
         }
         return 100
-    }
+    }()
 
     private static func generation(_ state: Int) -> Int { state >> 32 }
 

@@ -24,6 +24,8 @@ struct SystemInfoCommand: AsyncParsableCommand {
     struct Report: Codable {
         var cpuFeatures: [String: Bool]
         var threads: Int
+        var workerSpinMicroseconds: Int
+        var bufferCacheBytes: Int
         var blas: BLAS.Information?
         var blasError: String?
     }
@@ -32,7 +34,8 @@ struct SystemInfoCommand: AsyncParsableCommand {
         var report = Report(
             cpuFeatures: ["avx2": CPUFeatures.hasAVX2, "f16c": CPUFeatures.hasF16C,
                           "avx512f": CPUFeatures.hasAVX512F, "avx512_bf16": CPUFeatures.hasAVX512BF16],
-            threads: Parallel.threadCount, blas: nil, blasError: nil)
+            threads: Parallel.threadCount, workerSpinMicroseconds: Parallel.workerSpinMicroseconds,
+            bufferCacheBytes: BufferPool.shared.capacityBytes, blas: nil, blasError: nil)
         do { report.blas = try BLAS.information() } catch { report.blasError = "\(error)" }
         if json {
             let encoder = JSONEncoder()
@@ -41,7 +44,7 @@ struct SystemInfoCommand: AsyncParsableCommand {
         } else {
             let features = report.cpuFeatures.keys.sorted().map { "\($0)=\(report.cpuFeatures[$0]! ? "yes" : "no")" }
             print("CPU features:   \(features.joined(separator: " "))")
-            print("Engine threads: \(report.threads)")
+            print("Engine threads: \(report.threads) (idle workers spin \(report.workerSpinMicroseconds) µs; buffer cache up to \(report.bufferCacheBytes >> 20) MiB)")
             if let blas = report.blas {
                 print("BLAS library:   \(blas.libraryPath)")
                 print("BLAS core:      \(blas.coreName) (OPENBLAS_CORETYPE set by engine: \(blas.chosenCoreType.isEmpty ? "no, left to OpenBLAS" : blas.chosenCoreType))")
