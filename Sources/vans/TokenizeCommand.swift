@@ -32,12 +32,16 @@ struct TokenizeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print only the id count and the encoding time in milliseconds (JSON with --json); for benchmarks.")
     var stats = false
 
+    @Flag(name: .long, help: "Encode each line of the text on its own (line breaks not included) and print one result per line (JSON Lines with --json).")
+    var eachLine = false
+
     @Argument(help: "The text to tokenize (omit when --input is given).")
     var text: String?
 
     func validate() throws {
         if (text == nil) == (input == nil) { throw ValidationError("Give either TEXT or --input FILE (exactly one).") }
         if let maxLength, maxLength < 0 { throw ValidationError("--max-length must be at least 0.") }
+        if eachLine && stats { throw ValidationError("--each-line and --stats do not go together.") }
     }
 
     func run() async throws {
@@ -62,6 +66,10 @@ struct TokenizeCommand: AsyncParsableCommand {
             }
             source = decoded
         }
+        if eachLine {
+            try printEachLine(source, with: loaded)
+            return
+        }
         let started = DispatchTime.now().uptimeNanoseconds
         let ids: [Int]
         do {
@@ -83,5 +91,29 @@ struct TokenizeCommand: AsyncParsableCommand {
             print("ids: " + ids.map(String.init).joined(separator: " "))
             print("tokens: " + tokens.map { $0.debugDescription }.joined(separator: " "))
         }
+    }
+
+    /// One result per line of `source`: `{"ids": [...], "tokens": [...]}` per line with --json, else the ids.
+    private func printEachLine(_ source: String, with loaded: Tokenizer) throws {
+        var lines = source.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        var output = ""
+        for line in lines {
+            let ids: [Int]
+            do { ids = try loaded.encode(line, addSpecialTokens: !noSpecialTokens, maxLength: maxLength) } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            if json {
+                let tokens = ids.map { loaded.token(for: $0) ?? "" }
+                let data = try JSONSerialization.data(withJSONObject: ["ids": ids, "tokens": tokens], options: [.sortedKeys, .withoutEscapingSlashes])
+                output += String(decoding: data, as: UTF8.self) + "\n"
+            } else {
+                output += ids.map(String.init).joined(separator: " ") + "\n"
+            }
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
     }
 }
