@@ -9,13 +9,14 @@
 /// containing "<" on, as ftfy's "auto" does), fix mojibake (text encoded as UTF-8 and decoded in a
 /// single-byte encoding, judged by ftfy's badness heuristic), replace C1 controls by their Windows-1252
 /// characters, split Latin ligatures, map full/half-width forms to normal width, straighten curly
-/// quotes, turn "\r\n", "\r", U+2028, U+2029 and U+0085 into "\n", remove ANSI terminal escapes and
-/// invisible control characters, and apply NFC.
+/// quotes, turn "\r\n", "\r", U+2028 and U+2029 into "\n" (U+0085 too, but the C1 fix has already
+/// made a lone one "…"), remove ANSI terminal escapes and invisible control characters, and apply NFC.
+/// Of the C0 controls only tab, LF and FF survive (CR becomes LF).
 ///
 /// Swift strings cannot hold unpaired UTF-16 surrogates, so ftfy's `fix_surrogates` has nothing to do
-/// here: a well-formed pair is already one scalar. Known divergences, all outside what real prompts
-/// contain: Unicode-version differences between Python 3.11's tables (Unicode 14) and Swift's for
-/// characters assigned later (NFC, `\w`, `\d`), and decimal HTML references over 4,300 digits.
+/// here: a well-formed pair is already one scalar. The one known divergence is outside what real
+/// prompts contain: for characters assigned after Unicode 14 (Python 3.11's tables), NFC and the
+/// `\w`/`\d` classes follow Swift's newer Unicode data.
 ///
 ///     TextFixer().fix("the cat’s ﬁsh &amp; ＬＯＵＤ") // "the cat's fish & LOUD"
 public struct TextFixer: Sendable {

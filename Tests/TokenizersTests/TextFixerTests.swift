@@ -65,7 +65,7 @@ struct TextFixerTests {
         let fixer = TextFixer()
         #expect(fixer.fix("âœ” No problems") == "✔ No problems")
         #expect(fixer.fix("&macr;\\_(ã\u{83}\u{84})_/&macr;") == "¯\\_(ツ)_/¯")
-        // ftfy's docstring shows "..." here, but 6.3.1 itself keeps the ellipsis character.
+        // ftfy's docstring shows "..." for the next one, but 6.3.1 itself returns the ellipsis character.
         #expect(fixer.fix("Broken text&hellip; it&#x2019;s ﬂubberiﬁc!") == "Broken text… it's flubberific!")
         #expect(fixer.fix("ＬＯＵＤ　ＮＯＩＳＥＳ") == "LOUD NOISES")
         #expect(fixer.fix("sÃ³") == "só")
@@ -78,8 +78,7 @@ struct TextFixerTests {
         #expect(TextFixer().fix("&amp;\n<b>&amp;</b>\n&amp;") == "&\n<b>&amp;</b>\n&amp;")
     }
 
-    // Line breaks become "\n" and invisible controls disappear, but tabs and form feeds stay; a lone
-    // U+0085 is read as Windows-1252 "…" by the C1 fix before the line-break fix could see it.
+    // Line breaks become "\n" (a lone U+0085 is "…" by then), invisible controls go, tab and form feed stay.
     @Test func lineBreaksAndControls() {
         #expect(TextFixer().fix("a\r\nb\rc\u{2028}d\u{85}e") == "a\nb\nc\nd…e")
         #expect(TextFixer().fix("a\u{0}b\u{7}\u{FEFF}c\td\u{0C}e") == "abc\td\u{0C}e")
