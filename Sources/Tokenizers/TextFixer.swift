@@ -53,8 +53,8 @@ public struct TextFixer: Sendable {
             if unescapesHTML { text = unescapeHTML(text) }
             text = fixEncoding(text)
             text = fixC1Controls(text)
-            text = text.flatMap { ligatures[$0] ?? [$0] }
-            text = text.flatMap { widthMap[$0] ?? [$0] }
+            text = translated(text, ligatures)
+            text = translated(text, widthMap)
             text = uncurlQuotes(text)
             text = fixLineBreaks(text)
             text = removeTerminalEscapes(text)
@@ -68,6 +68,17 @@ public struct TextFixer: Sendable {
         var builder = UTF8Builder()
         for value in values { builder.append(Unicode.Scalar(value) ?? "\u{FFFD}") }
         return builder.string
+    }
+
+    /// `str.translate` with a table of replacements.
+    static func translated(_ text: [UInt32], _ table: [UInt32: [UInt32]]) -> [UInt32] {
+        guard text.contains(where: { table[$0] != nil }) else { return text }
+        var output: [UInt32] = []
+        output.reserveCapacity(text.count + 8)
+        for value in text {
+            if let replacement = table[value] { output.append(contentsOf: replacement) } else { output.append(value) }
+        }
+        return output
     }
 
     static func normalizedNFC(_ text: [UInt32]) -> [UInt32] {

@@ -71,7 +71,26 @@ public enum PythonUnicode {
 
 /// An alternation of fixed-length atom sequences, tried in order at each position as `re` does.
 struct FlatPattern: Sendable {
-    let alternatives: [[RegexAtom]]
+    /// `RegexAtom` with its character class looked up once, so matching touches no global table.
+    enum Atom: Sendable {
+        case set(ScalarSet), any, space, word, begin
+    }
+
+    let alternatives: [[Atom]]
+
+    init(alternatives: [[RegexAtom]]) {
+        self.alternatives = alternatives.map { atoms in
+            atoms.map { atom in
+                switch atom {
+                case .set(let index): return .set(TextFixerTables.sets[index])
+                case .any: return .any
+                case .space: return .space
+                case .word: return .word
+                case .begin: return .begin
+                }
+            }
+        }
+    }
 
     /// The length of the first alternative that matches at `position`, if any.
     func matchLength(in text: [UInt32], at position: Int) -> Int? {
@@ -104,7 +123,7 @@ struct FlatPattern: Sendable {
         return output
     }
 
-    static func match(_ atoms: [RegexAtom], in text: [UInt32], at start: Int) -> Int? {
+    static func match(_ atoms: [Atom], in text: [UInt32], at start: Int) -> Int? {
         var position = start
         for atom in atoms {
             if case .begin = atom {
@@ -115,7 +134,7 @@ struct FlatPattern: Sendable {
             let value = text[position]
             let matched: Bool
             switch atom {
-            case .set(let index): matched = TextFixerTables.sets[index].contains(value)
+            case .set(let set): matched = set.contains(value)
             case .any: matched = value != 0x0A
             case .space: matched = PythonUnicode.isWhitespace(value)
             case .word: matched = PythonUnicode.isWordCharacter(value)
