@@ -7,11 +7,15 @@
 set -euo pipefail
 venv="${VANS_VENV:-$HOME/.cache/vans/venv}"
 packages=(torch torchvision transformers diffusers tokenizers safetensors pycocoevalcap rouge-score
-          scenedetect opencv-python-headless qwen-vl-utils sentencepiece protobuf numpy av)
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, transformers, tokenizers" 2>/dev/null; then
+          scenedetect opencv-python-headless qwen-vl-utils sentencepiece protobuf numpy av ftfy==6.3.1)
+modules="torch, torchvision, transformers, diffusers, tokenizers, safetensors, pycocoevalcap, rouge_score, scenedetect, cv2, qwen_vl_utils, sentencepiece, numpy, av, ftfy"
+if [ ! -x "$venv/bin/python" ]; then
     echo "Setting up the reference Python environment in $venv (one time, a few minutes)..." >&2
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --upgrade pip >&2
+fi
+# An environment from an older checkout gets whatever this one added (pip skips what is there).
+if ! "$venv/bin/python" -c "import $modules" 2>/dev/null; then
     "$venv/bin/pip" install -q "${packages[@]}" >&2
 fi
 echo "$venv/bin/python"
