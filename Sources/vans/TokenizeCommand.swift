@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tokenizers
+import Wan
 
 /// `vans tokenize`: ids and token strings of a text under a Hugging Face tokenizer.
 struct TokenizeCommand: AsyncParsableCommand {
@@ -34,6 +35,9 @@ struct TokenizeCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Encode each line of the text on its own (line breaks not included) and print one result per line (JSON Lines with --json).")
     var eachLine = false
+
+    @Flag(name: .long, help: "Clean the text as the Wan2.1 pipeline does before umT5 (ftfy's fix_text, HTML unescaping, whitespace collapsed).")
+    var wanClean = false
 
     @Argument(help: "The text to tokenize (omit when --input is given).")
     var text: String?
@@ -71,6 +75,7 @@ struct TokenizeCommand: AsyncParsableCommand {
             return
         }
         let started = DispatchTime.now().uptimeNanoseconds
+        if wanClean { source = WanPromptCleaner().clean(source) }
         let ids: [Int]
         do {
             ids = try loaded.encode(source, addSpecialTokens: !noSpecialTokens, maxLength: maxLength)
@@ -100,8 +105,10 @@ struct TokenizeCommand: AsyncParsableCommand {
         }
         if lines.last?.isEmpty == true { lines.removeLast() }
         var output = ""
+        let cleaner = WanPromptCleaner()
         for line in lines {
             let ids: [Int]
+            let line = wanClean ? cleaner.clean(line) : line
             do { ids = try loaded.encode(line, addSpecialTokens: !noSpecialTokens, maxLength: maxLength) } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)
