@@ -41,14 +41,27 @@ int64_t vans_attention_backward_task_count(const vans_attention_args *a) {
     return a->batch * a->kv_heads * segments_of(a);
 }
 
-/// Scratch floats one forward range needs.
-static int64_t forward_scratch(int64_t dp) { return BR * dp + dp * BC + BR * BC + BC * dp + BR * dp + 2 * BR; }
+/// Scratch floats one forward range needs: Qᵀ, Sᵀ, padded K and V tiles, the
+/// output accumulator and three per-row terms.
+static int64_t forward_scratch(int64_t dp) { return dp * BR + BC * BR + 2 * BC * dp + BR * dp + 3 * BR; }
 
+VANS_INLINE vans_v8 select8(vans_v8i keep, vans_v8 yes, vans_v8 no) {
+    return (vans_v8)(((vans_v8i)yes & keep) | ((vans_v8i)no & ~keep));
+}
+VANS_INLINE vans_v8 max8(vans_v8 x, vans_v8 y) { return select8(x > y, x, y); }
+
+/// Works on transposed tiles so that neither K nor V is repacked per tile: Sᵀ = K·Qᵀ reads
+/// key rows in place, the softmax runs down columns eight queries at a time, and
+/// O += P·V reads Pᵀ and value rows in place. Only blocks at a segment end (or head
+/// dimensions that are not a multiple of 16, for V) are copied into zero-padded tiles.
 VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t begin, int64_t end, float *scratch) {
     const int64_t d = a->head_dim, dp = padded16(d), blocks = query_blocks(a);
     const int64_t group = a->query_heads / a->kv_heads;
-    float *qb = scratch, *kt = qb + BR * dp, *sc = kt + dp * BC, *vb = sc + BR * BC;
-    float *acc = vb + BC * dp, *rowmax = acc + BR * dp, *rowsum = rowmax + BR;
+    const int64_t ks = a->key_strides[2], vs = a->value_strides[2];
+    float *qt = scratch, *st = qt + dp * BR, *kb = st + BC * BR, *vb = kb + BC * dp;
+    float *acc = vb + BC * dp, *rowmax = acc + BR * dp, *rowsum = rowmax + BR, *alpha = rowsum + BR;
+    const vans_v8i iota = {0, 1, 2, 3, 4, 5, 6, 7};
+    const vans_v8 ninf = vans_splat8(-INFINITY), zero = vans_splat8(0.0f);
     for (int64_t task = begin; task < end; task++) {
         const int64_t bh = task / blocks, b = bh / a->query_heads, h = bh % a->query_heads;
         int64_t block = task % blocks, s = 0;
@@ -65,53 +78,74 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
         const float *q = a->query + b * a->query_strides[0] + h * a->query_strides[1];
         const float *k = a->key + b * a->key_strides[0] + (h / group) * a->key_strides[1];
         const float *v = a->value + b * a->value_strides[0] + (h / group) * a->value_strides[1];
-        memset(qb, 0, sizeof(float) * BR * dp);
-        for (int64_t i = 0; i < m; i++) memcpy(qb + i * dp, q + (row0 + i) * a->query_strides[2], sizeof(float) * d);
+        memset(qt, 0, sizeof(float) * dp * BR);
+        for (int64_t i = 0; i < m; i++) {
+            const float *qr = q + (row0 + i) * a->query_strides[2];
+            for (int64_t x = 0; x < d; x++) qt[x * BR + i] = qr[x] * a->scale;
+        }
         memset(acc, 0, sizeof(float) * BR * dp);
         for (int64_t i = 0; i < BR; i++) { rowmax[i] = -INFINITY; rowsum[i] = 0; }
         const int64_t local_row0 = row0 - r.q0;
         for (int64_t c0 = r.k0; c0 < r.k1; c0 += BC) {
             const int64_t local_c0 = c0 - r.k0;
             if (a->causal && local_c0 > local_row0 + m - 1 + offset) break;
-            const int64_t n = (r.k1 - c0) < BC ? (r.k1 - c0) : BC;
-            memset(kt, 0, sizeof(float) * dp * BC);
-            memset(vb, 0, sizeof(float) * BC * dp);
-            for (int64_t j = 0; j < n; j++) {
-                const float *kr = k + (c0 + j) * a->key_strides[2];
-                for (int64_t x = 0; x < d; x++) kt[x * BC + j] = kr[x];
-                memcpy(vb + j * dp, v + (c0 + j) * a->value_strides[2], sizeof(float) * d);
+            /* Keys [0, jn) of this block are visible to at least one row (jn >= 1 here). */
+            int64_t jn = (r.k1 - c0) < BC ? (r.k1 - c0) : BC;
+            if (a->causal && local_row0 + m + offset - local_c0 < jn) jn = local_row0 + m + offset - local_c0;
+            const int64_t jr = (jn + 3) & ~(int64_t)3;
+            const float *kp = k + c0 * ks;
+            int64_t kld = ks;
+            if (c0 + jr > r.k1) {
+                memset(kb, 0, sizeof(float) * jr * dp);
+                for (int64_t j = 0; j < jn; j++) memcpy(kb + j * dp, k + (c0 + j) * ks, sizeof(float) * d);
+                kp = kb; kld = dp;
             }
-            vans_gemm_nn(BR, BC, d, qb, dp, kt, BC, sc, BC, 0);
+            vans_gemm_nn(jr, BR, d, kp, kld, qt, BR, st, BR, 0);
+            for (int64_t i0 = 0; i0 < BR; i0 += 8) {
+                /* Query i0 + l sees keys [0, lim[l]) of this block. */
+                const int64_t base = a->causal ? local_row0 + i0 + offset - local_c0 + 1 : jn;
+                vans_v8 mx = ninf;
+                if (jn == jr && base >= jr) {
+                    for (int64_t j = 0; j < jr; j++) mx = max8(vans_load8(st + j * BR + i0), mx);
+                } else {
+                    vans_v8i lim = a->causal ? (vans_v8i){0} + (int32_t)base + iota : (vans_v8i){0} + (int32_t)jn;
+                    lim = (vans_v8i)select8(lim > (int32_t)jn, (vans_v8)((vans_v8i){0} + (int32_t)jn), (vans_v8)lim);
+                    for (int64_t j = 0; j < jr; j++) {
+                        vans_v8 x = select8((vans_v8i){0} + (int32_t)j < lim, vans_load8(st + j * BR + i0), ninf);
+                        vans_store8(st + j * BR + i0, x);
+                        mx = max8(x, mx);
+                    }
+                }
+                const vans_v8 old = vans_load8(rowmax + i0), top = max8(mx, old);
+                const vans_v8 al = vans_exp8(old - top); /* 0 where old is -inf */
+                const vans_v8 shift = select8(top == ninf, zero, top);
+                vans_v8 s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+                for (int64_t j = 0; j < jr; j += 4) {
+                    float *p0 = st + j * BR + i0;
+                    vans_v8 p;
+                    p = vans_exp8(vans_load8(p0) - shift); vans_store8(p0, p); s0 += p;
+                    p = vans_exp8(vans_load8(p0 + BR) - shift); vans_store8(p0 + BR, p); s1 += p;
+                    p = vans_exp8(vans_load8(p0 + 2 * BR) - shift); vans_store8(p0 + 2 * BR, p); s2 += p;
+                    p = vans_exp8(vans_load8(p0 + 3 * BR) - shift); vans_store8(p0 + 3 * BR, p); s3 += p;
+                }
+                vans_store8(rowsum + i0, vans_load8(rowsum + i0) * al + ((s0 + s1) + (s2 + s3)));
+                vans_store8(rowmax + i0, top);
+                vans_store8(alpha + i0, al);
+            }
             for (int64_t i = 0; i < m; i++) {
-                float *srow = sc + i * BC;
-                int64_t limit = n; /* keys [0, limit) of this block are visible */
-                if (a->causal) {
-                    int64_t last = local_row0 + i + offset - local_c0 + 1;
-                    if (last < limit) limit = last;
-                }
-                if (limit <= 0) { memset(srow, 0, sizeof(float) * BC); continue; }
-                float mx = -INFINITY;
-                for (int64_t j = 0; j < BC; j++) {
-                    srow[j] = j < limit ? srow[j] * a->scale : -INFINITY;
-                    mx = srow[j] > mx ? srow[j] : mx;
-                }
-                const float newmax = mx > rowmax[i] ? mx : rowmax[i];
-                const float alpha = rowmax[i] == -INFINITY ? 0.0f : vans_exp1(rowmax[i] - newmax);
-                vans_v8 sum = vans_splat8(0.0f), shift = vans_splat8(newmax);
-                for (int64_t j = 0; j < BC; j += 8) {
-                    vans_v8 p = vans_exp8(vans_load8(srow + j) - shift);
-                    vans_store8(srow + j, p);
-                    sum += p;
-                }
-                rowsum[i] = rowsum[i] * alpha + vans_hsum8(sum);
-                rowmax[i] = newmax;
-                if (alpha != 1.0f) {
-                    float *arow = acc + i * dp;
-                    for (int64_t x = 0; x < dp; x++) arow[x] *= alpha;
-                }
+                const float al = alpha[i];
+                if (al == 1.0f) continue;
+                float *arow = acc + i * dp;
+                for (int64_t x = 0; x < dp; x += 8) vans_store8(arow + x, vans_load8(arow + x) * al);
             }
-            for (int64_t i = m; i < BR; i++) memset(sc + i * BC, 0, sizeof(float) * BC);
-            vans_gemm_nn(BR, dp, BC, sc, BC, vb, dp, acc, dp, 1);
+            const float *vp = v + c0 * vs;
+            int64_t vld = vs;
+            if (d != dp) {
+                memset(vb, 0, sizeof(float) * jn * dp);
+                for (int64_t j = 0; j < jn; j++) memcpy(vb + j * dp, v + (c0 + j) * vs, sizeof(float) * d);
+                vp = vb; vld = dp;
+            }
+            vans_gemm_tn(BR, dp, jn, st, BR, vp, vld, acc, dp, 1);
         }
         float *o = a->output + b * a->output_strides[0] + h * a->output_strides[1];
         float *lse = a->log_sum_exp + (b * a->query_heads + h) * a->query_length;

@@ -96,6 +96,43 @@ VANS_INLINE void vans_gemm_nn(int64_t m, int64_t n, int64_t k,
     }
 }
 
+/// C[m×n] (+)= Aᵀ[m×k] · B[k×n] where A is given transposed: element (i, p) of the
+/// product's left factor is at[p * lda + i]. B and C row-major; m a multiple of 4, n of 16.
+VANS_INLINE void vans_gemm_tn(int64_t m, int64_t n, int64_t k,
+                              const float *at, int64_t lda, const float *b, int64_t ldb,
+                              float *c, int64_t ldc, int accumulate) {
+    for (int64_t i = 0; i < m; i += 4) {
+        for (int64_t j = 0; j < n; j += 16) {
+            vans_v8 c00, c01, c10, c11, c20, c21, c30, c31;
+            float *cp = c + i * ldc + j;
+            if (accumulate) {
+                c00 = vans_load8(cp); c01 = vans_load8(cp + 8);
+                c10 = vans_load8(cp + ldc); c11 = vans_load8(cp + ldc + 8);
+                c20 = vans_load8(cp + 2 * ldc); c21 = vans_load8(cp + 2 * ldc + 8);
+                c30 = vans_load8(cp + 3 * ldc); c31 = vans_load8(cp + 3 * ldc + 8);
+            } else {
+                c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = vans_splat8(0.0f);
+            }
+            const float *bp = b + j, *ap = at + i;
+            for (int64_t p = 0; p < k; p++, bp += ldb, ap += lda) {
+                vans_v8 b0 = vans_load8(bp), b1 = vans_load8(bp + 8);
+                vans_v8 x = vans_splat8(ap[0]);
+                c00 = c00 + x * b0; c01 = c01 + x * b1;
+                x = vans_splat8(ap[1]);
+                c10 = c10 + x * b0; c11 = c11 + x * b1;
+                x = vans_splat8(ap[2]);
+                c20 = c20 + x * b0; c21 = c21 + x * b1;
+                x = vans_splat8(ap[3]);
+                c30 = c30 + x * b0; c31 = c31 + x * b1;
+            }
+            vans_store8(cp, c00); vans_store8(cp + 8, c01);
+            vans_store8(cp + ldc, c10); vans_store8(cp + ldc + 8, c11);
+            vans_store8(cp + 2 * ldc, c20); vans_store8(cp + 2 * ldc + 8, c21);
+            vans_store8(cp + 3 * ldc, c30); vans_store8(cp + 3 * ldc + 8, c31);
+        }
+    }
+}
+
 /// Instruction-set level chosen once: 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline.
 static inline int vans_isa_level(void) {
 #if defined(__x86_64__)
