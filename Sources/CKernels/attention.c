@@ -117,16 +117,16 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                     }
                 }
                 const vans_v8 old = vans_load8(rowmax + i0), top = max8(mx, old);
-                const vans_v8 al = vans_exp8(old - top); /* 0 where old is -inf */
+                const vans_v8 al = vans_exp8_nonpos(old - top); /* 0 where old is -inf */
                 const vans_v8 shift = select8(top == ninf, zero, top);
                 vans_v8 s0 = zero, s1 = zero, s2 = zero, s3 = zero;
                 for (int64_t j = 0; j < jr; j += 4) {
                     float *p0 = st + j * BR + i0;
                     vans_v8 p;
-                    p = vans_exp8(vans_load8(p0) - shift); vans_store8(p0, p); s0 += p;
-                    p = vans_exp8(vans_load8(p0 + BR) - shift); vans_store8(p0 + BR, p); s1 += p;
-                    p = vans_exp8(vans_load8(p0 + 2 * BR) - shift); vans_store8(p0 + 2 * BR, p); s2 += p;
-                    p = vans_exp8(vans_load8(p0 + 3 * BR) - shift); vans_store8(p0 + 3 * BR, p); s3 += p;
+                    p = vans_exp8_nonpos(vans_load8(p0) - shift); vans_store8(p0, p); s0 += p;
+                    p = vans_exp8_nonpos(vans_load8(p0 + BR) - shift); vans_store8(p0 + BR, p); s1 += p;
+                    p = vans_exp8_nonpos(vans_load8(p0 + 2 * BR) - shift); vans_store8(p0 + 2 * BR, p); s2 += p;
+                    p = vans_exp8_nonpos(vans_load8(p0 + 3 * BR) - shift); vans_store8(p0 + 3 * BR, p); s3 += p;
                 }
                 vans_store8(rowsum + i0, vans_load8(rowsum + i0) * al + ((s0 + s1) + (s2 + s3)));
                 vans_store8(rowmax + i0, top);

@@ -56,6 +56,31 @@ VANS_INLINE vans_v8 vans_exp8(vans_v8 x) {
     return (vans_v8)((vans_v8i)y & alive);
 }
 
+/// exp(x) for 8 lanes with x <= 88 (the softmax case, x = score - running max <= 0):
+/// the same Cephes polynomial as vans_exp8, but the exponent is rounded with the
+/// 1.5·2^23 "magic number" trick and read straight from the float's bits, with no
+/// upper clamp — about two thirds of vans_exp8's instructions. Lanes below -87.3
+/// (and -inf) give exactly 0.
+VANS_INLINE vans_v8 vans_exp8_nonpos(vans_v8 x) {
+    const vans_v8i alive = x > vans_splat8(-87.3365447505531f);
+    x = (vans_v8)((vans_v8i)x & alive); /* dead lanes compute exp(0), then are zeroed */
+    const vans_v8 magic = vans_splat8(12583039.0f); /* 1.5·2^23 + 127 */
+    const vans_v8 t = x * vans_splat8(1.44269504088896341f) + magic;
+    const vans_v8 n = t - magic; /* round(x·log2 e) */
+    x = x - n * vans_splat8(0.693359375f);
+    x = x - n * vans_splat8(-2.12194440e-4f);
+    vans_v8 z = x * x;
+    vans_v8 y = vans_splat8(1.9875691500e-4f);
+    y = y * x + vans_splat8(1.3981999507e-3f);
+    y = y * x + vans_splat8(8.3334519073e-3f);
+    y = y * x + vans_splat8(4.1665795894e-2f);
+    y = y * x + vans_splat8(1.6666665459e-1f);
+    y = y * x + vans_splat8(5.0000001201e-1f);
+    y = y * z + x + vans_splat8(1.0f);
+    y = y * (vans_v8)((vans_v8i)t << 23); /* low mantissa bits of t hold n + 127 */
+    return (vans_v8)((vans_v8i)y & alive);
+}
+
 VANS_INLINE float vans_exp1(float x) { return vans_exp8(vans_splat8(x))[0]; }
 
 /// C[m×n] (+)= A[m×k] · B[k×n]; A row-major with leading dimension lda, B and C
