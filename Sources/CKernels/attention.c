@@ -178,12 +178,7 @@ int32_t vans_attention_forward(const vans_attention_args *a, int64_t begin, int6
 
 /// Scratch floats one backward task needs besides the per-segment row terms.
 static int64_t backward_scratch(int64_t dp) {
-    return 2 * dp * BC + BC * dp + 2 * BR * dp + 4 * BR * BC + 2 * BC * dp + BR * dp;
-}
-
-VANS_INLINE void transpose_block(const float *src, float *dst) {
-    for (int64_t i = 0; i < BR; i++)
-        for (int64_t j = 0; j < BC; j++) dst[j * BR + i] = src[i * BC + j];
+    return 2 * dp * BC + BC * dp + 2 * BR * dp + 2 * BR * BC + 2 * BC * dp + BR * dp;
 }
 
 VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t begin, int64_t end,
@@ -191,8 +186,10 @@ VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t b
     const int64_t d = a->head_dim, dp = padded16(d), segments = segments_of(a);
     const int64_t group = a->query_heads / a->kv_heads;
     float *kt = scratch, *vt = kt + dp * BC, *kb = vt + dp * BC, *qb = kb + BC * dp, *gb = qb + BR * dp;
-    float *p = gb + BR * dp, *ds = p + BR * BC, *pt = ds + BR * BC, *dst = pt + BR * BC;
-    float *dk = dst + BR * BC, *dv = dk + BC * dp, *dq = dv + BC * dp;
+    float *p = gb + BR * dp, *ds = p + BR * BC;
+    float *dk = ds + BR * BC, *dv = dk + BC * dp, *dq = dv + BC * dp;
+    const vans_v8i iota = {0, 1, 2, 3, 4, 5, 6, 7};
+    const vans_v8 ninf = vans_splat8(-INFINITY);
     for (int64_t task = begin; task < end; task++) {
         const int64_t s = task % segments, bg = task / segments, b = bg / a->kv_heads, g = bg % a->kv_heads;
         const segment_range r = segment_at(a, s);
@@ -235,13 +232,19 @@ VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t b
                 for (int64_t row0 = r.q0; row0 < r.q1; row0 += BR) {
                     const int64_t m = (r.q1 - row0) < BR ? (r.q1 - row0) : BR, local_row0 = row0 - r.q0;
                     if (a->causal && local_c0 > local_row0 + m - 1 + offset) continue;
-                    memset(qb, 0, sizeof(float) * BR * dp * 2);
-                    for (int64_t i = 0; i < m; i++) {
-                        memcpy(qb + i * dp, q + (row0 + i) * a->query_strides[2], sizeof(float) * d);
-                        memcpy(gb + i * dp, go + (row0 + i) * a->output_grad_strides[2], sizeof(float) * d);
+                    /* Full blocks with an unpadded head dimension are read in place. */
+                    const float *qa = q + row0 * a->query_strides[2], *ga = go + row0 * a->output_grad_strides[2];
+                    int64_t qld = a->query_strides[2], gld = a->output_grad_strides[2];
+                    if (m < BR || d != dp) {
+                        memset(qb, 0, sizeof(float) * BR * dp * 2);
+                        for (int64_t i = 0; i < m; i++) {
+                            memcpy(qb + i * dp, q + (row0 + i) * a->query_strides[2], sizeof(float) * d);
+                            memcpy(gb + i * dp, go + (row0 + i) * a->output_grad_strides[2], sizeof(float) * d);
+                        }
+                        qa = qb; ga = gb; qld = gld = dp;
                     }
-                    vans_gemm_nn(BR, BC, d, qb, dp, kt, BC, p, BC, 0);
-                    vans_gemm_nn(BR, BC, d, gb, dp, vt, BC, ds, BC, 0);
+                    vans_gemm_nn(BR, BC, d, qa, qld, kt, BC, p, BC, 0);
+                    vans_gemm_nn(BR, BC, d, ga, gld, vt, BC, ds, BC, 0);
                     for (int64_t i = 0; i < BR; i++) {
                         float *prow = p + i * BC, *dsrow = ds + i * BC;
                         int64_t limit = i < m ? n : 0;
@@ -255,18 +258,20 @@ VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t b
                             memset(dsrow, 0, sizeof(float) * BC);
                             continue;
                         }
-                        const float dl = delta[hh * rows + local_row0 + i];
-                        for (int64_t j = 0; j < BC; j++) prow[j] = j < limit ? prow[j] * a->scale - l : -INFINITY;
+                        const vans_v8 sv = vans_splat8(a->scale), lv = vans_splat8(l);
+                        const vans_v8 dl = vans_splat8(delta[hh * rows + local_row0 + i]);
+                        const vans_v8i lim = (vans_v8i){0} + (int32_t)limit;
                         for (int64_t j = 0; j < BC; j += 8) {
-                            vans_v8 pv = vans_exp8(vans_load8(prow + j));
+                            vans_v8 x = vans_load8(prow + j) * sv - lv;
+                            x = select8((vans_v8i){0} + (int32_t)j + iota < lim, x, ninf);
+                            vans_v8 pv = vans_exp8_nonpos(x);
                             vans_store8(prow + j, pv);
-                            vans_store8(dsrow + j, pv * (vans_load8(dsrow + j) - vans_splat8(dl)));
+                            vans_store8(dsrow + j, pv * (vans_load8(dsrow + j) - dl));
                         }
                     }
-                    transpose_block(p, pt);
-                    transpose_block(ds, dst);
-                    vans_gemm_nn(BC, dp, BR, pt, BR, gb, dp, dv, dp, 1);
-                    vans_gemm_nn(BC, dp, BR, dst, BR, qb, dp, dk, dp, 1);
+                    /* dV += Pᵀ·dO and dK += dSᵀ·Q, reading P and dS transposed in place. */
+                    vans_gemm_tn(BC, dp, BR, p, BC, ga, gld, dv, dp, 1);
+                    vans_gemm_tn(BC, dp, BR, ds, BC, qa, qld, dk, dp, 1);
                     vans_gemm_nn(BR, dp, BC, ds, BC, kb, dp, dq, dp, 0);
                     for (int64_t i = 0; i < m; i++) {
                         float *dqrow = dqout + (row0 + i) * a->query_grad_strides[2];
