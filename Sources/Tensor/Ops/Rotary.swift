@@ -18,7 +18,7 @@ extension Tensor {
         // Kernel order is (batch, position, head, dim).
         let ordered = (rank == 4 && positionAxis == 2) ? view.permuted([0, 2, 1, 3]) : view
         let x = ordered.strides.last == 1 ? ordered : ordered.contiguous()
-        let (batch, positions, heads, dim) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (batch, positions, dim) = (x.shape[0], x.shape[1], x.shape[3])
         precondition(dim == 2 * table.pairs, "rotary table has \(table.pairs) pairs, head dimension is \(dim)")
         precondition(table.positions == positions || table.positions == batch * positions,
                      "rotary table has \(table.positions) positions for \(batch) × \(positions)")
