@@ -92,3 +92,66 @@ void vans_col2vol(const vans_convolution_geometry *g, const float *columns, floa
                   int64_t column_begin, int64_t column_count, int64_t channel_begin, int64_t channel_end) {
     col2vol(g, columns, input_grad, column_begin, column_count, channel_begin, channel_end);
 }
+
+/* Shifted-GEMM lowering (stride 1): a block of rows laid out [T, H, W] embedded in / extracted from
+ * a larger zero-padded [Tp, Hp, Wp] layout, `front` elements in on each axis. */
+VANS_INLINE void conv_embed_body(const float *src, float *dst, const int64_t *small, const int64_t *big,
+                                 const int64_t *front, int64_t row_begin, int64_t row_end) {
+    const int64_t small_plane = small[0] * small[1] * small[2], big_plane = big[0] * big[1] * big[2];
+    for (int64_t row = row_begin; row < row_end; row++) {
+        const float *s = src + row * small_plane;
+        float *d = dst + row * big_plane;
+        for (int64_t t = 0; t < big[0]; t++) {
+            const int64_t ts = t - front[0];
+            for (int64_t h = 0; h < big[1]; h++) {
+                float *line = d + (t * big[1] + h) * big[2];
+                const int64_t hs = h - front[1];
+                if (ts < 0 || ts >= small[0] || hs < 0 || hs >= small[1]) {
+                    memset(line, 0, sizeof(float) * big[2]);
+                    continue;
+                }
+                const float *from = s + (ts * small[1] + hs) * small[2];
+                int64_t lo = front[2], hi = front[2] + small[2];
+                if (hi > big[2]) hi = big[2];
+                memset(line, 0, sizeof(float) * lo);
+                memcpy(line + lo, from, sizeof(float) * (hi - lo));
+                memset(line + hi, 0, sizeof(float) * (big[2] - hi));
+            }
+        }
+    }
+}
+VANS_MULTIVERSION(conv_embed, (const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front, int64_t row_begin, int64_t row_end),
+                  (src, dst, small, big, front, row_begin, row_end))
+
+void vans_conv_embed(const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front,
+                     int64_t row_begin, int64_t row_end) {
+    conv_embed(src, dst, small, big, front, row_begin, row_end);
+}
+
+VANS_INLINE void conv_extract_body(const float *src, float *dst, const int64_t *big, const int64_t *small,
+                                   const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end) {
+    const int64_t small_plane = small[0] * small[1] * small[2], big_plane = big[0] * big[1] * big[2];
+    for (int64_t row = row_begin; row < row_end; row++) {
+        const float *s = src + row * big_plane;
+        float *d = dst + row * small_plane;
+        const float value = bias ? bias[row] : 0.0f;
+        for (int64_t t = 0; t < small[0]; t++) {
+            for (int64_t h = 0; h < small[1]; h++) {
+                const float *from = s + ((t + front[0]) * big[1] + h + front[1]) * big[2] + front[2];
+                float *line = d + (t * small[1] + h) * small[2];
+                if (bias) {
+                    for (int64_t w = 0; w < small[2]; w++) line[w] = from[w] + value;
+                } else {
+                    memcpy(line, from, sizeof(float) * small[2]);
+                }
+            }
+        }
+    }
+}
+VANS_MULTIVERSION(conv_extract, (const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end),
+                  (src, dst, big, small, front, bias, row_begin, row_end))
+
+void vans_conv_extract(const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front,
+                       const float *bias, int64_t row_begin, int64_t row_end) {
+    conv_extract(src, dst, big, small, front, bias, row_begin, row_end);
+}

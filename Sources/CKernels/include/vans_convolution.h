@@ -22,4 +22,14 @@ void vans_vol2col(const vans_convolution_geometry *g, const float *input, float 
 /// [channel_begin, channel_end): the transpose of vans_vol2col.
 void vans_col2vol(const vans_convolution_geometry *g, const float *columns, float *input_grad,
                   int64_t column_begin, int64_t column_count, int64_t channel_begin, int64_t channel_end);
+
+/// Copies rows [row_begin, row_end) of src [rows, small T, H, W] into dst [rows, big T, H, W] at offset
+/// `front` per axis, zeroing the rest of each dst row (the padded input of the shifted-GEMM lowering).
+void vans_conv_embed(const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front,
+                     int64_t row_begin, int64_t row_end);
+
+/// The inverse: dst[row, t, h, w] = src[row, t + front[0], h + front[1], w + front[2]] (+ bias[row] when bias
+/// is not NULL) for rows [row_begin, row_end); src is [rows, big T, H, W], dst [rows, small T, H, W].
+void vans_conv_extract(const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front,
+                       const float *bias, int64_t row_begin, int64_t row_end);
 #endif

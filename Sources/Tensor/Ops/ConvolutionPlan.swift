@@ -1,4 +1,9 @@
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A grouped 3-D convolution lowered to vol2col + sgemm, processed in column chunks (output
 /// positions) so the unfolded matrix stays small; 1×1×1 stride-1 convolutions skip the unfold.
@@ -39,8 +44,106 @@ struct ConvolutionPlan: Sendable {
         }
     }
 
+    /// Stride-1 convolutions with enough input channels skip the unfold: the input is zero-padded once to
+    /// [C, Tp, Hp, Wp] and, with output positions numbered in that padded layout (q = t·Hp·Wp + h·Wp + w),
+    /// each kernel tap is a plain GEMM over the padded input shifted by the tap's offset
+    /// (K = input channels), accumulated into a padded-layout output that is cropped at the end.
+    /// `VANS_CONV_SHIFTED_GEMM=always|never` overrides the choice (for tests and A/B runs).
+    var usesShiftedGemm: Bool {
+        guard stride == [1, 1, 1], !isPointwise else { return false }
+        switch ConvolutionPlan.shiftedGemmOverride {
+        case "always": return true
+        case "never": return false
+        default: return groupChannels >= 16 && groupOutChannels >= 16
+        }
+    }
+    static let shiftedGemmOverride: String = {
+        guard let value = getenv("VANS_CONV_SHIFTED_GEMM") else { return "" }
+        return String(cString: value)
+    }()
+    /// The zero-padded extent [Tp, Hp, Wp] of the shifted-GEMM lowering (stride 1: output + span - 1).
+    var paddedSpatial: [Int] { (0..<3).map { outSpatial[$0] + dilation[$0] * (kernel[$0] - 1) } }
+    var paddedPlane: Int { paddedSpatial.reduce(1, *) }
+    /// Padded-layout positions that hold an output: [0, last valid q + 1).
+    var shiftedPositions: Int {
+        let p = paddedSpatial
+        return (outSpatial[0] - 1) * p[1] * p[2] + (outSpatial[1] - 1) * p[2] + outSpatial[2]
+    }
+    /// The flat offset of each kernel tap in the padded layout, in weight order (kT, kH, kW).
+    var tapOffsets: [Int] {
+        let p = paddedSpatial
+        var offsets = [Int]()
+        for kt in 0..<kernel[0] { for kh in 0..<kernel[1] { for kw in 0..<kernel[2] {
+            offsets.append(kt * dilation[0] * p[1] * p[2] + kh * dilation[1] * p[2] + kw * dilation[2])
+        } } }
+        return offsets
+    }
+    /// Padded-layout positions per GEMM: keeps a [channels, chunk] tile of the shifted input near L2.
+    var shiftedChunk: Int { max(64, min(shiftedPositions, ConvolutionPlan.shiftedChunkOverride ?? 8192)) }
+    static let shiftedChunkOverride: Int? = getenv("VANS_CONV_CHUNK").flatMap { Int(String(cString: $0)) }
+
+    /// Weight [O/g, C/g, kvol] of one group as kvol matrices [O/g, C/g] (one per tap).
+    private func tapMajor(_ weights: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
+        let kvol = kernel.reduce(1, *), (og, cg) = (groupOutChannels, groupChannels)
+        for o in 0..<og {
+            for c in 0..<cg {
+                let source = weights + (o * cg + c) * kvol
+                for k in 0..<kvol { target[(k * og + o) * cg + c] = source[k] }
+            }
+        }
+    }
+
+    /// Runs `body(rowRange)` over rows in parallel (copy kernels of the shifted-GEMM lowering).
+    private func parallelRows(_ count: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
+        Parallel.forEach(count: count, minimumChunk: 4) { body($0) }
+    }
+
+    private func shiftedForward(input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        let output = Tensor(shape: [batch, outChannels] + outSpatial, zeroed: false)
+        let x = input.pointer(as: Float.self), w = weight.pointer(as: Float.self), y = output.pointer(as: Float.self)
+        let (cg, og, plane) = (groupChannels, groupOutChannels, paddedPlane)
+        let padded = Tensor(shape: [cg * plane], zeroed: false), result = Tensor(shape: [og * plane], zeroed: false)
+        let taps = Tensor(shape: [kernel.reduce(1, *) * og * cg], zeroed: false)
+        let p = padded.pointer(as: Float.self), r = result.pointer(as: Float.self), wt = taps.pointer(as: Float.self)
+        let offsets = tapOffsets, slab = paddedSpatial[1] * paddedSpatial[2]
+        let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2], chunk = max(64, min(span, shiftedChunk))
+        let small = UncheckedSendable(value: spatial.map(Int64.init)), big = UncheckedSendable(value: paddedSpatial.map(Int64.init))
+        let front = UncheckedSendable(value: padding.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
+        let outShape = UncheckedSendable(value: outSpatial.map(Int64.init))
+        for n in 0..<batch {
+            for group in 0..<groups {
+                let block = SendablePointer(x + (n * channels + group * groupChannels) * inputPlane)
+                let target = SendablePointer(p)
+                parallelRows(cg) { range in
+                    vans_conv_embed(block.base, target.base, small.value, big.value, front.value,
+                                    Int64(range.lowerBound), Int64(range.upperBound))
+                }
+                tapMajor(w + group * og * rows, into: wt)
+                // One output time step at a time, so the padded rows below each H plane are never computed.
+                for t in 0..<outSpatial[0] {
+                    let first = t * slab
+                    for start in Swift.stride(from: first, to: first + span, by: chunk) {
+                        let count = min(chunk, first + span - start)
+                        for (k, offset) in offsets.enumerated() {
+                            vans_sgemm(0, 0, Int64(og), Int64(count), Int64(cg), 1, wt + k * og * cg, Int64(cg),
+                                       p + start + offset, Int64(plane), k == 0 ? 0 : 1, r + start, Int64(plane))
+                        }
+                    }
+                }
+                let source = SendablePointer(r), out = SendablePointer(y + (n * outChannels + group * og) * positions)
+                let b = bias.map { SendablePointer($0.pointer(as: Float.self) + group * og) }
+                parallelRows(og) { range in
+                    vans_conv_extract(source.base, out.base, big.value, outShape.value, zero.value, b?.base,
+                                      Int64(range.lowerBound), Int64(range.upperBound))
+                }
+            }
+        }
+        return output
+    }
+
     func forward(input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         BLAS.ensureLoaded()
+        if usesShiftedGemm { return shiftedForward(input: input, weight: weight, bias: bias) }
         let output = Tensor(shape: [batch, outChannels] + outSpatial, zeroed: false)
         let x = input.pointer(as: Float.self), w = weight.pointer(as: Float.self), y = output.pointer(as: Float.self)
         let columns = isPointwise ? nil : Tensor(shape: [rows * chunk], zeroed: false)
