@@ -64,11 +64,6 @@ struct ConvolutionPlan: Sendable {
     /// The zero-padded extent [Tp, Hp, Wp] of the shifted-GEMM lowering (stride 1: output + span - 1).
     var paddedSpatial: [Int] { (0..<3).map { outSpatial[$0] + dilation[$0] * (kernel[$0] - 1) } }
     var paddedPlane: Int { paddedSpatial.reduce(1, *) }
-    /// Padded-layout positions that hold an output: [0, last valid q + 1).
-    var shiftedPositions: Int {
-        let p = paddedSpatial
-        return (outSpatial[0] - 1) * p[1] * p[2] + (outSpatial[1] - 1) * p[2] + outSpatial[2]
-    }
     /// The flat offset of each kernel tap in the padded layout, in weight order (kT, kH, kW).
     var tapOffsets: [Int] {
         let p = paddedSpatial
@@ -78,8 +73,20 @@ struct ConvolutionPlan: Sendable {
         } } }
         return offsets
     }
-    /// Padded-layout positions per GEMM: keeps a [channels, chunk] tile of the shifted input near L2.
-    var shiftedChunk: Int { max(64, min(shiftedPositions, ConvolutionPlan.shiftedChunkOverride ?? 8192)) }
+    /// Pieces per output time step (`span` padded-layout positions): at most ~4096 positions per sgemm
+    /// (VANS_CONV_CHUNK overrides), and a piece count that spreads the time steps' pieces evenly over
+    /// the workers (9 time steps on 2 workers: 2 pieces each, 18 items).
+    func shiftedPieces(span: Int) -> Int {
+        let target = max(64, ConvolutionPlan.shiftedChunkOverride ?? 4096), base = max(1, (span + target - 1) / target)
+        let steps = outSpatial[0], threads = Parallel.threadCount
+        var best = base, bestWaste = Double.infinity
+        for pieces in base...(2 * base) {
+            let items = steps * pieces, rounds = (items + threads - 1) / threads
+            let waste = Double(rounds * threads - items) / Double(rounds * threads)
+            if waste < bestWaste - 1e-9 { best = pieces; bestWaste = waste }
+        }
+        return best
+    }
     static let shiftedChunkOverride: Int? = getenv("VANS_CONV_CHUNK").flatMap { Int(String(cString: $0)) }
 
     /// Weight [O/g, C/g, kvol] of one group as kvol matrices [O/g, C/g] (one per tap).
@@ -106,7 +113,8 @@ struct ConvolutionPlan: Sendable {
         let taps = Tensor(shape: [kernel.reduce(1, *) * og * cg], zeroed: false)
         let p = padded.pointer(as: Float.self), r = result.pointer(as: Float.self), wt = taps.pointer(as: Float.self)
         let offsets = tapOffsets, slab = paddedSpatial[1] * paddedSpatial[2]
-        let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2], chunk = max(64, min(span, shiftedChunk))
+        let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2]
+        let pieces = shiftedPieces(span: span)
         let small = UncheckedSendable(value: spatial.map(Int64.init)), big = UncheckedSendable(value: paddedSpatial.map(Int64.init))
         let front = UncheckedSendable(value: padding.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
         let outShape = UncheckedSendable(value: outSpatial.map(Int64.init))
@@ -119,16 +127,27 @@ struct ConvolutionPlan: Sendable {
                                     Int64(range.lowerBound), Int64(range.upperBound))
                 }
                 tapMajor(w + group * og * rows, into: wt)
-                // One output time step at a time, so the padded rows below each H plane are never computed.
-                for t in 0..<outSpatial[0] {
-                    let first = t * slab
-                    for start in Swift.stride(from: first, to: first + span, by: chunk) {
-                        let count = min(chunk, first + span - start)
+                // Work items: pieces of one output time step each, so the padded rows below each H plane
+                // are never computed; the engine's workers take contiguous runs of items, each running
+                // single-threaded sgemms over its own positions (no BLAS thread hand-offs per call).
+                let items = outSpatial[0] * pieces
+                let (pw, pp, pr) = (SendablePointer(UnsafePointer(wt)), SendablePointer(UnsafePointer(p)), SendablePointer(r))
+                let work: @Sendable (Range<Int>) -> Void = { range in
+                    for item in range {
+                        let t = item / pieces, piece = item % pieces
+                        let lo = t * slab + span * piece / pieces, hi = t * slab + span * (piece + 1) / pieces
                         for (k, offset) in offsets.enumerated() {
-                            vans_sgemm(0, 0, Int64(og), Int64(count), Int64(cg), 1, wt + k * og * cg, Int64(cg),
-                                       p + start + offset, Int64(plane), k == 0 ? 0 : 1, r + start, Int64(plane))
+                            vans_sgemm(0, 0, Int64(og), Int64(hi - lo), Int64(cg), 1, pw.base + k * og * cg, Int64(cg),
+                                       pp.base + lo + offset, Int64(plane), k == 0 ? 0 : 1, pr.base + lo, Int64(plane))
                         }
                     }
+                }
+                if Parallel.threadCount > 1 && items >= Parallel.threadCount {
+                    vans_blas_set_threads(1)
+                    Parallel.forEach(count: items, work)
+                    vans_blas_set_threads(Int32(Parallel.threadCount))
+                } else {
+                    work(0..<items)
                 }
                 let source = SendablePointer(r), out = SendablePointer(y + (n * outChannels + group * og) * positions)
                 let b = bias.map { SendablePointer($0.pointer(as: Float.self) + group * og) }
