@@ -62,7 +62,16 @@ struct ConvolutionPlan: Sendable {
         return String(cString: value)
     }()
     /// The zero-padded extent [Tp, Hp, Wp] of the shifted-GEMM lowering (stride 1: output + span - 1).
-    var paddedSpatial: [Int] { (0..<3).map { outSpatial[$0] + dilation[$0] * (kernel[$0] - 1) } }
+    /// Along W the padding is shared between neighbouring rows: a tap reading past the end of a row
+    /// lands in the next row's front zeros, which stand for this row's back padding, so a row needs
+    /// W + max(front, back) slots (65 rather than 66 for W 64, padding 1), not W + front + back.
+    /// The input buffer then carries one row of zeros past its end for the last row's reads.
+    var paddedSpatial: [Int] {
+        var extent = (0..<3).map { outSpatial[$0] + dilation[$0] * (kernel[$0] - 1) }
+        let front = padding[2], back = extent[2] - spatial[2] - front
+        extent[2] = max(spatial[2] + max(front, back), outSpatial[2])
+        return extent
+    }
     var paddedPlane: Int { paddedSpatial.reduce(1, *) }
     /// The flat offset of each kernel tap in the padded layout, in weight order (kT, kH, kW).
     var tapOffsets: [Int] {
@@ -109,7 +118,7 @@ struct ConvolutionPlan: Sendable {
         let output = Tensor(shape: [batch, outChannels] + outSpatial, zeroed: false)
         let x = input.pointer(as: Float.self), w = weight.pointer(as: Float.self), y = output.pointer(as: Float.self)
         let (cg, og, plane) = (groupChannels, groupOutChannels, paddedPlane)
-        let padded = Tensor(shape: [cg * plane], zeroed: false), result = Tensor(shape: [og * plane], zeroed: false)
+        let padded = Tensor(shape: [cg * plane + paddedSpatial[2]], zeroed: false), result = Tensor(shape: [og * plane], zeroed: false)
         let taps = Tensor(shape: [kernel.reduce(1, *) * og * cg], zeroed: false)
         let p = padded.pointer(as: Float.self), r = result.pointer(as: Float.self), wt = taps.pointer(as: Float.self)
         let offsets = tapOffsets, slab = paddedSpatial[1] * paddedSpatial[2]
@@ -127,6 +136,7 @@ struct ConvolutionPlan: Sendable {
                                     Int64(range.lowerBound), Int64(range.upperBound))
                 }
                 tapMajor(w + group * og * rows, into: wt)
+                (p + cg * plane).initialize(repeating: 0, count: paddedSpatial[2])
                 // Work items: pieces of one output time step each, so the padded rows below each H plane
                 // are never computed; the engine's workers take contiguous runs of items, each running
                 // single-threaded sgemms over its own positions (no BLAS thread hand-offs per call).
