@@ -206,66 +206,100 @@ struct ConvolutionPlan: Sendable {
         return output
     }
 
-    /// Backward of the shifted-GEMM lowering: the output gradient embedded in the padded layout (zero
-    /// in the padding columns), then per tap a weight-gradient GEMM against the shifted padded input and
-    /// an input-gradient GEMM accumulated into a shifted view of a padded input gradient, cropped at the
-    /// end (no unfold, no col2vol). The input-gradient views overlap, so the GEMMs run one after another
-    /// on OpenBLAS's threads.
-    private func shiftedBackward(outputGrad: Tensor, input: Tensor, weight: Tensor) -> (input: Tensor, weight: Tensor) {
-        let inputGrad = Tensor(shape: input.shape, zeroed: false), weightGrad = Tensor(shape: weight.shape)
-        let x = input.pointer(as: Float.self), w = weight.pointer(as: Float.self), gy = outputGrad.pointer(as: Float.self)
-        let gx = inputGrad.pointer(as: Float.self), gw = weightGrad.pointer(as: Float.self)
+    /// The input gradient of a stride-1 convolution is itself a stride-1 convolution of the output
+    /// gradient (channels swapped, taps flipped, padding d·(k-1) - front before and d·(k-1) - back after);
+    /// nil when that padding would be negative.
+    var transposedPlan: ConvolutionPlan? {
+        var front = [Int]()
+        for axis in 0..<3 {
+            let reach = dilation[axis] * (kernel[axis] - 1)
+            let back = outSpatial[axis] + reach - spatial[axis] - padding[axis]
+            guard padding[axis] <= reach, back <= reach else { return nil }
+            front.append(reach - padding[axis])
+        }
+        return ConvolutionPlan(batch: batch, channels: outChannels, outChannels: channels, groups: groups, spatial: outSpatial,
+                               outSpatial: spatial, kernel: kernel, stride: stride, padding: front, dilation: dilation)
+    }
+
+    /// Weight [O, C/g, kvol] as the transposed convolution's [C, O/g, kvol], taps reversed.
+    private func transposedWeight(_ weight: Tensor) -> Tensor {
+        let (cg, og, kvol) = (groupChannels, groupOutChannels, kernel.reduce(1, *))
+        let result = Tensor(shape: [channels, og] + kernel, zeroed: false)
+        let source = weight.pointer(as: Float.self), target = result.pointer(as: Float.self)
+        for group in 0..<groups {
+            for o in 0..<og {
+                for c in 0..<cg {
+                    let from = source + ((group * og + o) * cg + c) * kvol, to = target + ((group * cg + c) * og + o) * kvol
+                    for k in 0..<kvol { to[kvol - 1 - k] = from[k] }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Backward as two parallel passes: the input gradient as the transposed plan's shifted-GEMM forward,
+    /// and the weight gradient as per-tap sgemms of the padded-layout output gradient against the shifted
+    /// padded input, the workers taking pieces of positions with private accumulators (summed at the end).
+    private func shiftedBackwardTransposed(outputGrad: Tensor, input: Tensor, weight: Tensor,
+                                           transposed: ConvolutionPlan) -> (input: Tensor, weight: Tensor) {
+        let inputGrad = transposed.shiftedForward(input: outputGrad, weight: transposedWeight(weight), bias: nil)
+        let weightGrad = Tensor(shape: weight.shape)
+        let x = input.pointer(as: Float.self), gy = outputGrad.pointer(as: Float.self), gw = weightGrad.pointer(as: Float.self)
         let (cg, og, plane, kvol) = (groupChannels, groupOutChannels, paddedPlane, kernel.reduce(1, *))
-        let slack = paddedSpatial[2]
-        let padded = Tensor(shape: [cg * plane + slack], zeroed: false), paddedGrad = Tensor(shape: [cg * plane + slack], zeroed: false)
-        let upstream = Tensor(shape: [og * plane], zeroed: false)
-        let taps = Tensor(shape: [kvol * og * cg], zeroed: false), tapGrads = Tensor(shape: [kvol * og * cg], zeroed: false)
-        let p = padded.pointer(as: Float.self), gp = paddedGrad.pointer(as: Float.self), u = upstream.pointer(as: Float.self)
-        let wt = taps.pointer(as: Float.self), gwt = tapGrads.pointer(as: Float.self)
+        let slack = paddedSpatial[2], threads = max(1, Parallel.threadCount)
+        let padded = Tensor(shape: [cg * plane + slack], zeroed: false), upstream = Tensor(shape: [og * plane], zeroed: false)
+        let accumulators = Tensor(shape: [threads * kvol * og * cg], zeroed: false)
+        let p = padded.pointer(as: Float.self), u = upstream.pointer(as: Float.self), acc = accumulators.pointer(as: Float.self)
         let offsets = tapOffsets, slab = paddedSpatial[1] * paddedSpatial[2]
         let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2]
-        let chunk = max(64, min(span, ConvolutionPlan.shiftedChunkOverride ?? 8192))
+        let pieces = shiftedPieces(span: span), items = outSpatial[0] * pieces
         let small = UncheckedSendable(value: spatial.map(Int64.init)), big = UncheckedSendable(value: paddedSpatial.map(Int64.init))
         let front = UncheckedSendable(value: padding.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
         let outShape = UncheckedSendable(value: outSpatial.map(Int64.init))
-        let (pp, pgp, pu) = (SendablePointer(p), SendablePointer(gp), SendablePointer(u))
+        let (pp, pu, pacc) = (SendablePointer(p), SendablePointer(u), SendablePointer(acc))
+        let tapSize = kvol * og * cg
         for n in 0..<batch {
             for group in 0..<groups {
                 let block = SendablePointer(x + (n * channels + group * cg) * inputPlane)
-                let gradBlock = SendablePointer(gx + (n * channels + group * cg) * inputPlane)
                 let gyBlock = SendablePointer(gy + (n * outChannels + group * og) * positions)
                 parallelRows(cg) { range in
                     vans_conv_embed(block.base, pp.base, small.value, big.value, front.value, Int64(range.lowerBound), Int64(range.upperBound))
-                    (pgp.base + range.lowerBound * plane).initialize(repeating: 0, count: range.count * plane)
                 }
                 parallelRows(og) { range in
                     vans_conv_embed(gyBlock.base, pu.base, outShape.value, big.value, zero.value, Int64(range.lowerBound), Int64(range.upperBound))
                 }
                 (p + cg * plane).initialize(repeating: 0, count: slack)
-                (gp + cg * plane).initialize(repeating: 0, count: slack)
-                tapMajor(w + group * og * rows, into: wt)
-                tapGrads.pointer(as: Float.self).initialize(repeating: 0, count: kvol * og * cg)
-                for t in 0..<outSpatial[0] {
-                    let first = t * slab
-                    for lo in Swift.stride(from: first, to: first + span, by: chunk) {
-                        let count = min(chunk, first + span - lo)
-                        for (k, offset) in offsets.enumerated() {
-                            vans_sgemm(0, 1, Int64(og), Int64(cg), Int64(count), 1, u + lo, Int64(plane),
-                                       p + lo + offset, Int64(plane), 1, gwt + k * og * cg, Int64(cg))
-                            vans_sgemm(1, 0, Int64(cg), Int64(count), Int64(og), 1, wt + k * og * cg, Int64(cg),
-                                       u + lo, Int64(plane), 1, gp + lo + offset, Int64(plane))
+                acc.initialize(repeating: 0, count: threads * tapSize)
+                // Worker j takes items [items·j/threads, items·(j+1)/threads) into accumulator j.
+                let work: @Sendable (Range<Int>) -> Void = { workers in
+                    for j in workers {
+                        let mine = pacc.base + j * tapSize
+                        for item in (items * j / threads)..<(items * (j + 1) / threads) {
+                            let t = item / pieces, piece = item % pieces
+                            let lo = t * slab + span * piece / pieces, hi = t * slab + span * (piece + 1) / pieces
+                            for (k, offset) in offsets.enumerated() {
+                                vans_sgemm(0, 1, Int64(og), Int64(cg), Int64(hi - lo), 1, pu.base + lo, Int64(plane),
+                                           pp.base + lo + offset, Int64(plane), 1, mine + k * og * cg, Int64(cg))
+                            }
                         }
                     }
                 }
-                parallelRows(cg) { range in
-                    vans_conv_extract(pgp.base, gradBlock.base, big.value, small.value, front.value, nil,
-                                      Int64(range.lowerBound), Int64(range.upperBound))
+                if threads > 1 {
+                    vans_blas_set_threads(1)
+                    Parallel.forEach(count: threads, work)
+                    vans_blas_set_threads(Int32(threads))
+                } else {
+                    work(0..<1)
                 }
                 let weightGrads = gw + group * og * rows
                 for o in 0..<og {
                     for c in 0..<cg {
                         let target = weightGrads + (o * cg + c) * kvol
-                        for k in 0..<kvol { target[k] += gwt[(k * og + o) * cg + c] }  // summed over the batch
+                        for k in 0..<kvol {
+                            var sum: Float = 0
+                            for j in 0..<threads { sum += acc[j * tapSize + (k * og + o) * cg + c] }
+                            target[k] += sum  // summed over the batch
+                        }
                     }
                 }
             }
@@ -275,7 +309,10 @@ struct ConvolutionPlan: Sendable {
 
     func backward(outputGrad: Tensor, input: Tensor, weight: Tensor) -> (input: Tensor, weight: Tensor) {
         BLAS.ensureLoaded()
-        if usesShiftedGemm { return shiftedBackward(outputGrad: outputGrad, input: input, weight: weight) }
+        // Padding wider than the kernel's reach (no transposed plan) takes the vol2col path.
+        if usesShiftedGemm, let transposed = transposedPlan {
+            return shiftedBackwardTransposed(outputGrad: outputGrad, input: input, weight: weight, transposed: transposed)
+        }
         let inputGrad = Tensor(shape: input.shape), weightGrad = Tensor(shape: weight.shape)
         let x = input.pointer(as: Float.self), w = weight.pointer(as: Float.self), gy = outputGrad.pointer(as: Float.self)
         let gx = inputGrad.pointer(as: Float.self), gw = weightGrad.pointer(as: Float.self)
