@@ -28,6 +28,11 @@ void vans_col2vol(const vans_convolution_geometry *g, const float *columns, floa
 void vans_conv_embed(const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front,
                      int64_t row_begin, int64_t row_end);
 
+/// vans_conv_embed into a time-major dst [big T, rows, big H, big W] (row r of time step t at
+/// (t · rows + r) · big H · big W), for rows [row_begin, row_end) of `rows`.
+void vans_conv_embed_time_major(const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front,
+                                int64_t rows, int64_t row_begin, int64_t row_end);
+
 /// The inverse: dst[row, t, h, w] = src[row, t + front[0], h + front[1], w + front[2]] (+ bias[row] when bias
 /// is not NULL) for rows [row_begin, row_end); src is [rows, big T, H, W], dst [rows, small T, H, W].
 void vans_conv_extract(const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front,

@@ -109,6 +109,24 @@ struct ConvolutionPlan: Sendable {
         }
     }
 
+    /// Weight [O/g, C/g, kT, kH, kW] of one group as one matrix [O/g, stack · C/g] per (kT/stack, kH, kW)
+    /// tap block, columns ordered (kt within the block, c) as the time-major padded input's rows.
+    private func stackedTaps(_ weights: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, stack: Int) {
+        let kvol = kernel.reduce(1, *), (og, cg) = (groupOutChannels, groupChannels), area = kernel[1] * kernel[2]
+        let depth = stack * cg
+        for o in 0..<og {
+            for c in 0..<cg {
+                let source = weights + (o * cg + c) * kvol
+                for kt in 0..<kernel[0] {
+                    for a in 0..<area {
+                        let block = (kt / stack) * area + a
+                        target[(block * og + o) * depth + (kt % stack) * cg + c] = source[kt * area + a]
+                    }
+                }
+            }
+        }
+    }
+
     /// Runs `body(rowRange)` over rows in parallel (copy kernels of the shifted-GEMM lowering).
     private func parallelRows(_ count: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
         Parallel.forEach(count: count, minimumChunk: 4) { body($0) }
@@ -121,7 +139,15 @@ struct ConvolutionPlan: Sendable {
         let padded = Tensor(shape: [cg * plane + paddedSpatial[2]], zeroed: false), result = Tensor(shape: [og * plane], zeroed: false)
         let taps = Tensor(shape: [kernel.reduce(1, *) * og * cg], zeroed: false)
         let p = padded.pointer(as: Float.self), r = result.pointer(as: Float.self), wt = taps.pointer(as: Float.self)
-        let offsets = tapOffsets, slab = paddedSpatial[1] * paddedSpatial[2]
+        let slab = paddedSpatial[1] * paddedSpatial[2]
+        // The padded input is time-major [Tp, C, Hp, Wp], so with no time dilation the kT taps of one
+        // (kH, kW) stack into one GEMM: rows (kt, c) lie a uniform H·W slab apart (K = kT · C).
+        let stack = dilation[0] == 1 ? kernel[0] : 1, depth = stack * cg
+        var blockOffsets = [Int]()
+        for kb in 0..<(kernel[0] / stack) { for kh in 0..<kernel[1] { for kw in 0..<kernel[2] {
+            blockOffsets.append(kb * dilation[0] * cg * slab + kh * dilation[1] * paddedSpatial[2] + kw * dilation[2])
+        } } }
+        let offsets = blockOffsets
         let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2]
         let pieces = shiftedPieces(span: span)
         let small = UncheckedSendable(value: spatial.map(Int64.init)), big = UncheckedSendable(value: paddedSpatial.map(Int64.init))
@@ -132,10 +158,10 @@ struct ConvolutionPlan: Sendable {
                 let block = SendablePointer(x + (n * channels + group * groupChannels) * inputPlane)
                 let target = SendablePointer(p)
                 parallelRows(cg) { range in
-                    vans_conv_embed(block.base, target.base, small.value, big.value, front.value,
-                                    Int64(range.lowerBound), Int64(range.upperBound))
+                    vans_conv_embed_time_major(block.base, target.base, small.value, big.value, front.value, Int64(cg),
+                                               Int64(range.lowerBound), Int64(range.upperBound))
                 }
-                tapMajor(w + group * og * rows, into: wt)
+                stackedTaps(w + group * og * rows, into: wt, stack: stack)
                 (p + cg * plane).initialize(repeating: 0, count: paddedSpatial[2])
                 // Work items: pieces of one output time step each, so the padded rows below each H plane
                 // are never computed; the engine's workers take contiguous runs of items, each running
@@ -146,9 +172,10 @@ struct ConvolutionPlan: Sendable {
                     for item in range {
                         let t = item / pieces, piece = item % pieces
                         let lo = t * slab + span * piece / pieces, hi = t * slab + span * (piece + 1) / pieces
+                        let input = pp.base + (t * cg) * slab + (lo - t * slab)
                         for (k, offset) in offsets.enumerated() {
-                            vans_sgemm(0, 0, Int64(og), Int64(hi - lo), Int64(cg), 1, pw.base + k * og * cg, Int64(cg),
-                                       pp.base + lo + offset, Int64(plane), k == 0 ? 0 : 1, pr.base + lo, Int64(plane))
+                            vans_sgemm(0, 0, Int64(og), Int64(hi - lo), Int64(depth), 1, pw.base + k * og * depth, Int64(depth),
+                                       input + offset, Int64(slab), k == 0 ? 0 : 1, pr.base + lo, Int64(plane))
                         }
                     }
                 }
