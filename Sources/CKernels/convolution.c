@@ -133,12 +133,11 @@ void vans_conv_embed_time_major(const float *src, float *dst, const int64_t *sma
     conv_embed(src, dst, small, big, front, big[1] * big[2], rows * big[1] * big[2], row_begin, row_end);
 }
 
-VANS_INLINE void conv_extract_body(const float *src, float *dst, const int64_t *big, const int64_t *small,
-                                   const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end) {
-    const int64_t small_plane = small[0] * small[1] * small[2], big_plane = big[0] * big[1] * big[2];
+VANS_INLINE void conv_extract_body(const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *big,
+                                   const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end) {
     for (int64_t row = row_begin; row < row_end; row++) {
-        const float *s = src + row * big_plane;
-        float *d = dst + row * small_plane;
+        const float *s = src + row * src_stride;
+        float *d = dst + row * dst_stride;
         const float value = bias ? bias[row] : 0.0f;
         for (int64_t t = 0; t < small[0]; t++) {
             for (int64_t h = 0; h < small[1]; h++) {
@@ -153,10 +152,15 @@ VANS_INLINE void conv_extract_body(const float *src, float *dst, const int64_t *
         }
     }
 }
-VANS_MULTIVERSION(conv_extract, (const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end),
-                  (src, dst, big, small, front, bias, row_begin, row_end))
+VANS_MULTIVERSION(conv_extract, (const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *big, const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end),
+                  (src, src_stride, dst, dst_stride, big, small, front, bias, row_begin, row_end))
 
 void vans_conv_extract(const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front,
                        const float *bias, int64_t row_begin, int64_t row_end) {
-    conv_extract(src, dst, big, small, front, bias, row_begin, row_end);
+    conv_extract(src, big[0] * big[1] * big[2], dst, small[0] * small[1] * small[2], big, small, front, bias, row_begin, row_end);
+}
+
+void vans_conv_extract_strided(const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *big,
+                               const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end) {
+    conv_extract(src, src_stride, dst, dst_stride, big, small, front, bias, row_begin, row_end);
 }

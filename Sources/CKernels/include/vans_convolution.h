@@ -37,4 +37,8 @@ void vans_conv_embed_time_major(const float *src, float *dst, const int64_t *sma
 /// is not NULL) for rows [row_begin, row_end); src is [rows, big T, H, W], dst [rows, small T, H, W].
 void vans_conv_extract(const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front,
                        const float *bias, int64_t row_begin, int64_t row_end);
+
+/// vans_conv_extract with explicit row strides (src row r at src + r · src_stride, dst row r at dst + r · dst_stride).
+void vans_conv_extract_strided(const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *big,
+                               const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end);
 #endif

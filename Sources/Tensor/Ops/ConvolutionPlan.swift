@@ -132,14 +132,21 @@ struct ConvolutionPlan: Sendable {
         Parallel.forEach(count: count, minimumChunk: 4) { body($0) }
     }
 
+    /// Scratch budget of the shifted-GEMM forward (padded input window + padded-layout result), in floats.
+    static let shiftedScratchFloats: Int = getenv("VANS_CONV_SCRATCH_FLOATS").flatMap { Int(String(cString: $0)) } ?? (1 << 24)
+
     private func shiftedForward(input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let output = Tensor(shape: [batch, outChannels] + outSpatial, zeroed: false)
         let x = input.pointer(as: Float.self), w = weight.pointer(as: Float.self), y = output.pointer(as: Float.self)
-        let (cg, og, plane) = (groupChannels, groupOutChannels, paddedPlane)
-        let padded = Tensor(shape: [cg * plane + paddedSpatial[2]], zeroed: false), result = Tensor(shape: [og * plane], zeroed: false)
+        let (cg, og) = (groupChannels, groupOutChannels)
+        let slab = paddedSpatial[1] * paddedSpatial[2], reach = dilation[0] * (kernel[0] - 1)
+        // Output time steps per wave: the padded input window [wave + reach, C, Hp, Wp] and the result
+        // [O, wave, Hp, Wp] stay within the scratch budget (64 MB by default; at least one step).
+        let wave = max(1, min(outSpatial[0], (ConvolutionPlan.shiftedScratchFloats - reach * cg * slab) / ((cg + og) * slab)))
+        let padded = Tensor(shape: [(wave + reach) * cg * slab + paddedSpatial[2]], zeroed: false)
+        let result = Tensor(shape: [og * wave * slab], zeroed: false)
         let taps = Tensor(shape: [kernel.reduce(1, *) * og * cg], zeroed: false)
         let p = padded.pointer(as: Float.self), r = result.pointer(as: Float.self), wt = taps.pointer(as: Float.self)
-        let slab = paddedSpatial[1] * paddedSpatial[2]
         // The padded input is time-major [Tp, C, Hp, Wp], so with no time dilation the kT taps of one
         // (kH, kW) stack into one GEMM: rows (kt, c) lie a uniform H·W slab apart (K = kT · C).
         let stack = dilation[0] == 1 ? kernel[0] : 1, depth = stack * cg
@@ -150,47 +157,53 @@ struct ConvolutionPlan: Sendable {
         let offsets = blockOffsets
         let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2]
         let pieces = shiftedPieces(span: span)
-        let small = UncheckedSendable(value: spatial.map(Int64.init)), big = UncheckedSendable(value: paddedSpatial.map(Int64.init))
-        let front = UncheckedSendable(value: padding.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
-        let outShape = UncheckedSendable(value: outSpatial.map(Int64.init))
+        let small = UncheckedSendable(value: spatial.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
+        let (pw, pp, pr) = (SendablePointer(UnsafePointer(wt)), SendablePointer(p), SendablePointer(r))
+        let (plane, outPlane, resultStride) = (slab, outSpatial[1] * outSpatial[2], wave * slab)
         for n in 0..<batch {
             for group in 0..<groups {
                 let block = SendablePointer(x + (n * channels + group * groupChannels) * inputPlane)
-                let target = SendablePointer(p)
-                parallelRows(cg) { range in
-                    vans_conv_embed_time_major(block.base, target.base, small.value, big.value, front.value, Int64(cg),
-                                               Int64(range.lowerBound), Int64(range.upperBound))
-                }
                 stackedTaps(w + group * og * rows, into: wt, stack: stack)
-                (p + cg * plane).initialize(repeating: 0, count: paddedSpatial[2])
-                // Work items: pieces of one output time step each, so the padded rows below each H plane
-                // are never computed; the engine's workers take contiguous runs of items, each running
-                // single-threaded sgemms over its own positions (no BLAS thread hand-offs per call).
-                let items = outSpatial[0] * pieces
-                let (pw, pp, pr) = (SendablePointer(UnsafePointer(wt)), SendablePointer(UnsafePointer(p)), SendablePointer(r))
-                let work: @Sendable (Range<Int>) -> Void = { range in
-                    for item in range {
-                        let t = item / pieces, piece = item % pieces
-                        let lo = t * slab + span * piece / pieces, hi = t * slab + span * (piece + 1) / pieces
-                        let input = pp.base + (t * cg) * slab + (lo - t * slab)
-                        for (k, offset) in offsets.enumerated() {
-                            vans_sgemm(0, 0, Int64(og), Int64(hi - lo), Int64(depth), 1, pw.base + k * og * depth, Int64(depth),
-                                       input + offset, Int64(slab), k == 0 ? 0 : 1, pr.base + lo, Int64(plane))
+                for first in Swift.stride(from: 0, to: outSpatial[0], by: wave) {
+                    let steps = min(wave, outSpatial[0] - first), window = steps + reach
+                    let big = UncheckedSendable(value: [Int64(window), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
+                    let front = UncheckedSendable(value: [Int64(padding[0] - first), Int64(padding[1]), Int64(padding[2])])
+                    parallelRows(cg) { range in
+                        vans_conv_embed_time_major(block.base, pp.base, small.value, big.value, front.value, Int64(cg),
+                                                   Int64(range.lowerBound), Int64(range.upperBound))
+                    }
+                    (p + window * cg * slab).initialize(repeating: 0, count: paddedSpatial[2])
+                    // Work items: pieces of one output time step each, so the padded rows below each H plane
+                    // are never computed; the engine's workers take contiguous runs of items, each running
+                    // single-threaded sgemms over its own positions (no BLAS thread hand-offs per call).
+                    let items = steps * pieces
+                    let work: @Sendable (Range<Int>) -> Void = { range in
+                        for item in range {
+                            let t = item / pieces, piece = item % pieces
+                            let lo = span * piece / pieces, hi = span * (piece + 1) / pieces
+                            let source = pp.base + t * cg * plane + lo, target = pr.base + t * plane + lo
+                            for (k, offset) in offsets.enumerated() {
+                                vans_sgemm(0, 0, Int64(og), Int64(hi - lo), Int64(depth), 1, pw.base + k * og * depth, Int64(depth),
+                                           source + offset, Int64(plane), k == 0 ? 0 : 1, target, Int64(resultStride))
+                            }
                         }
                     }
-                }
-                if Parallel.threadCount > 1 && items >= Parallel.threadCount {
-                    vans_blas_set_threads(1)
-                    Parallel.forEach(count: items, work)
-                    vans_blas_set_threads(Int32(Parallel.threadCount))
-                } else {
-                    work(0..<items)
-                }
-                let source = SendablePointer(r), out = SendablePointer(y + (n * outChannels + group * og) * positions)
-                let b = bias.map { SendablePointer($0.pointer(as: Float.self) + group * og) }
-                parallelRows(og) { range in
-                    vans_conv_extract(source.base, out.base, big.value, outShape.value, zero.value, b?.base,
-                                      Int64(range.lowerBound), Int64(range.upperBound))
+                    if Parallel.threadCount > 1 && items >= Parallel.threadCount {
+                        vans_blas_set_threads(1)
+                        Parallel.forEach(count: items, work)
+                        vans_blas_set_threads(Int32(Parallel.threadCount))
+                    } else {
+                        work(0..<items)
+                    }
+                    let resultShape = UncheckedSendable(value: [Int64(steps), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
+                    let outShape = UncheckedSendable(value: [Int64(steps), Int64(outSpatial[1]), Int64(outSpatial[2])])
+                    let out = SendablePointer(y + (n * outChannels + group * og) * positions + first * outPlane)
+                    let b = bias.map { SendablePointer($0.pointer(as: Float.self) + group * og) }
+                    let (resultRow, outputRow) = (Int64(resultStride), Int64(positions))
+                    parallelRows(og) { range in
+                        vans_conv_extract_strided(pr.base, resultRow, out.base, outputRow, resultShape.value, outShape.value,
+                                                  zero.value, b?.base, Int64(range.lowerBound), Int64(range.upperBound))
+                    }
                 }
             }
         }
