@@ -95,11 +95,10 @@ void vans_col2vol(const vans_convolution_geometry *g, const float *columns, floa
 
 /* Shifted-GEMM lowering (stride 1): a block of rows laid out [T, H, W] embedded in / extracted from
  * a larger zero-padded [Tp, Hp, Wp] layout, `front` elements in on each axis. */
-VANS_INLINE void conv_embed_body(const float *src, float *dst, const int64_t *small, const int64_t *big,
+VANS_INLINE void conv_embed_body(const float *src, int64_t src_stride, float *dst, const int64_t *small, const int64_t *big,
                                  const int64_t *front, int64_t row_stride, int64_t time_stride, int64_t row_begin, int64_t row_end) {
-    const int64_t small_plane = small[0] * small[1] * small[2];
     for (int64_t row = row_begin; row < row_end; row++) {
-        const float *s = src + row * small_plane;
+        const float *s = src + row * src_stride;
         float *d = dst + row * row_stride;
         for (int64_t t = 0; t < big[0]; t++) {
             const int64_t ts = t - front[0];
@@ -120,17 +119,22 @@ VANS_INLINE void conv_embed_body(const float *src, float *dst, const int64_t *sm
         }
     }
 }
-VANS_MULTIVERSION(conv_embed, (const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front, int64_t row_stride, int64_t time_stride, int64_t row_begin, int64_t row_end),
-                  (src, dst, small, big, front, row_stride, time_stride, row_begin, row_end))
+VANS_MULTIVERSION(conv_embed, (const float *src, int64_t src_stride, float *dst, const int64_t *small, const int64_t *big, const int64_t *front, int64_t row_stride, int64_t time_stride, int64_t row_begin, int64_t row_end),
+                  (src, src_stride, dst, small, big, front, row_stride, time_stride, row_begin, row_end))
 
 void vans_conv_embed(const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front,
                      int64_t row_begin, int64_t row_end) {
-    conv_embed(src, dst, small, big, front, big[0] * big[1] * big[2], big[1] * big[2], row_begin, row_end);
+    conv_embed(src, small[0] * small[1] * small[2], dst, small, big, front, big[0] * big[1] * big[2], big[1] * big[2], row_begin, row_end);
 }
 
 void vans_conv_embed_time_major(const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front,
                                 int64_t rows, int64_t row_begin, int64_t row_end) {
-    conv_embed(src, dst, small, big, front, big[1] * big[2], rows * big[1] * big[2], row_begin, row_end);
+    conv_embed(src, small[0] * small[1] * small[2], dst, small, big, front, big[1] * big[2], rows * big[1] * big[2], row_begin, row_end);
+}
+
+void vans_conv_embed_strided(const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *small,
+                             const int64_t *big, const int64_t *front, int64_t row_begin, int64_t row_end) {
+    conv_embed(src, src_stride, dst, small, big, front, dst_stride, big[1] * big[2], row_begin, row_end);
 }
 
 VANS_INLINE void conv_extract_body(const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *big,

@@ -33,6 +33,11 @@ void vans_conv_embed(const float *src, float *dst, const int64_t *small, const i
 void vans_conv_embed_time_major(const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front,
                                 int64_t rows, int64_t row_begin, int64_t row_end);
 
+/// vans_conv_embed with explicit row strides (src row r at src + r · src_stride, dst row r at dst + r · dst_stride,
+/// each dst row [big T, H, W]); `small` is the block copied (its T may be a window of a longer src row).
+void vans_conv_embed_strided(const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *small,
+                             const int64_t *big, const int64_t *front, int64_t row_begin, int64_t row_end);
+
 /// The inverse: dst[row, t, h, w] = src[row, t + front[0], h + front[1], w + front[2]] (+ bias[row] when bias
 /// is not NULL) for rows [row_begin, row_end); src is [rows, big T, H, W], dst [rows, small T, H, W].
 void vans_conv_extract(const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front,

@@ -278,67 +278,89 @@ struct ConvolutionPlan: Sendable {
     }
 
     /// Backward as two parallel passes: the input gradient as the transposed plan's shifted-GEMM forward,
-    /// and the weight gradient as per-tap sgemms of the padded-layout output gradient against the shifted
-    /// padded input, the workers taking pieces of positions with private accumulators (summed at the end).
+    /// and the weight gradient as sgemms of the padded-layout output gradient against the shifted
+    /// time-major padded input (kT taps stacked as in the forward), in waves of output time steps within
+    /// the scratch budget, the workers taking pieces of positions into private accumulators (summed at the end).
     private func shiftedBackwardTransposed(outputGrad: Tensor, input: Tensor, weight: Tensor,
                                            transposed: ConvolutionPlan) -> (input: Tensor, weight: Tensor) {
         let inputGrad = transposed.shiftedForward(input: outputGrad, weight: transposedWeight(weight), bias: nil)
         let weightGrad = Tensor(shape: weight.shape)
         let x = input.pointer(as: Float.self), gy = outputGrad.pointer(as: Float.self), gw = weightGrad.pointer(as: Float.self)
-        let (cg, og, plane, kvol) = (groupChannels, groupOutChannels, paddedPlane, kernel.reduce(1, *))
-        let slack = paddedSpatial[2], threads = max(1, Parallel.threadCount)
-        let padded = Tensor(shape: [cg * plane + slack], zeroed: false), upstream = Tensor(shape: [og * plane], zeroed: false)
-        let accumulators = Tensor(shape: [threads * kvol * og * cg], zeroed: false)
-        let p = padded.pointer(as: Float.self), u = upstream.pointer(as: Float.self), acc = accumulators.pointer(as: Float.self)
-        let offsets = tapOffsets, slab = paddedSpatial[1] * paddedSpatial[2]
+        let (cg, og, kvol) = (groupChannels, groupOutChannels, kernel.reduce(1, *))
+        let slab = paddedSpatial[1] * paddedSpatial[2], reach = dilation[0] * (kernel[0] - 1)
+        let wave = max(1, min(outSpatial[0], (ConvolutionPlan.shiftedScratchFloats - reach * cg * slab) / ((cg + og) * slab)))
+        let threads = max(1, Parallel.threadCount), tapSize = kvol * og * cg
+        let padded = Tensor(shape: [(wave + reach) * cg * slab + paddedSpatial[2]], zeroed: false)
+        let upstream = Tensor(shape: [og * wave * slab], zeroed: false)
+        let accumulators = Tensor(shape: [threads * tapSize], zeroed: false)
+        let p = padded.pointer(as: Float.self), acc = accumulators.pointer(as: Float.self)
+        let stack = dilation[0] == 1 ? kernel[0] : 1, depth = stack * cg, area = kernel[1] * kernel[2]
+        var blockOffsets = [Int]()
+        for kb in 0..<(kernel[0] / stack) { for kh in 0..<kernel[1] { for kw in 0..<kernel[2] {
+            blockOffsets.append(kb * dilation[0] * cg * slab + kh * dilation[1] * paddedSpatial[2] + kw * dilation[2])
+        } } }
+        let offsets = blockOffsets
         let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2]
-        let pieces = shiftedPieces(span: span), items = outSpatial[0] * pieces
-        let small = UncheckedSendable(value: spatial.map(Int64.init)), big = UncheckedSendable(value: paddedSpatial.map(Int64.init))
-        let front = UncheckedSendable(value: padding.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
-        let outShape = UncheckedSendable(value: outSpatial.map(Int64.init))
-        let (pp, pu, pacc) = (SendablePointer(p), SendablePointer(u), SendablePointer(acc))
-        let tapSize = kvol * og * cg
+        let pieces = shiftedPieces(span: span)
+        let small = UncheckedSendable(value: spatial.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
+        let (pp, pu, pacc) = (SendablePointer(p), SendablePointer(upstream.pointer(as: Float.self)), SendablePointer(acc))
+        let (plane, outPlane, upstreamStride) = (slab, outSpatial[1] * outSpatial[2], wave * slab)
         for n in 0..<batch {
             for group in 0..<groups {
                 let block = SendablePointer(x + (n * channels + group * cg) * inputPlane)
-                let gyBlock = SendablePointer(gy + (n * outChannels + group * og) * positions)
-                parallelRows(cg) { range in
-                    vans_conv_embed(block.base, pp.base, small.value, big.value, front.value, Int64(range.lowerBound), Int64(range.upperBound))
-                }
-                parallelRows(og) { range in
-                    vans_conv_embed(gyBlock.base, pu.base, outShape.value, big.value, zero.value, Int64(range.lowerBound), Int64(range.upperBound))
-                }
-                (p + cg * plane).initialize(repeating: 0, count: slack)
                 acc.initialize(repeating: 0, count: threads * tapSize)
-                // Worker j takes items [items·j/threads, items·(j+1)/threads) into accumulator j.
-                let work: @Sendable (Range<Int>) -> Void = { workers in
-                    for j in workers {
-                        let mine = pacc.base + j * tapSize
-                        for item in (items * j / threads)..<(items * (j + 1) / threads) {
-                            let t = item / pieces, piece = item % pieces
-                            let lo = t * slab + span * piece / pieces, hi = t * slab + span * (piece + 1) / pieces
-                            for (k, offset) in offsets.enumerated() {
-                                vans_sgemm(0, 1, Int64(og), Int64(cg), Int64(hi - lo), 1, pu.base + lo, Int64(plane),
-                                           pp.base + lo + offset, Int64(plane), 1, mine + k * og * cg, Int64(cg))
+                for first in Swift.stride(from: 0, to: outSpatial[0], by: wave) {
+                    let steps = min(wave, outSpatial[0] - first), window = steps + reach
+                    let big = UncheckedSendable(value: [Int64(window), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
+                    let front = UncheckedSendable(value: [Int64(padding[0] - first), Int64(padding[1]), Int64(padding[2])])
+                    parallelRows(cg) { range in
+                        vans_conv_embed_time_major(block.base, pp.base, small.value, big.value, front.value, Int64(cg),
+                                                   Int64(range.lowerBound), Int64(range.upperBound))
+                    }
+                    (p + window * cg * slab).initialize(repeating: 0, count: paddedSpatial[2])
+                    let gyWave = SendablePointer(gy + (n * outChannels + group * og) * positions + first * outPlane)
+                    let gyShape = UncheckedSendable(value: [Int64(steps), Int64(outSpatial[1]), Int64(outSpatial[2])])
+                    let gyBig = UncheckedSendable(value: [Int64(steps), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
+                    let (gyRow, upstreamRow) = (Int64(positions), Int64(upstreamStride))
+                    parallelRows(og) { range in
+                        vans_conv_embed_strided(gyWave.base, gyRow, pu.base, upstreamRow, gyShape.value, gyBig.value, zero.value,
+                                                Int64(range.lowerBound), Int64(range.upperBound))
+                    }
+                    // Worker j takes items [items·j/threads, items·(j+1)/threads) into accumulator j.
+                    let items = steps * pieces
+                    let work: @Sendable (Range<Int>) -> Void = { workers in
+                        for j in workers {
+                            let mine = pacc.base + j * tapSize
+                            for item in (items * j / threads)..<(items * (j + 1) / threads) {
+                                let t = item / pieces, piece = item % pieces
+                                let lo = span * piece / pieces, hi = span * (piece + 1) / pieces
+                                let source = pp.base + t * cg * plane + lo, gradient = pu.base + t * plane + lo
+                                for (k, offset) in offsets.enumerated() {
+                                    vans_sgemm(0, 1, Int64(og), Int64(depth), Int64(hi - lo), 1, gradient, Int64(upstreamStride),
+                                               source + offset, Int64(plane), 1, mine + k * og * depth, Int64(depth))
+                                }
                             }
                         }
                     }
-                }
-                if threads > 1 {
-                    vans_blas_set_threads(1)
-                    Parallel.forEach(count: threads, work)
-                    vans_blas_set_threads(Int32(threads))
-                } else {
-                    work(0..<1)
+                    if threads > 1 {
+                        vans_blas_set_threads(1)
+                        Parallel.forEach(count: threads, work)
+                        vans_blas_set_threads(Int32(threads))
+                    } else {
+                        work(0..<1)
+                    }
                 }
                 let weightGrads = gw + group * og * rows
                 for o in 0..<og {
                     for c in 0..<cg {
                         let target = weightGrads + (o * cg + c) * kvol
-                        for k in 0..<kvol {
-                            var sum: Float = 0
-                            for j in 0..<threads { sum += acc[j * tapSize + (k * og + o) * cg + c] }
-                            target[k] += sum  // summed over the batch
+                        for kt in 0..<kernel[0] {
+                            for a in 0..<area {
+                                let index = (((kt / stack) * area + a) * og + o) * depth + (kt % stack) * cg + c
+                                var sum: Float = 0
+                                for j in 0..<threads { sum += acc[j * tapSize + index] }
+                                target[kt * area + a] += sum  // summed over the batch
+                            }
                         }
                     }
                 }
