@@ -114,8 +114,8 @@ struct ConvolutionKernelTests {
 
 @Suite("Tensor.conv1d/2d/3d with autodiff")
 struct ConvolutionOperationTests {
-    func check(_ prefix: String, _ run: (Tensor, Tensor, Tensor) -> Tensor) throws {
-        let f = try KernelFixture("kernels_convolution")
+    func check(_ prefix: String, file: String = "kernels_convolution", _ run: (Tensor, Tensor, Tensor) -> Tensor) throws {
+        let f = try KernelFixture(file)
         let x = try f.leaf("\(prefix).input"), w = try f.leaf("\(prefix).weight"), b = try f.leaf("\(prefix).bias")
         let output = run(x, w, b)
         #expect(try kernelRelativeError(output, f, "\(prefix).output") <= 1e-5)
@@ -143,6 +143,17 @@ struct ConvolutionOperationTests {
     @Test func lowerRanks() throws {
         try check("conv2d") { x, w, b in x.conv2d(weight: w, bias: b, stride: [2, 2], padding: [.init(1), .init(1)]) }
         try check("conv1d") { x, w, b in x.conv1d(weight: w, bias: b, padding: .init(2), dilation: 2, groups: 4) }
+    }
+
+    // At 16 channels per group (stride 1) convolutions take the shifted-GEMM lowering instead of the unfold:
+    // Wan's causal 3×3×3 conv and a grouped, dilated conv2d still match torch forward and in every gradient.
+    @Test func shiftedGemmLowering() throws {
+        try check("causal3d16", file: "kernels_convolution_shifted") { x, w, b in
+            x.conv3d(weight: w, bias: b, padding: [.init(front: 2, back: 0), .init(1), .init(1)])
+        }
+        try check("conv2d32", file: "kernels_convolution_shifted") { x, w, b in
+            x.conv2d(weight: w, bias: b, padding: [.init(1), .init(2)], dilation: [1, 2], groups: 2)
+        }
     }
 
     // A 1×1×1 convolution (pointwise path, no unfold) equals a per-position matrix product.
