@@ -30,6 +30,21 @@ VANS_INLINE float vans_hmax8(vans_v8 v) {
     return m;
 }
 
+/// exp(x) / 2^n for x ≈ n·ln 2 (Cephes): the argument reduced by n·ln 2 in two parts, then the degree-6
+/// polynomial. Both exp kernels below share it and differ only in how they find n and apply 2^n.
+VANS_INLINE vans_v8 vans_exp8_reduced(vans_v8 x, vans_v8 n) {
+    x = x - n * vans_splat8(0.693359375f);
+    x = x - n * vans_splat8(-2.12194440e-4f);
+    const vans_v8 z = x * x;
+    vans_v8 y = vans_splat8(1.9875691500e-4f);
+    y = y * x + vans_splat8(1.3981999507e-3f);
+    y = y * x + vans_splat8(8.3334519073e-3f);
+    y = y * x + vans_splat8(4.1665795894e-2f);
+    y = y * x + vans_splat8(1.6666665459e-1f);
+    y = y * x + vans_splat8(5.0000001201e-1f);
+    return y * z + x + vans_splat8(1.0f);
+}
+
 /// exp(x) for 8 lanes (Cephes polynomial, ~1 ulp); lanes below -87.3 give exactly 0
 /// so masked scores (-inf) vanish.
 VANS_INLINE vans_v8 vans_exp8(vans_v8 x) {
@@ -41,16 +56,7 @@ VANS_INLINE vans_v8 vans_exp8(vans_v8 x) {
     vans_v8i fi = __builtin_convertvector(fx, vans_v8i);
     vans_v8 ft = __builtin_convertvector(fi, vans_v8);
     ft = ft - (vans_v8)((vans_v8i)vans_splat8(1.0f) & (vans_v8i)(ft > fx)); /* floor */
-    x = x - ft * vans_splat8(0.693359375f);
-    x = x - ft * vans_splat8(-2.12194440e-4f);
-    vans_v8 z = x * x;
-    vans_v8 y = vans_splat8(1.9875691500e-4f);
-    y = y * x + vans_splat8(1.3981999507e-3f);
-    y = y * x + vans_splat8(8.3334519073e-3f);
-    y = y * x + vans_splat8(4.1665795894e-2f);
-    y = y * x + vans_splat8(1.6666665459e-1f);
-    y = y * x + vans_splat8(5.0000001201e-1f);
-    y = y * z + x + vans_splat8(1.0f);
+    vans_v8 y = vans_exp8_reduced(x, ft);
     vans_v8i e = (__builtin_convertvector(ft, vans_v8i) + 127) << 23;
     y = y * (vans_v8)e;
     return (vans_v8)((vans_v8i)y & alive);
@@ -67,16 +73,7 @@ VANS_INLINE vans_v8 vans_exp8_nonpos(vans_v8 x) {
     const vans_v8 magic = vans_splat8(12583039.0f); /* 1.5·2^23 + 127 */
     const vans_v8 t = x * vans_splat8(1.44269504088896341f) + magic;
     const vans_v8 n = t - magic; /* round(x·log2 e) */
-    x = x - n * vans_splat8(0.693359375f);
-    x = x - n * vans_splat8(-2.12194440e-4f);
-    vans_v8 z = x * x;
-    vans_v8 y = vans_splat8(1.9875691500e-4f);
-    y = y * x + vans_splat8(1.3981999507e-3f);
-    y = y * x + vans_splat8(8.3334519073e-3f);
-    y = y * x + vans_splat8(4.1665795894e-2f);
-    y = y * x + vans_splat8(1.6666665459e-1f);
-    y = y * x + vans_splat8(5.0000001201e-1f);
-    y = y * z + x + vans_splat8(1.0f);
+    vans_v8 y = vans_exp8_reduced(x, n);
     y = y * (vans_v8)((vans_v8i)t << 23); /* low mantissa bits of t hold n + 127 */
     return (vans_v8)((vans_v8i)y & alive);
 }

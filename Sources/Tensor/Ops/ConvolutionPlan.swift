@@ -135,29 +135,65 @@ struct ConvolutionPlan: Sendable {
     /// Scratch budget of the shifted-GEMM forward (padded input window + padded-layout result), in floats.
     static let shiftedScratchFloats: Int = getenv("VANS_CONV_SCRATCH_FLOATS").flatMap { Int(String(cString: $0)) } ?? (1 << 24)
 
+    /// Geometry the shifted-GEMM forward and backward share.
+    struct ShiftedLayout {
+        /// Floats of one padded H·W plane, and the time steps the kernel reaches past an output step.
+        let slab: Int, reach: Int
+        /// Output time steps per wave: the padded input window [wave + reach, C, Hp, Wp] and a result
+        /// [O, wave, Hp, Wp] stay within the scratch budget (64 MB by default; at least one step).
+        let wave: Int
+        /// The padded input is time-major [Tp, C, Hp, Wp], so with no time dilation the kT taps of one
+        /// (kH, kW) stack into one GEMM: rows (kt, c) lie a uniform H·W slab apart (K = stack · C = depth).
+        let stack: Int, depth: Int
+        /// Offset into the padded window of each stacked tap block, in (kT/stack, kH, kW) order.
+        let blockOffsets: [Int]
+        /// Padded-layout positions of one output time step, and the pieces they are split into.
+        let span: Int, pieces: Int
+    }
+
+    var shiftedLayout: ShiftedLayout {
+        let (cg, og) = (groupChannels, groupOutChannels)
+        let slab = paddedSpatial[1] * paddedSpatial[2], reach = dilation[0] * (kernel[0] - 1)
+        let wave = max(1, min(outSpatial[0], (ConvolutionPlan.shiftedScratchFloats - reach * cg * slab) / ((cg + og) * slab)))
+        let stack = dilation[0] == 1 ? kernel[0] : 1
+        var offsets = [Int]()
+        for kb in 0..<(kernel[0] / stack) { for kh in 0..<kernel[1] { for kw in 0..<kernel[2] {
+            offsets.append(kb * dilation[0] * cg * slab + kh * dilation[1] * paddedSpatial[2] + kw * dilation[2])
+        } } }
+        let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2]
+        return ShiftedLayout(slab: slab, reach: reach, wave: wave, stack: stack, depth: stack * cg,
+                             blockOffsets: offsets, span: span, pieces: shiftedPieces(span: span))
+    }
+
+    /// Copies output time steps [first, first + steps) worth of one group's input (`block`, [C/g, T, H, W])
+    /// into the time-major padded window `window` ([steps + reach, C/g, Hp, Wp], zeros around, plus one
+    /// zero row after it that the last taps read).
+    private func embedWindow(_ block: SendablePointer<Float>, into window: UnsafeMutablePointer<Float>,
+                             first: Int, steps: Int, layout: ShiftedLayout) {
+        let cg = groupChannels, length = steps + layout.reach
+        let small = UncheckedSendable(value: spatial.map(Int64.init))
+        let big = UncheckedSendable(value: [Int64(length), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
+        let front = UncheckedSendable(value: [Int64(padding[0] - first), Int64(padding[1]), Int64(padding[2])])
+        let target = SendablePointer(window)
+        parallelRows(cg) { range in
+            vans_conv_embed_time_major(block.base, target.base, small.value, big.value, front.value, Int64(cg),
+                                       Int64(range.lowerBound), Int64(range.upperBound))
+        }
+        (window + length * cg * layout.slab).initialize(repeating: 0, count: paddedSpatial[2])
+    }
+
     private func shiftedForward(input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let output = Tensor(shape: [batch, outChannels] + outSpatial, zeroed: false)
         let x = input.pointer(as: Float.self), w = weight.pointer(as: Float.self), y = output.pointer(as: Float.self)
         let (cg, og) = (groupChannels, groupOutChannels)
-        let slab = paddedSpatial[1] * paddedSpatial[2], reach = dilation[0] * (kernel[0] - 1)
-        // Output time steps per wave: the padded input window [wave + reach, C, Hp, Wp] and the result
-        // [O, wave, Hp, Wp] stay within the scratch budget (64 MB by default; at least one step).
-        let wave = max(1, min(outSpatial[0], (ConvolutionPlan.shiftedScratchFloats - reach * cg * slab) / ((cg + og) * slab)))
+        let layout = shiftedLayout
+        let (slab, reach, wave, stack, depth) = (layout.slab, layout.reach, layout.wave, layout.stack, layout.depth)
+        let (offsets, span, pieces) = (layout.blockOffsets, layout.span, layout.pieces)
         let padded = Tensor(shape: [(wave + reach) * cg * slab + paddedSpatial[2]], zeroed: false)
         let result = Tensor(shape: [og * wave * slab], zeroed: false)
         let taps = Tensor(shape: [kernel.reduce(1, *) * og * cg], zeroed: false)
         let p = padded.pointer(as: Float.self), r = result.pointer(as: Float.self), wt = taps.pointer(as: Float.self)
-        // The padded input is time-major [Tp, C, Hp, Wp], so with no time dilation the kT taps of one
-        // (kH, kW) stack into one GEMM: rows (kt, c) lie a uniform H·W slab apart (K = kT · C).
-        let stack = dilation[0] == 1 ? kernel[0] : 1, depth = stack * cg
-        var blockOffsets = [Int]()
-        for kb in 0..<(kernel[0] / stack) { for kh in 0..<kernel[1] { for kw in 0..<kernel[2] {
-            blockOffsets.append(kb * dilation[0] * cg * slab + kh * dilation[1] * paddedSpatial[2] + kw * dilation[2])
-        } } }
-        let offsets = blockOffsets
-        let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2]
-        let pieces = shiftedPieces(span: span)
-        let small = UncheckedSendable(value: spatial.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
+        let zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
         let (pw, pp, pr) = (SendablePointer(UnsafePointer(wt)), SendablePointer(p), SendablePointer(r))
         let (plane, outPlane, resultStride) = (slab, outSpatial[1] * outSpatial[2], wave * slab)
         for n in 0..<batch {
@@ -165,14 +201,8 @@ struct ConvolutionPlan: Sendable {
                 let block = SendablePointer(x + (n * channels + group * groupChannels) * inputPlane)
                 stackedTaps(w + group * og * rows, into: wt, stack: stack)
                 for first in Swift.stride(from: 0, to: outSpatial[0], by: wave) {
-                    let steps = min(wave, outSpatial[0] - first), window = steps + reach
-                    let big = UncheckedSendable(value: [Int64(window), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
-                    let front = UncheckedSendable(value: [Int64(padding[0] - first), Int64(padding[1]), Int64(padding[2])])
-                    parallelRows(cg) { range in
-                        vans_conv_embed_time_major(block.base, pp.base, small.value, big.value, front.value, Int64(cg),
-                                                   Int64(range.lowerBound), Int64(range.upperBound))
-                    }
-                    (p + window * cg * slab).initialize(repeating: 0, count: paddedSpatial[2])
+                    let steps = min(wave, outSpatial[0] - first)
+                    embedWindow(block, into: p, first: first, steps: steps, layout: layout)
                     // Work items: pieces of one output time step each, so the padded rows below each H plane
                     // are never computed; the engine's workers take contiguous runs of items, each running
                     // single-threaded sgemms over its own positions (no BLAS thread hand-offs per call).
@@ -287,22 +317,15 @@ struct ConvolutionPlan: Sendable {
         let weightGrad = Tensor(shape: weight.shape)
         let x = input.pointer(as: Float.self), gy = outputGrad.pointer(as: Float.self), gw = weightGrad.pointer(as: Float.self)
         let (cg, og, kvol) = (groupChannels, groupOutChannels, kernel.reduce(1, *))
-        let slab = paddedSpatial[1] * paddedSpatial[2], reach = dilation[0] * (kernel[0] - 1)
-        let wave = max(1, min(outSpatial[0], (ConvolutionPlan.shiftedScratchFloats - reach * cg * slab) / ((cg + og) * slab)))
-        let threads = max(1, Parallel.threadCount), tapSize = kvol * og * cg
+        let layout = shiftedLayout
+        let (slab, reach, wave, stack, depth) = (layout.slab, layout.reach, layout.wave, layout.stack, layout.depth)
+        let (offsets, span, pieces) = (layout.blockOffsets, layout.span, layout.pieces)
+        let threads = max(1, Parallel.threadCount), tapSize = kvol * og * cg, area = kernel[1] * kernel[2]
         let padded = Tensor(shape: [(wave + reach) * cg * slab + paddedSpatial[2]], zeroed: false)
         let upstream = Tensor(shape: [og * wave * slab], zeroed: false)
         let accumulators = Tensor(shape: [threads * tapSize], zeroed: false)
         let p = padded.pointer(as: Float.self), acc = accumulators.pointer(as: Float.self)
-        let stack = dilation[0] == 1 ? kernel[0] : 1, depth = stack * cg, area = kernel[1] * kernel[2]
-        var blockOffsets = [Int]()
-        for kb in 0..<(kernel[0] / stack) { for kh in 0..<kernel[1] { for kw in 0..<kernel[2] {
-            blockOffsets.append(kb * dilation[0] * cg * slab + kh * dilation[1] * paddedSpatial[2] + kw * dilation[2])
-        } } }
-        let offsets = blockOffsets
-        let span = (outSpatial[1] - 1) * paddedSpatial[2] + outSpatial[2]
-        let pieces = shiftedPieces(span: span)
-        let small = UncheckedSendable(value: spatial.map(Int64.init)), zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
+        let zero = UncheckedSendable(value: [Int64](repeating: 0, count: 3))
         let (pp, pu, pacc) = (SendablePointer(p), SendablePointer(upstream.pointer(as: Float.self)), SendablePointer(acc))
         let (plane, outPlane, upstreamStride) = (slab, outSpatial[1] * outSpatial[2], wave * slab)
         for n in 0..<batch {
@@ -310,14 +333,8 @@ struct ConvolutionPlan: Sendable {
                 let block = SendablePointer(x + (n * channels + group * cg) * inputPlane)
                 acc.initialize(repeating: 0, count: threads * tapSize)
                 for first in Swift.stride(from: 0, to: outSpatial[0], by: wave) {
-                    let steps = min(wave, outSpatial[0] - first), window = steps + reach
-                    let big = UncheckedSendable(value: [Int64(window), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
-                    let front = UncheckedSendable(value: [Int64(padding[0] - first), Int64(padding[1]), Int64(padding[2])])
-                    parallelRows(cg) { range in
-                        vans_conv_embed_time_major(block.base, pp.base, small.value, big.value, front.value, Int64(cg),
-                                                   Int64(range.lowerBound), Int64(range.upperBound))
-                    }
-                    (p + window * cg * slab).initialize(repeating: 0, count: paddedSpatial[2])
+                    let steps = min(wave, outSpatial[0] - first)
+                    embedWindow(block, into: p, first: first, steps: steps, layout: layout)
                     let gyWave = SendablePointer(gy + (n * outChannels + group * og) * positions + first * outPlane)
                     let gyShape = UncheckedSendable(value: [Int64(steps), Int64(outSpatial[1]), Int64(outSpatial[2])])
                     let gyBig = UncheckedSendable(value: [Int64(steps), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
