@@ -2,6 +2,7 @@
 // rouge-score compute them.
 
 import Foundation
+import Support
 
 /// The scores of one sample.
 public struct TextSampleScores: Sendable, Equatable, Codable {
@@ -110,10 +111,7 @@ public enum CaptionFiles {
             throw MetricsError.unreadableFile(path: url.path, reason: (error as NSError).localizedDescription)
         }
         guard let text = String(data: data, encoding: .utf8) else { throw MetricsError.invalidText(path: url.path) }
-        // "\r\n" is one Character in Swift, so it has to be named as a separator of its own.
-        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        return lines
+        return TextLines.split(text)
     }
 
     /// Parses one references line: a JSON array of captions when it starts with `[`, else one plain caption.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Support
 import Tokenizers
 import Wan
 
@@ -100,10 +101,7 @@ struct TokenizeCommand: AsyncParsableCommand {
 
     /// One result per line of `source`: `{"ids": [...], "tokens": [...]}` per line with --json, else the ids.
     private func printEachLine(_ source: String, with loaded: Tokenizer) throws {
-        var lines = source.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
-        if lines.last?.isEmpty == true { lines.removeLast() }
+        let lines = TextLines.split(source)
         var output = ""
         let cleaner = WanPromptCleaner()
         for line in lines {

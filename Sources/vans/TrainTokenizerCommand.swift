@@ -108,12 +108,7 @@ struct TrainTokenizerCommand: AsyncParsableCommand {
             guard String(validating: data, as: UTF8.self) != nil else {
                 throw TokenizerError.unreadableFile(path: path, reason: "not valid UTF-8")
             }
-            // Split on bytes: splitting a String on Character "\n" walks graphemes and is slow.
-            var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-                String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
-            }
-            if lines.last?.isEmpty == true { lines.removeLast() }
-            sequences += lines
+            sequences += TextLines.split(data).map { String(decoding: $0, as: UTF8.self) }
         }
         let format = AnswerFormat()
         for path in manifest {

@@ -30,12 +30,8 @@ public enum Manifest {
         var samples: [(line: Int, sample: DatasetSample)] = []
         var problems: [ManifestProblem] = []
         var firstLineOfId: [String: Int] = [:]
-        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        for (index, rawLine) in lines.enumerated() {
+        for (index, line) in TextLines.split(data).enumerated() {
             let number = index + 1
-            var line = Data(rawLine)
-            if line.last == UInt8(ascii: "\r") { line.removeLast() }
             switch parseLine(line) {
             case .failure(let reason):
                 problems.append(ManifestProblem(line: number, reason: reason))
