@@ -45,7 +45,7 @@ public enum SafetensorsWriter {
         var members: [String] = []
         if !metadata.isEmpty {
             let entries = metadata.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-                .map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+                .map { "\(SerdeJSON.string($0)):\(SerdeJSON.string(metadata[$0]!))" }
             members.append("\"__metadata__\":{\(entries.joined(separator: ","))}")
         }
         var offset = 0
@@ -53,7 +53,7 @@ public enum SafetensorsWriter {
             let tensor = tensors[name]!
             let end = offset + tensor.bytes.count
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            members.append("\(jsonString(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            members.append("\(SerdeJSON.string(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var header = Array("{\(members.joined(separator: ","))}".utf8)
@@ -77,25 +77,5 @@ public enum SafetensorsWriter {
         } catch {
             throw .writeFailed(file: url.path, reason: "\(error)")
         }
-    }
-
-    /// A JSON string literal, escaped as serde_json does (quote, backslash, control characters).
-    static func jsonString(_ value: String) -> String {
-        var result = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{08}": result += "\\b"
-            case "\u{0C}": result += "\\f"
-            case let control where control.value < 0x20:
-                result += String(format: "\\u%04x", control.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

@@ -28,7 +28,7 @@ public enum ByteLevelBPEPreset: String, Sendable, CaseIterable {
         switch self {
         case .qwen2VL:
             let byteLevel = #"{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":false,"use_regex":false}"#
-            let split = #"{"type":"Split","pattern":{"Regex":"# + JSONText.string(SplitPattern.qwen2Source)
+            let split = #"{"type":"Split","pattern":{"Regex":"# + SerdeJSON.string(SplitPattern.qwen2Source)
                 + #"},"behavior":"Isolated","invert":false}"#
             return [("normalizer", #"{"type":"NFC"}"#),
                     ("pre_tokenizer", #"{"type":"Sequence","pretokenizers":["# + split + "," + byteLevel + "]}"),
@@ -101,7 +101,7 @@ public struct TrainedTokenizer: Sendable {
     public var tokenizerJSON: String {
         var out = #"{"version":"1.0","truncation":null,"padding":null,"added_tokens":["#
         out += addedTokens.map { token in
-            "{\"id\":\(token.id),\"content\":\(JSONText.string(token.content)),\"single_word\":\(token.singleWord),"
+            "{\"id\":\(token.id),\"content\":\(SerdeJSON.string(token.content)),\"single_word\":\(token.singleWord),"
                 + "\"lstrip\":\(token.leftStrip),\"rstrip\":\(token.rightStrip),\"normalized\":\(token.normalized),"
                 + "\"special\":\(token.isSpecial)}"
         }.joined(separator: ",")
@@ -111,10 +111,10 @@ public struct TrainedTokenizer: Sendable {
         out += #""end_of_word_suffix":null,"fuse_unk":false,"byte_fallback":false,"ignore_merges":false,"vocab":{"#
         var seen = Set<String>()
         out += vocabulary.tokens.enumerated().compactMap { id, token in
-            seen.insert(token).inserted ? "\(JSONText.string(token)):\(id)" : nil
+            seen.insert(token).inserted ? "\(SerdeJSON.string(token)):\(id)" : nil
         }.joined(separator: ",")
         out += #"},"merges":["#
-        out += vocabulary.merges.map { "[\(JSONText.string($0.left)),\(JSONText.string($0.right))]" }.joined(separator: ",")
+        out += vocabulary.merges.map { "[\(SerdeJSON.string($0.left)),\(SerdeJSON.string($0.right))]" }.joined(separator: ",")
         out += "]}}"
         return out
     }
@@ -175,34 +175,5 @@ extension BPETrainer {
         for (bytes, count) in counts { words[counter.spelling(ofPiece: bytes), default: 0] += count }
         let learned = try train(wordCounts: words, progress: progress)
         return TrainedTokenizer(preset: preset, vocabulary: learned, trainerSpecialTokens: specialTokens)
-    }
-}
-
-/// JSON text as serde_json writes it: `"` and `\` escaped, control characters as `\n`-style or `\u00XX`
-/// escapes, everything else (non-ASCII included) verbatim.
-enum JSONText {
-    static func string(_ text: String) -> String {
-        var out = UTF8Builder(capacity: text.utf8.count + 2)
-        out.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out.append(contentsOf: #"\""#.unicodeScalars)
-            case "\\": out.append(contentsOf: #"\\"#.unicodeScalars)
-            case "\n": out.append(contentsOf: #"\n"#.unicodeScalars)
-            case "\r": out.append(contentsOf: #"\r"#.unicodeScalars)
-            case "\t": out.append(contentsOf: #"\t"#.unicodeScalars)
-            case "\u{08}": out.append(contentsOf: #"\b"#.unicodeScalars)
-            case "\u{0C}": out.append(contentsOf: #"\f"#.unicodeScalars)
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
-                } else {
-                    out.append(scalar)
-                }
-            }
-        }
-        out.append("\"")
-        return out.string
     }
 }

@@ -74,11 +74,4 @@ struct BPETrainerTests {
         #expect(throws: TokenizerError.self) { try BPETrainer(vocabularySize: 0).train(wordCounts: [:]) }
         #expect(throws: TokenizerError.self) { try BPETrainer(vocabularySize: 10).train(wordCounts: ["a": -1]) }
     }
-
-    // JSON strings are escaped as serde_json does: quotes, backslashes, control characters; non-ASCII verbatim.
-    @Test func serdeStringEscaping() {
-        #expect(JSONText.string("a\"b\\c") == #""a\"b\\c""#)
-        #expect(JSONText.string("\n\r\t\u{08}\u{0C}\u{01}\u{1F}") == #""\n\r\t\b\f\u0001\u001f""#)
-        #expect(JSONText.string("é😀/\u{7F}") == "\"é😀/\u{7F}\"")
-    }
 }
