@@ -8,8 +8,6 @@ static const float vans_sqrt_2_over_pi = 0.7978845608028654f;
 static const float vans_inv_sqrt_2 = 0.7071067811865476f;
 static const float vans_two_over_sqrt_pi = 1.1283791670955126f;
 
-static inline float vans_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-
 /* Elements per chunk of the vector-math paths: a stack buffer that stays in L1. */
 enum { VANS_VMATH_CHUNK = 512 };
 #define VANS_CHUNKS(N, ...)                                                                 \
@@ -108,23 +106,15 @@ static int unary_backward_vector(int op, const float *x, const float *g, float *
 }
 
 void vans_unary_f32(int op, const float *x, float *y, float p0, float p1, int64_t start, int64_t end) {
-    if (unary_vector(op, x + start, y + start, end - start)) return;
+    if (unary_vector(op, x + start, y + start, end - start)) return;  /* exp, tanh, erf and the activations */
     switch (op) {
 #define LOOP(EXPR) for (int64_t i = start; i < end; i++) { const float v = x[i]; y[i] = (EXPR); } break
     case VANS_NEG: LOOP(-v);
-    case VANS_EXP: LOOP(expf(v));
     case VANS_LOG: LOOP(logf(v));
     case VANS_SQRT: LOOP(sqrtf(v));
     case VANS_RSQRT: LOOP(1.0f / sqrtf(v));
-    case VANS_TANH: LOOP(tanhf(v));
-    case VANS_SIGMOID: LOOP(vans_sigmoid(v));
-    case VANS_ERF: LOOP(erff(v));
     case VANS_ABS: LOOP(fabsf(v));
     case VANS_RELU: LOOP(v > 0.0f ? v : (v != v ? v : 0.0f));
-    case VANS_SILU: LOOP(v / (1.0f + expf(-v)));
-    case VANS_GELU_ERF: LOOP(0.5f * v * (1.0f + erff(v * vans_inv_sqrt_2)));
-    case VANS_GELU_TANH: LOOP(0.5f * v * (1.0f + tanhf(vans_sqrt_2_over_pi * (v + 0.044715f * v * v * v))));
-    case VANS_QUICK_GELU: LOOP(v * vans_sigmoid(1.702f * v));
     case VANS_POW_SCALAR: LOOP(p0 == 2.0f ? v * v : powf(v, p0));
     case VANS_CLAMP: LOOP(v < p0 ? p0 : (v > p1 ? p1 : v));
     case VANS_MUL_SCALAR: LOOP(v * p0);
@@ -140,7 +130,7 @@ void vans_unary_f32(int op, const float *x, float *y, float p0, float p1, int64_
 
 void vans_unary_backward_f32(int op, const float *x, const float *y, const float *g, float *gx, float p0,
                              float p1, int64_t start, int64_t end) {
-    if (unary_backward_vector(op, x + start, g + start, gx + start, end - start)) return;
+    if (unary_backward_vector(op, x + start, g + start, gx + start, end - start)) return;  /* erf, SiLU, GELUs */
     switch (op) {
 #define LOOP(EXPR) for (int64_t i = start; i < end; i++) { const float v = x[i]; const float o = y[i]; (void)v; (void)o; gx[i] = g[i] * (EXPR); } break
     case VANS_NEG: LOOP(-1.0f);
@@ -150,20 +140,8 @@ void vans_unary_backward_f32(int op, const float *x, const float *y, const float
     case VANS_RSQRT: LOOP(-0.5f * o * o * o);
     case VANS_TANH: LOOP(1.0f - o * o);
     case VANS_SIGMOID: LOOP(o * (1.0f - o));
-    case VANS_ERF: LOOP(vans_two_over_sqrt_pi * expf(-v * v));
     case VANS_ABS: LOOP(v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f));
     case VANS_RELU: LOOP(v > 0.0f ? 1.0f : 0.0f);
-    case VANS_SILU: LOOP(({ const float s = vans_sigmoid(v); s * (1.0f + v * (1.0f - s)); }));
-    case VANS_GELU_ERF: LOOP(({
-        const float cdf = 0.5f * (1.0f + erff(v * vans_inv_sqrt_2));
-        const float pdf = expf(-0.5f * v * v) * (vans_two_over_sqrt_pi * vans_inv_sqrt_2 * 0.5f);
-        cdf + v * pdf; }));
-    case VANS_GELU_TANH: LOOP(({
-        const float inner = vans_sqrt_2_over_pi * (v + 0.044715f * v * v * v);
-        const float t = tanhf(inner);
-        const float d_inner = vans_sqrt_2_over_pi * (1.0f + 3.0f * 0.044715f * v * v);
-        0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * d_inner; }));
-    case VANS_QUICK_GELU: LOOP(({ const float s = vans_sigmoid(1.702f * v); s + 1.702f * v * s * (1.0f - s); }));
     case VANS_POW_SCALAR: LOOP(p0 == 0.0f ? 0.0f : p0 * powf(v, p0 - 1.0f));
     case VANS_CLAMP: LOOP((v >= p0 && v <= p1) ? 1.0f : 0.0f);
     case VANS_MUL_SCALAR: LOOP(p0);
