@@ -46,14 +46,10 @@ public final class BufferPool: @unchecked Sendable {
         if size >= Self.minimumBytes, capacityBytes > 0 {
             var evicted: [UnsafeMutableRawPointer] = []
             let reused: UnsafeMutableRawPointer? = lock.withLock {
-                if let pointer = free[size]?.popLast() {
-                    cached -= size
-                    return pointer
-                }
+                if let pointer = take(size) { return pointer }
                 var needed = size
-                while needed > 0, let largest = free.keys.filter({ !(free[$0]?.isEmpty ?? true) }).max() {
-                    evicted.append(free[largest]!.removeLast())
-                    cached -= largest
+                while needed > 0, let largest = free.keys.max(), let pointer = take(largest) {
+                    evicted.append(pointer)
                     needed -= largest
                 }
                 return nil
@@ -62,6 +58,15 @@ public final class BufferPool: @unchecked Sendable {
             if let reused { return reused }
         }
         return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Self.alignment)
+    }
+
+    /// Removes a cached buffer of class `size`; the caller holds the lock. Empty classes leave the map,
+    /// so every key has a buffer to give.
+    private func take(_ size: Int) -> UnsafeMutableRawPointer? {
+        guard let pointer = free[size]?.popLast() else { return nil }
+        if free[size]!.isEmpty { free[size] = nil }
+        cached -= size
+        return pointer
     }
 
     /// Returns a buffer `allocate(byteCount:)` gave out for the same `byteCount`.
