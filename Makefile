@@ -14,6 +14,7 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	SWIFT=$(SWIFT) scripts/test-kernel-levels.sh
 
 ## The main job on a built-in default.
 demo: build

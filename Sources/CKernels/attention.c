@@ -163,7 +163,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
     }
 }
 
-VANS_MULTIVERSION(attention_forward,
+VANS_MULTIVERSION(VANS_KERNEL_ATTENTION, attention_forward,
                   (const vans_attention_args *a, int64_t begin, int64_t end, float *scratch),
                   (a, begin, end, scratch))
 
@@ -288,7 +288,7 @@ VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t b
     }
 }
 
-VANS_MULTIVERSION(attention_backward,
+VANS_MULTIVERSION(VANS_KERNEL_ATTENTION, attention_backward,
                   (const vans_attention_args *a, int64_t begin, int64_t end, float *scratch, float *delta),
                   (a, begin, end, scratch, delta))
 

@@ -47,7 +47,7 @@ VANS_INLINE void vol2col_body(const vans_convolution_geometry *g, const float *i
         }
     }
 }
-VANS_MULTIVERSION(vol2col, (const vans_convolution_geometry *g, const float *input, float *columns, int64_t column_begin, int64_t column_count, int64_t row_begin, int64_t row_end),
+VANS_MULTIVERSION(VANS_KERNEL_CONVOLUTION, vol2col, (const vans_convolution_geometry *g, const float *input, float *columns, int64_t column_begin, int64_t column_count, int64_t row_begin, int64_t row_end),
                   (g, input, columns, column_begin, column_count, row_begin, row_end))
 
 void vans_vol2col(const vans_convolution_geometry *g, const float *input, float *columns,
@@ -85,7 +85,7 @@ VANS_INLINE void col2vol_body(const vans_convolution_geometry *g, const float *c
         }
     }
 }
-VANS_MULTIVERSION(col2vol, (const vans_convolution_geometry *g, const float *columns, float *input_grad, int64_t column_begin, int64_t column_count, int64_t channel_begin, int64_t channel_end),
+VANS_MULTIVERSION(VANS_KERNEL_CONVOLUTION, col2vol, (const vans_convolution_geometry *g, const float *columns, float *input_grad, int64_t column_begin, int64_t column_count, int64_t channel_begin, int64_t channel_end),
                   (g, columns, input_grad, column_begin, column_count, channel_begin, channel_end))
 
 void vans_col2vol(const vans_convolution_geometry *g, const float *columns, float *input_grad,
@@ -119,7 +119,7 @@ VANS_INLINE void conv_embed_body(const float *src, int64_t src_stride, float *ds
         }
     }
 }
-VANS_MULTIVERSION(conv_embed, (const float *src, int64_t src_stride, float *dst, const int64_t *small, const int64_t *big, const int64_t *front, int64_t row_stride, int64_t time_stride, int64_t row_begin, int64_t row_end),
+VANS_MULTIVERSION(VANS_KERNEL_CONVOLUTION, conv_embed, (const float *src, int64_t src_stride, float *dst, const int64_t *small, const int64_t *big, const int64_t *front, int64_t row_stride, int64_t time_stride, int64_t row_begin, int64_t row_end),
                   (src, src_stride, dst, small, big, front, row_stride, time_stride, row_begin, row_end))
 
 void vans_conv_embed(const float *src, float *dst, const int64_t *small, const int64_t *big, const int64_t *front,
@@ -156,7 +156,7 @@ VANS_INLINE void conv_extract_body(const float *src, int64_t src_stride, float *
         }
     }
 }
-VANS_MULTIVERSION(conv_extract, (const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *big, const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end),
+VANS_MULTIVERSION(VANS_KERNEL_CONVOLUTION, conv_extract, (const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *big, const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end),
                   (src, src_stride, dst, dst_stride, big, small, front, bias, row_begin, row_end))
 
 void vans_conv_extract(const float *src, float *dst, const int64_t *big, const int64_t *small, const int64_t *front,

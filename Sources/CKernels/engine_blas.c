@@ -1,6 +1,7 @@
 /* OpenBLAS, loaded with dlopen at first use. OPENBLAS_CORETYPE is set first: Debian's 0.3.21 detects
  * Sapphire Rapids as Haswell and runs at about half speed, so on AVX-512 CPUs the engine asks for
- * the SkylakeX kernels unless the user chose a core type already. */
+ * the SkylakeX kernels unless the user chose a core type already; a VANS_CPU cap below AVX-512 asks
+ * for Haswell (AVX2) or Prescott (SSE3) kernels instead. */
 #include "ckernels.h"
 #include <dlfcn.h>
 #include <pthread.h>
@@ -28,9 +29,12 @@ static char vans_core_type[64];
 
 static void vans_blas_do_load(void) {
     const char *user_core = getenv("OPENBLAS_CORETYPE");
-    if ((!user_core || !*user_core) && vans_cpu_has_avx512f()) {
-        setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
-        snprintf(vans_core_type, sizeof vans_core_type, "SkylakeX");
+    /* The kernel level caps OpenBLAS too, so VANS_CPU=avx2 or baseline runs no wider code anywhere. */
+    const int level = vans_cpu_level();
+    const char *core = level == 2 ? "SkylakeX" : (vans_cpu_level_forced() ? (level == 1 ? "Haswell" : "Prescott") : NULL);
+    if ((!user_core || !*user_core) && core) {
+        setenv("OPENBLAS_CORETYPE", core, 0);
+        snprintf(vans_core_type, sizeof vans_core_type, "%s", core);
     } else if (user_core && *user_core) {
         snprintf(vans_core_type, sizeof vans_core_type, "%s (from environment)", user_core);
     }

@@ -87,8 +87,7 @@ static void bf16_from_f32_avx2(const float *src, uint16_t *dst, int64_t count, i
 }
 
 void vans_f32_to_bf16(const float *src, uint16_t *dst, int64_t count) {
-    static int level = -1;
-    if (level < 0) level = vans_cpu_has_avx512f() ? 2 : (vans_cpu_has_avx2() ? 1 : 0);
+    const int level = vans_cpu_kernel_level(VANS_KERNEL_CONVERSION);
     int64_t i = 0;
     if (level == 2) bf16_from_f32_avx512(src, dst, count, &i);
     else if (level == 1) bf16_from_f32_avx2(src, dst, count, &i);
@@ -126,10 +125,10 @@ static void f32_from_f16_f16c(const uint16_t *src, float *dst, int64_t count, in
     *done = i;
 }
 
+/* F16C comes with every AVX2 CPU we know of, but is checked on its own all the same. */
 static int vans_f16_level(void) {
-    static int level = -1;
-    if (level < 0) level = vans_cpu_has_avx512f() ? 2 : (vans_cpu_has_f16c() ? 1 : 0);
-    return level;
+    const int level = vans_cpu_kernel_level(VANS_KERNEL_CONVERSION);
+    return level >= 1 && !vans_cpu_has_f16c() ? 0 : level;
 }
 
 void vans_f32_to_f16(const float *src, uint16_t *dst, int64_t count) {

@@ -29,7 +29,7 @@ VANS_INLINE void rms_forward_body(const float *x, const float *w, float *y, int6
         for (int64_t i = 0; i < dim; i++) yr[i] = w ? xr[i] * rstd * w[i] : xr[i] * rstd;
     }
 }
-VANS_MULTIVERSION(rms_forward, (const float *x, const float *w, float *y, int64_t dim, float eps, int64_t begin, int64_t end),
+VANS_MULTIVERSION(VANS_KERNEL_NORMALIZATION, rms_forward, (const float *x, const float *w, float *y, int64_t dim, float eps, int64_t begin, int64_t end),
                   (x, w, y, dim, eps, begin, end))
 void vans_rms_norm_forward(const float *x, const float *w, float *y, int64_t dim, float eps, int64_t begin, int64_t end) {
     rms_forward(x, w, y, dim, eps, begin, end);
@@ -49,7 +49,7 @@ VANS_INLINE void rms_backward_body(const float *x, const float *w, const float *
         for (int64_t i = 0; i < dim; i++) out[i] = rstd * gr[i] * (w ? w[i] : 1.0f) - coefficient * xr[i];
     }
 }
-VANS_MULTIVERSION(rms_backward, (const float *x, const float *w, const float *gy, float *gx, float *gw, int64_t dim, float eps, int64_t begin, int64_t end),
+VANS_MULTIVERSION(VANS_KERNEL_NORMALIZATION, rms_backward, (const float *x, const float *w, const float *gy, float *gx, float *gw, int64_t dim, float eps, int64_t begin, int64_t end),
                   (x, w, gy, gx, gw, dim, eps, begin, end))
 void vans_rms_norm_backward(const float *x, const float *w, const float *gy, float *gx, float *gw,
                             int64_t dim, float eps, int64_t begin, int64_t end) {
@@ -106,7 +106,7 @@ VANS_INLINE void layer_forward_body(const float *x, const float *w, const float 
         }
     }
 }
-VANS_MULTIVERSION(layer_forward, (const float *x, const float *w, const float *b, float *y, int64_t dim, float eps, int64_t begin, int64_t end),
+VANS_MULTIVERSION(VANS_KERNEL_NORMALIZATION, layer_forward, (const float *x, const float *w, const float *b, float *y, int64_t dim, float eps, int64_t begin, int64_t end),
                   (x, w, b, y, dim, eps, begin, end))
 void vans_layer_norm_forward(const float *x, const float *w, const float *b, float *y, int64_t dim, float eps, int64_t begin, int64_t end) {
     layer_forward(x, w, b, y, dim, eps, begin, end);
@@ -134,7 +134,7 @@ VANS_INLINE void layer_backward_body(const float *x, const float *w, const float
         }
     }
 }
-VANS_MULTIVERSION(layer_backward, (const float *x, const float *w, const float *gy, float *gx, float *gw, float *gb, int64_t dim, float eps, int64_t begin, int64_t end),
+VANS_MULTIVERSION(VANS_KERNEL_NORMALIZATION, layer_backward, (const float *x, const float *w, const float *gy, float *gx, float *gw, float *gb, int64_t dim, float eps, int64_t begin, int64_t end),
                   (x, w, gy, gx, gw, gb, dim, eps, begin, end))
 void vans_layer_norm_backward(const float *x, const float *w, const float *gy, float *gx, float *gw, float *gb,
                               int64_t dim, float eps, int64_t begin, int64_t end) {
@@ -149,7 +149,7 @@ VANS_INLINE void group_forward_body(const float *x, const float *w, const float 
         standardize(x + t * count, y + t * count, count, spatial, w ? w + g * per : 0, b ? b + g * per : 0, eps);
     }
 }
-VANS_MULTIVERSION(group_forward, (const float *x, const float *w, const float *b, float *y, int64_t channels, int64_t spatial, int64_t groups, float eps, int64_t begin, int64_t end),
+VANS_MULTIVERSION(VANS_KERNEL_NORMALIZATION, group_forward, (const float *x, const float *w, const float *b, float *y, int64_t channels, int64_t spatial, int64_t groups, float eps, int64_t begin, int64_t end),
                   (x, w, b, y, channels, spatial, groups, eps, begin, end))
 void vans_group_norm_forward(const float *x, const float *w, const float *b, float *y, int64_t channels, int64_t spatial,
                              int64_t groups, float eps, int64_t begin, int64_t end) {
@@ -165,7 +165,7 @@ VANS_INLINE void group_backward_body(const float *x, const float *w, const float
                              gb ? gb + g * per : 0, count, spatial, w ? w + g * per : 0, eps);
     }
 }
-VANS_MULTIVERSION(group_backward, (const float *x, const float *w, const float *gy, float *gx, float *gw, float *gb, int64_t channels, int64_t spatial, int64_t groups, float eps, int64_t begin, int64_t end),
+VANS_MULTIVERSION(VANS_KERNEL_NORMALIZATION, group_backward, (const float *x, const float *w, const float *gy, float *gx, float *gw, float *gb, int64_t channels, int64_t spatial, int64_t groups, float eps, int64_t begin, int64_t end),
                   (x, w, gy, gx, gw, gb, channels, spatial, groups, eps, begin, end))
 void vans_group_norm_backward(const float *x, const float *w, const float *gy, float *gx, float *gw, float *gb,
                               int64_t channels, int64_t spatial, int64_t groups, float eps, int64_t begin, int64_t end) {

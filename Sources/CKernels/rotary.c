@@ -29,7 +29,7 @@ VANS_INLINE void rotary_body(const float *x, const int64_t *xs, float *y, const 
         }
     }
 }
-VANS_MULTIVERSION(rotary, (const float *x, const int64_t *xs, float *y, const int64_t *ys, const float *cs, const float *sn,
+VANS_MULTIVERSION(VANS_KERNEL_ROTARY, rotary, (const float *x, const int64_t *xs, float *y, const int64_t *ys, const float *cs, const float *sn,
                            int64_t tbs, int64_t positions, int64_t heads, int64_t dim, int layout, int inverse, int64_t begin, int64_t end),
                   (x, xs, y, ys, cs, sn, tbs, positions, heads, dim, layout, inverse, begin, end))
 

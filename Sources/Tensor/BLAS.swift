@@ -1,3 +1,4 @@
+import Foundation
 import CKernels
 
 /// The BLAS library behind matrix products: OpenBLAS loaded with dlopen at first use, after the
@@ -48,4 +49,55 @@ public enum CPUFeatures {
     public static var hasF16C: Bool { vans_cpu_has_f16c() != 0 }
     public static var hasAVX512F: Bool { vans_cpu_has_avx512f() != 0 }
     public static var hasAVX512BF16: Bool { vans_cpu_has_avx512bf16() != 0 }
+}
+
+/// The instruction-set level the C kernels run at: the highest the CPU supports, capped by
+/// `VANS_CPU=baseline|avx2|avx512|auto` (read once per process). In `auto`, a few kernel families
+/// run at 256 bits on CPUs where that is measured faster; a named level applies to every family, which
+/// is how `make test` runs the kernel conformance suites once per level the machine has.
+public enum KernelLevel: Int, Sendable, Codable, CaseIterable, Comparable, CustomStringConvertible {
+    case baseline = 0, avx2 = 1, avx512 = 2
+
+    /// The kernel families that dispatch separately (`VansKernelFamily` in ckernels.h).
+    public enum Family: Int32, Sendable, CaseIterable, CustomStringConvertible {
+        case vectorMath = 0, attention, normalization, rotary, convolution, conversion
+        public var description: String {
+            switch self {
+            case .vectorMath: "vector math"
+            case .attention: "attention"
+            case .normalization: "normalization"
+            case .rotary: "rotary"
+            case .convolution: "convolution"
+            case .conversion: "conversion"
+            }
+        }
+    }
+
+    /// The `VANS_CPU` spelling of the level.
+    public var description: String {
+        switch self {
+        case .baseline: "baseline"
+        case .avx2: "avx2"
+        case .avx512: "avx512"
+        }
+    }
+
+    public static func < (lhs: KernelLevel, rhs: KernelLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The highest level this CPU and OS support.
+    public static var detected: KernelLevel { KernelLevel(rawValue: Int(vans_cpu_detected_level())) ?? .baseline }
+    /// The level in force: `detected`, capped by `VANS_CPU`.
+    public static var current: KernelLevel { KernelLevel(rawValue: Int(vans_cpu_level())) ?? .baseline }
+    /// True when `VANS_CPU` named a level, so every family runs at `current`.
+    public static var isForced: Bool { vans_cpu_level_forced() != 0 }
+    /// What `VANS_CPU` asked for (nil: auto or unset); above `detected` it is capped.
+    public static var requested: KernelLevel? { KernelLevel(rawValue: Int(vans_cpu_level_requested())) }
+    /// The raw `VANS_CPU` value when it is not one of baseline, avx2, avx512, auto (then treated as auto).
+    public static var invalidRequest: String? {
+        vans_cpu_level_request_invalid() != 0 ? ProcessInfo.processInfo.environment["VANS_CPU"] : nil
+    }
+    /// The level one kernel family runs at.
+    public static func level(of family: Family) -> KernelLevel {
+        KernelLevel(rawValue: Int(vans_cpu_kernel_level(family.rawValue))) ?? .baseline
+    }
 }

@@ -17,6 +17,31 @@ int vans_cpu_has_f16c(void);
 /// A spin-wait hint (x86 `pause`): lets the sibling hyper-thread run and saves power while spinning.
 void vans_cpu_relax(void);
 
+/* ---- kernel levels: 0 baseline, 1 AVX2+FMA, 2 AVX-512 (F/BW/DQ/VL) ---- */
+/// Families of multi-versioned kernels, each of which may prefer a narrower level on some CPUs.
+enum VansKernelFamily {
+    VANS_KERNEL_VECTOR_MATH = 0, /* exp/tanh/erf through libmvec: activations, softmax */
+    VANS_KERNEL_ATTENTION = 1,
+    VANS_KERNEL_NORMALIZATION = 2,
+    VANS_KERNEL_ROTARY = 3,
+    VANS_KERNEL_CONVOLUTION = 4,
+    VANS_KERNEL_CONVERSION = 5, /* float32 <-> bf16/f16 */
+    VANS_KERNEL_FAMILY_COUNT = 6
+};
+/// The highest level this CPU (and OS) supports.
+int vans_cpu_detected_level(void);
+/// The level in force: the detected one, capped by VANS_CPU=baseline|avx2|avx512|auto (read once).
+int vans_cpu_level(void);
+/// Non-zero when VANS_CPU named a level, so every family runs at exactly vans_cpu_level().
+int vans_cpu_level_forced(void);
+/// The level VANS_CPU asked for (-1: auto or unset); may exceed the detected level, which then applies.
+int vans_cpu_level_requested(void);
+/// Non-zero when VANS_CPU held a value other than baseline, avx2, avx512 or auto (treated as auto).
+int vans_cpu_level_request_invalid(void);
+/// The level a kernel family runs at: vans_cpu_level(), or 1 where the family is faster at 256 bits
+/// on this CPU and the level was not forced.
+int vans_cpu_kernel_level(int family);
+
 /* ---- dtype conversion (round to nearest even as PyTorch; bf16 NaN -> 0xFFFF like ATen's vector path) ---- */
 void vans_f32_to_bf16(const float *src, uint16_t *dst, int64_t count);
 void vans_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);

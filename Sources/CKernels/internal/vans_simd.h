@@ -155,39 +155,33 @@ VANS_INLINE void vans_gemm_tn(int64_t m, int64_t n, int64_t k,
     }
 }
 
-/// Instruction-set level chosen once: 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline.
-static inline int vans_isa_level(void) {
+/// The instruction-set level a kernel family runs at (see vans_cpu_kernel_level in cpu.c).
+static inline int vans_isa_level(int family) {
 #if defined(__x86_64__)
-    static int level = -1;
-    int cached = __atomic_load_n(&level, __ATOMIC_RELAXED);
-    if (cached >= 0) return cached;
-    __builtin_cpu_init();
-    int found = vans_cpu_has_avx512f() ? 2
-              : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
-    __atomic_store_n(&level, found, __ATOMIC_RELAXED);
-    return found;
+    return vans_cpu_kernel_level(family);
 #else
+    (void)family;
     return 0;
 #endif
 }
 
-/// Defines static `name` calling `name##_body` compiled three times.
+/// Defines static `name` calling `name##_body` compiled three times, dispatching on FAMILY's level.
 /// PARAMS is the parenthesised parameter list, ARGS the matching argument list.
 #if defined(__x86_64__)
-#define VANS_MULTIVERSION(name, PARAMS, ARGS)                                              \
+#define VANS_MULTIVERSION(FAMILY, name, PARAMS, ARGS)                                            \
     __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))                      \
     static void name##_avx512 PARAMS { name##_body ARGS; }                                 \
     __attribute__((target("avx2,fma"))) static void name##_avx2 PARAMS { name##_body ARGS; } \
     static void name##_baseline PARAMS { name##_body ARGS; }                               \
     static void name PARAMS {                                                              \
-        switch (vans_isa_level()) {                                                        \
+        switch (vans_isa_level(FAMILY)) {                                                  \
         case 2: name##_avx512 ARGS; break;                                                 \
         case 1: name##_avx2 ARGS; break;                                                   \
         default: name##_baseline ARGS; break;                                              \
         }                                                                                  \
     }
 #else
-#define VANS_MULTIVERSION(name, PARAMS, ARGS) static void name PARAMS { name##_body ARGS; }
+#define VANS_MULTIVERSION(FAMILY, name, PARAMS, ARGS) static void name PARAMS { name##_body ARGS; }
 #endif
 
 #endif
