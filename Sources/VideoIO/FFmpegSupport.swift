@@ -70,6 +70,10 @@ final class PixelConverter {
         av_freep(&staging[0])
     }
 
+    /// RGB → YUV for encoding: bit-exact rounding, so the C and every SIMD path of swscale give the same
+    /// planes (by default its SIMD paths round differently from its C path), whatever the machine.
+    static let encodingFlags = SWS_BICUBIC | SWS_BITEXACT | SWS_ACCURATE_RND
+
     static func flags(for filter: ScalingFilter) -> Int32 {
         switch filter {
         case .bilinear: return SWS_BILINEAR
@@ -90,6 +94,9 @@ final class PixelConverter {
             }
         }
         guard allocated >= 0 else { return false }
+        // Zeroed once, so the row padding that swscale's SIMD readers may touch holds the same bytes on
+        // every run (av_image_alloc leaves it uninitialised).
+        staging[0]?.initialize(repeating: 0, count: Int(allocated))
         stagingSize = (width, height)
         return true
     }
@@ -121,7 +128,7 @@ final class PixelConverter {
         let destinationFormat = AVPixelFormat(rawValue: frame.pointee.format)
         context = sws_getCachedContext(context, Int32(width), Int32(height), AV_PIX_FMT_RGB24,
                                        frame.pointee.width, frame.pointee.height, destinationFormat,
-                                       SWS_BICUBIC, nil, nil, nil)
+                                       Self.encodingFlags, nil, nil, nil)
         guard let context, stagingBuffer(width: width, height: height), let buffer = staging[0] else { return false }
         let rowBytes = width * 3
         let stride = Int(stagingStrides[0])

@@ -117,6 +117,10 @@ public final class VideoEncoder {
             if String(cString: encoder.pointee.name) == "libx264" {
                 av_opt_set(codec.pointee.priv_data, "crf", String(options.crf), 0)
                 av_opt_set(codec.pointee.priv_data, "preset", options.preset, 0)
+                // Pinned so that the same frames give the same bytes on every run and machine (see the shim).
+                if let level = vans_x264_reproducible_asm() {
+                    av_opt_set(codec.pointee.priv_data, "x264-params", "asm=\(String(cString: level))", 0)
+                }
             } else {
                 codec.pointee.flags |= AV_CODEC_FLAG_QSCALE
                 codec.pointee.global_quality = 2 * 118  // FF_QP2LAMBDA · qscale 2
