@@ -21,12 +21,15 @@ demo: build
 	$(RELEASE_BIN)/vans demo
 
 ## Every comparison with the reference implementations: the engine against PyTorch, the tokenizers
-## and the BPE trainer against `tokenizers`, video decoding against the ffmpeg command line.
-bench: deps
+## and the BPE trainer against `tokenizers`, video decoding against the ffmpeg command line; then the
+## engine at each kernel level this CPU has. Installs what it needs (ffmpeg, bc, the Python environment).
+bench:
+	@scripts/install-deps.sh --bench
 	scripts/bench/run.sh
 	scripts/bench/tokenizer_throughput.sh
 	scripts/bench/tokenizer_training.sh --no-build
 	scripts/bench/video_decode.sh
+	scripts/bench/kernel_levels.sh
 
 ## Regenerate the reference fixtures (needs Python and network to PyPI; never run by CI).
 fixtures:

@@ -76,14 +76,38 @@ int vans_cpu_detected_level(void) {
     return 0;
 }
 
-/* AMD family 19h (Zen 3 and Zen 4): Zen 4 executes 512-bit operations as two 256-bit halves. */
-static int vans_cpu_is_amd_family_19h(void) {
+/* CPUs on which some kernel families are faster at 256 bits than at 512, by vendor, family and model
+ * range; each entry lists the families that drop to the AVX2 code on such a CPU when VANS_CPU is auto.
+ * A fixed table rather than a timing run at start-up: kernels of different widths round differently,
+ * and results must not depend on how busy the machine was when the process started.
+ *
+ * Measured with scripts/bench/kernel_levels.sh (medians of avx2 ÷ avx512 time, 2 threads) on an AMD
+ * EPYC Zen 4 (family 19h, 2 vCPUs): gelu_tanh_4m 2.00, silu_4m 1.13, softmax_2048 1.09, conv3d_vae
+ * 1.03, attention_4096 1.01, gemm_f32_1024 1.01, small_ops_64k 0.99, decoder_layer_fwd 0.99 (noise).
+ * No family was slower at 512 bits there, so the table has no entry yet; add one, with its numbers,
+ * when a CPU measures otherwise. */
+typedef struct {
+    unsigned vendor_ebx; /* CPUID 0 EBX: "Auth" (AMD) or "Genu" (Intel) */
+    unsigned family, model_first, model_last;
+    unsigned narrow_families; /* bit i: family i runs at the AVX2 level */
+} vans_narrow_entry;
+
+static const vans_narrow_entry vans_narrow_table[] = {
+    {0, 0, 0, 0, 0}, /* end */
+};
+
+static unsigned vans_cpu_narrow_families(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
-    const int amd = b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u; /* "AuthenticAMD" */
-    if (!amd || !__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    const unsigned family = ((a >> 8) & 0xF) + (((a >> 8) & 0xF) == 0xF ? ((a >> 20) & 0xFF) : 0);
-    return family == 0x19;
+    const unsigned vendor = b;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const unsigned base_family = (a >> 8) & 0xF;
+    const unsigned family = base_family + (base_family == 0xF ? (a >> 20) & 0xFF : 0);
+    const unsigned model = ((a >> 4) & 0xF) | (base_family >= 0x6 ? ((a >> 16) & 0xF) << 4 : 0);
+    for (const vans_narrow_entry *e = vans_narrow_table; e->vendor_ebx; e++)
+        if (e->vendor_ebx == vendor && e->family == family && model >= e->model_first && model <= e->model_last)
+            return e->narrow_families;
+    return 0;
 }
 
 typedef struct {
@@ -92,7 +116,7 @@ typedef struct {
     int forced;    /* 1 when VANS_CPU named a level: every kernel family runs at `level` */
     int request;   /* -1 auto, else the level VANS_CPU asked for (may exceed `detected`) */
     int invalid;   /* VANS_CPU was set to something we do not understand (treated as auto) */
-    int prefers_256[VANS_KERNEL_FAMILY_COUNT];
+    unsigned narrow;  /* families that run at the AVX2 level in auto mode (vans_narrow_table) */
 } vans_cpu_state;
 
 static vans_cpu_state vans_state;
@@ -114,11 +138,7 @@ static void vans_cpu_state_init(vans_cpu_state *s) {
     s->request = vans_parse_level(getenv("VANS_CPU"), &s->invalid);
     s->forced = s->request >= 0;
     s->level = s->forced && s->request < s->detected ? s->request : s->detected;
-    if (vans_cpu_is_amd_family_19h()) {
-        /* Measured on Zen 4 (EPYC, 2 cores; scripts/bench/run.sh with VANS_CPU=avx2 and avx512): see
-         * vans_cpu_kernel_level for the families listed here. */
-        s->prefers_256[VANS_KERNEL_VECTOR_MATH] = 0;
-    }
+    s->narrow = vans_cpu_narrow_families();
 }
 
 static const vans_cpu_state *vans_cpu_state_get(void) {
@@ -142,5 +162,5 @@ int vans_cpu_level_request_invalid(void) { return vans_cpu_state_get()->invalid;
 int vans_cpu_kernel_level(int family) {
     const vans_cpu_state *s = vans_cpu_state_get();
     if (s->forced || family < 0 || family >= VANS_KERNEL_FAMILY_COUNT) return s->level;
-    return s->level == 2 && s->prefers_256[family] ? 1 : s->level;
+    return s->level == 2 && (s->narrow >> family & 1u) ? 1 : s->level;
 }

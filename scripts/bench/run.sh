@@ -5,6 +5,8 @@
 # (e.g. --repetitions 9, --only attention_4096 conv3d_vae).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/bench/require.sh
+require swift python3
 swift build -c release --product VANSBench >&2
 python=$(scripts/python-env.sh)
 export OMP_NUM_THREADS="${BENCH_THREADS:-2}" VANS_NUM_THREADS="${BENCH_THREADS:-2}"

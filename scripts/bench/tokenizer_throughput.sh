@@ -5,6 +5,8 @@
 # Run from anywhere: scripts/bench/tokenizer_throughput.sh [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/bench/require.sh
+require swift python3
 python=$(scripts/python-env.sh)
 if [[ "${1:-}" != "--no-build" ]]; then swift build -c release --product vans >&2; fi
 vans=.build/release/vans

@@ -6,6 +6,8 @@
 # Usage: scripts/bench/tokenizer_training.sh [--no-build] [SIZE_MB (default 10)] [VOCAB (default 32000)]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/bench/require.sh
+require swift python3
 python=$(scripts/python-env.sh)
 if [[ "${1:-}" == "--no-build" ]]; then shift; else swift build -c release --product vans >&2; fi
 size_mb=${1:-10}; vocab=${2:-32000}

@@ -4,6 +4,8 @@
 # Usage: scripts/bench/video_decode.sh [seconds-of-video=30] [runs=5]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/bench/require.sh
+require swift ffmpeg bc
 duration=${1:-30}
 runs=${2:-5}
 work=$(mktemp -d)
