@@ -1,6 +1,7 @@
 /* Elementwise, reduction, softmax and indexing kernels over float32 (the engine's compute dtype). */
 #include "ckernels.h"
 #include "internal/vans_vmath.h"
+#include "internal/vans_simd.h"
 #include <math.h>
 #include <string.h>
 
@@ -16,13 +17,26 @@ enum { VANS_VMATH_CHUNK = 512 };
         __VA_ARGS__                                                                         \
     }
 
-/* The transcendental unary ops over x[0..<n] through libmvec; returns 0 for other ops. */
-static int unary_vector(int op, const float *x, float *y, int64_t n) {
+/* The ops that unary_vector / unary_backward_vector handle (the rest are plain loops below). */
+static int is_vector_unary(int op) {
+    switch (op) {
+    case VANS_EXP: case VANS_TANH: case VANS_ERF: case VANS_SIGMOID: case VANS_SILU: case VANS_QUICK_GELU:
+    case VANS_GELU_ERF: case VANS_GELU_TANH: return 1;
+    default: return 0;
+    }
+}
+static int is_vector_unary_backward(int op) {
+    return op == VANS_ERF || op == VANS_SILU || op == VANS_QUICK_GELU || op == VANS_GELU_ERF || op == VANS_GELU_TANH;
+}
+
+/* The transcendental unary ops over x[0..<n] through libmvec, and the loops around each call compiled
+   at the vector-math family's level (so they run 8 or 16 lanes wide where the CPU allows). */
+VANS_INLINE void unary_vector_body(int op, const float *x, float *y, int64_t n) {
     float t[VANS_VMATH_CHUNK];
     switch (op) {
-    case VANS_EXP: vans_vmath_f32(VANS_VMATH_EXP, x, y, n); return 1;
-    case VANS_TANH: vans_vmath_f32(VANS_VMATH_TANH, x, y, n); return 1;
-    case VANS_ERF: vans_vmath_f32(VANS_VMATH_ERF, x, y, n); return 1;
+    case VANS_EXP: vans_vmath_f32(VANS_VMATH_EXP, x, y, n); return;
+    case VANS_TANH: vans_vmath_f32(VANS_VMATH_TANH, x, y, n); return;
+    case VANS_ERF: vans_vmath_f32(VANS_VMATH_ERF, x, y, n); return;
     case VANS_SIGMOID: case VANS_SILU: case VANS_QUICK_GELU: {
         const float slope = op == VANS_QUICK_GELU ? 1.702f : 1.0f;
         VANS_CHUNKS(n, {
@@ -33,7 +47,7 @@ static int unary_vector(int op, const float *x, float *y, int64_t n) {
             else if (op == VANS_SILU) for (int64_t i = 0; i < m; i++) yc[i] = xc[i] / (1.0f + t[i]);
             else for (int64_t i = 0; i < m; i++) yc[i] = xc[i] * (1.0f / (1.0f + t[i]));
         })
-        return 1;
+        return;
     }
     case VANS_GELU_ERF:
         VANS_CHUNKS(n, {
@@ -42,7 +56,7 @@ static int unary_vector(int op, const float *x, float *y, int64_t n) {
             vans_vmath_f32(VANS_VMATH_ERF, t, t, m);
             for (int64_t i = 0; i < m; i++) yc[i] = 0.5f * xc[i] * (1.0f + t[i]);
         })
-        return 1;
+        return;
     case VANS_GELU_TANH:
         VANS_CHUNKS(n, {
             const float *xc = x + chunk; float *yc = y + chunk;
@@ -50,13 +64,14 @@ static int unary_vector(int op, const float *x, float *y, int64_t n) {
             vans_vmath_f32(VANS_VMATH_TANH, t, t, m);
             for (int64_t i = 0; i < m; i++) yc[i] = 0.5f * xc[i] * (1.0f + t[i]);
         })
-        return 1;
-    default: return 0;
+        return;
+    default: return;
     }
 }
+VANS_MULTIVERSION(VANS_KERNEL_VECTOR_MATH, unary_vector, (int op, const float *x, float *y, int64_t n), (op, x, y, n))
 
-/* Gradients of the transcendental unary ops through libmvec; returns 0 for other ops. */
-static int unary_backward_vector(int op, const float *x, const float *g, float *gx, int64_t n) {
+/* Gradients of the transcendental unary ops through libmvec, compiled like unary_vector. */
+VANS_INLINE void unary_backward_vector_body(int op, const float *x, const float *g, float *gx, int64_t n) {
     float t[VANS_VMATH_CHUNK], u[VANS_VMATH_CHUNK];
     switch (op) {
     case VANS_ERF:
@@ -65,7 +80,7 @@ static int unary_backward_vector(int op, const float *x, const float *g, float *
             vans_vmath_f32(VANS_VMATH_EXP, t, t, m);
             for (int64_t i = 0; i < m; i++) gx[chunk + i] = g[chunk + i] * (vans_two_over_sqrt_pi * t[i]);
         })
-        return 1;
+        return;
     case VANS_SILU: case VANS_QUICK_GELU: {
         const float slope = op == VANS_QUICK_GELU ? 1.702f : 1.0f;
         VANS_CHUNKS(n, {
@@ -76,7 +91,7 @@ static int unary_backward_vector(int op, const float *x, const float *g, float *
                 gx[chunk + i] = g[chunk + i] * (op == VANS_SILU ? s * (1.0f + v * (1.0f - s)) : s + slope * v * s * (1.0f - s));
             }
         })
-        return 1;
+        return;
     }
     case VANS_GELU_ERF:
         VANS_CHUNKS(n, {
@@ -89,7 +104,7 @@ static int unary_backward_vector(int op, const float *x, const float *g, float *
                 gx[chunk + i] = g[chunk + i] * (cdf + x[chunk + i] * pdf);
             }
         })
-        return 1;
+        return;
     case VANS_GELU_TANH:
         VANS_CHUNKS(n, {
             for (int64_t i = 0; i < m; i++) { const float v = x[chunk + i]; t[i] = vans_sqrt_2_over_pi * (v + 0.044715f * v * v * v); }
@@ -100,13 +115,15 @@ static int unary_backward_vector(int op, const float *x, const float *g, float *
                 gx[chunk + i] = g[chunk + i] * (0.5f * (1.0f + th) + 0.5f * v * (1.0f - th * th) * d_inner);
             }
         })
-        return 1;
-    default: return 0;
+        return;
+    default: return;
     }
 }
+VANS_MULTIVERSION(VANS_KERNEL_VECTOR_MATH, unary_backward_vector,
+                  (int op, const float *x, const float *g, float *gx, int64_t n), (op, x, g, gx, n))
 
-void vans_unary_f32(int op, const float *x, float *y, float p0, float p1, int64_t start, int64_t end) {
-    if (unary_vector(op, x + start, y + start, end - start)) return;  /* exp, tanh, erf and the activations */
+/* The other unary ops: plain loops, compiled at the vector-math family's level like the rest. */
+VANS_INLINE void unary_plain_body(int op, const float *x, float *y, float p0, float p1, int64_t start, int64_t end) {
     switch (op) {
 #define LOOP(EXPR) for (int64_t i = start; i < end; i++) { const float v = x[i]; y[i] = (EXPR); } break
     case VANS_NEG: LOOP(-v);
@@ -127,10 +144,18 @@ void vans_unary_f32(int op, const float *x, float *y, float p0, float p1, int64_
     default: break;
     }
 }
+VANS_MULTIVERSION(VANS_KERNEL_VECTOR_MATH, unary_plain,
+                  (int op, const float *x, float *y, float p0, float p1, int64_t start, int64_t end),
+                  (op, x, y, p0, p1, start, end))
+
+void vans_unary_f32(int op, const float *x, float *y, float p0, float p1, int64_t start, int64_t end) {
+    if (is_vector_unary(op)) unary_vector(op, x + start, y + start, end - start);  /* exp, tanh, erf, activations */
+    else unary_plain(op, x, y, p0, p1, start, end);
+}
 
 void vans_unary_backward_f32(int op, const float *x, const float *y, const float *g, float *gx, float p0,
                              float p1, int64_t start, int64_t end) {
-    if (unary_backward_vector(op, x + start, g + start, gx + start, end - start)) return;  /* erf, SiLU, GELUs */
+    if (is_vector_unary_backward(op)) { unary_backward_vector(op, x + start, g + start, gx + start, end - start); return; }
     switch (op) {
 #define LOOP(EXPR) for (int64_t i = start; i < end; i++) { const float v = x[i]; const float o = y[i]; (void)v; (void)o; gx[i] = g[i] * (EXPR); } break
     case VANS_NEG: LOOP(-1.0f);
@@ -184,9 +209,8 @@ void vans_unary_backward_f32(int op, const float *x, const float *y, const float
 #define VANS_COMPARE_RUN(EXPR) \
     for (int64_t j = 0; j < run; j++) { const float x = pa[j * sa], y = pb[j * sb]; po[j] = (EXPR); } break
 
-void vans_binary_f32(int op, const float *a, const int64_t *a_strides, const float *b, const int64_t *b_strides,
-                     float *out, int ndim, const int64_t *shape, int64_t start, int64_t end) {
-    if (start >= end) return;
+VANS_INLINE void binary_body(int op, const float *a, const int64_t *a_strides, const float *b, const int64_t *b_strides,
+                             float *out, int ndim, const int64_t *shape, int64_t start, int64_t end) {
     if (ndim == 0) {
         const float x = a[0], y = b[0];
         switch (op) {
@@ -212,6 +236,17 @@ void vans_binary_f32(int op, const float *a, const int64_t *a_strides, const flo
         default: break;
         }
     });
+}
+
+/* Binary ops compiled at the vector-math family's level: the contiguous runs vectorise 8 or 16 wide. */
+VANS_MULTIVERSION(VANS_KERNEL_VECTOR_MATH, binary,
+                  (int op, const float *a, const int64_t *a_strides, const float *b, const int64_t *b_strides,
+                   float *out, int ndim, const int64_t *shape, int64_t start, int64_t end),
+                  (op, a, a_strides, b, b_strides, out, ndim, shape, start, end))
+
+void vans_binary_f32(int op, const float *a, const int64_t *a_strides, const float *b, const int64_t *b_strides,
+                     float *out, int ndim, const int64_t *shape, int64_t start, int64_t end) {
+    if (start < end) binary(op, a, a_strides, b, b_strides, out, ndim, shape, start, end);
 }
 
 void vans_compare_f32(int op, const float *a, const int64_t *a_strides, const float *b, const int64_t *b_strides,
