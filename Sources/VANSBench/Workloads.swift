@@ -24,6 +24,11 @@ let workloads: [Workload] = [
         let a = random.normal([1024, 1024]).converted(to: .bfloat16), b = random.normal([1024, 1024]).converted(to: .bfloat16)
         return { a.matmul(b).asFloatScalar }
     },
+    Workload(name: "gemv_bf16_2048x11008", summary: "one token through a bf16 linear, x [1, 2048] · Wᵀ, W [11008, 2048] (45 MB read once)") {
+        var random = RandomGenerator(seed: 12)
+        let x = random.normal([1, 2048]), weight = random.normal([11008, 2048]).converted(to: .bfloat16)
+        return { x.linear(weight: weight).firstElement }
+    },
     Workload(name: "decoder_layer_fwd", summary: "Qwen2-style decoder layer forward, hidden 1024, 16/4 heads, FFN 2816, L 512") {
         let layer = DecoderLayer()
         return { Autograd.withoutGradient { layer.forward(layer.input, layer.parameters).firstElement } }

@@ -11,6 +11,8 @@ let usage = """
       --run NAME          run one workload N times (default 5) and print each time in ms
       --peak-memory NAME  run one workload once in this process and print the growth of the peak
                           resident set during the step over the resident set before it, in bytes
+      --read-bandwidth    print the machine's read bandwidth in bytes/s (all engine threads summing
+                          a 512 MB buffer; best of 5)
     Threads: VANS_NUM_THREADS (scripts/bench/run.sh sets 2).
     """
 
@@ -94,6 +96,8 @@ case "--peak-memory":
     let before = residentBytes()
     _ = step()
     print(max(0, peakResidentBytes() - before))
+case "--read-bandwidth":
+    print(String(format: "%.0f", ReadBandwidth.measure()))
 case "--help", "-h":
     print(usage)
 default:

@@ -74,6 +74,11 @@ def workloads():
     def gemm(m, n, k, dtype=torch.float32):
         a, b = torch.randn(m, k, generator=g).to(dtype), torch.randn(k, n, generator=g).to(dtype)
         return lambda: torch.matmul(a, b)[0, 0].item()
+    def gemv_bf16():
+        # torch's fastest bf16 linear for one token: bf16 activations and weight (its kernel needs both).
+        x = torch.randn(1, 2048, generator=g).to(torch.bfloat16)
+        w = torch.randn(11008, 2048, generator=g).to(torch.bfloat16)
+        return lambda: F.linear(x, w)[0, 0].item()
     def attention():
         q, k, v = torch.randn(1, 16, 4096, 64), torch.randn(1, 4, 4096, 64), torch.randn(1, 4, 4096, 64)
         return lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)[0, 0, 0, 0].item()
@@ -95,6 +100,7 @@ def workloads():
         "gemm_f32_1024": lambda: gemm(1024, 1024, 1024),
         "gemm_f32_4096x1024": lambda: gemm(4096, 4096, 1024),
         "gemm_bf16_1024": lambda: gemm(1024, 1024, 1024, torch.bfloat16),
+        "gemv_bf16_2048x11008": gemv_bf16,
         "decoder_layer_fwd": lambda: decoder_layer(False),
         "decoder_layer_fwd_bwd": lambda: decoder_layer(True),
         "attention_4096": attention,
@@ -188,6 +194,13 @@ def main():
                                     capture_output=True, text=True, check=True).stdout)
         print(f"# peak_memory decoder_layer_fwd_bwd engine {mine / 2**20:.1f} MiB torch {theirs / 2**20:.1f} MiB "
               f"engine/torch {mine / max(theirs, 1):.3f}", flush=True)
+    if "gemv_bf16_2048x11008" in names:
+        bandwidth = float(subprocess.run([args.engine, "--read-bandwidth"], env=environment, capture_output=True,
+                                         text=True, check=True).stdout)
+        weight_bytes = 11008 * 2048 * 2
+        e, t = (statistics.median(timings["gemv_bf16_2048x11008"][side]) for side in (0, 1))
+        print(f"# bandwidth gemv_bf16_2048x11008 engine {weight_bytes / e / 1e6:.1f} GB/s torch {weight_bytes / t / 1e6:.1f} GB/s "
+              f"machine read {bandwidth / 1e9:.1f} GB/s engine/machine {weight_bytes / e * 1e3 / bandwidth:.2f}", flush=True)
     print(f"geomean {math.exp(sum(map(math.log, ratios)) / len(ratios)):.3f}")
 
 

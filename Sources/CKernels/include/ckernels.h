@@ -52,6 +52,14 @@ uint16_t vans_f32_to_bf16_scalar(float value);
 uint16_t vans_f32_to_f16_scalar(float value);
 float vans_f16_to_f32_scalar(uint16_t value);
 
+/* ---- products against low-precision weights ---- */
+/// y[i, r] = Σ_p x[i, p]·w[r, p] for i < m and weight rows r in [row_begin, row_end): x [m, k] float32
+/// contiguous, w [n, k] bfloat16 (w_dtype VANS_BF16) or float16 (VANS_F16) contiguous, y [m, n] float32.
+/// The weight is widened a few rows at a time into a small buffer, never copied whole. Returns non-zero
+/// only when the small buffer cannot be allocated.
+int vans_linear_lowp_rows(const float *x, int64_t m, int64_t k, const uint16_t *w, int w_dtype, float *y, int64_t n,
+                          int64_t row_begin, int64_t row_end);
+
 /* ---- strided copy: dst[linear i] (strided dst) = src (strided), for i in [start, end) of the
  * element order given by shape; element_size is 1, 2, 4 or 8 bytes; strides in elements. ---- */
 void vans_copy_strided(const void *src, const int64_t *src_strides, void *dst, const int64_t *dst_strides,

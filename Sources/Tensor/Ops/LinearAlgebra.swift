@@ -65,7 +65,9 @@ extension Tensor {
         precondition(weight.rank == 2 && shape.last == weight.shape[1],
                      "linear input \(shape) does not match weight \(weight.shape)")
         let flat = reshaped([-1, weight.shape[1]])
-        var output = flat.matmul(weight.transposed())
+        // A frozen bf16/f16 weight is read as stored (LowPrecisionLinear.swift), never widened whole.
+        var output = Tensor.readsInStoredDType(weight) ? flat.lowPrecisionLinear(weight: weight)
+                                                       : flat.matmul(weight.transposed())
         if let bias { output = output + bias }
         return output.reshaped(Array(shape.dropLast()) + [weight.shape[0]])
     }

@@ -1,0 +1,94 @@
+import CKernels
+
+// x · Wᵀ against a bfloat16 or float16 weight, read in its stored dtype: the weight is widened a few
+// rows (decode steps, m ≤ 8) or one bounded block (prefill) at a time, never copied whole to float32.
+// Activations stay float32 and products accumulate in float32, so results are at least as accurate as
+// torch's bf16 linear (which also rounds the activations to bf16).
+extension Tensor {
+    /// Input rows up to which the widen-and-dot kernel beats widening blocks for BLAS.
+    static let lowPrecisionDotRows = 8
+    /// Float32 elements of one widened weight block on the BLAS path (8 MB).
+    static let lowPrecisionBlockFloats = 2 << 20
+
+    /// True when `linear` can read `weight` in its stored dtype: a frozen, contiguous bf16/f16 matrix.
+    static func readsInStoredDType(_ weight: Tensor) -> Bool {
+        (weight.dtype == .bfloat16 || weight.dtype == .float16) && weight.rank == 2 && weight.isContiguous
+            && !weight.requiresGradient
+    }
+
+    /// [m, k] (float32) · weightᵀ with `weight` [n, k] in bf16/f16 → [m, n] float32, differentiable in `self`.
+    func lowPrecisionLinear(weight: Tensor) -> Tensor {
+        let input = asFloat32.contiguous()
+        let m = input.shape[0], k = input.shape[1], n = weight.shape[0]
+        let output = Tensor(shape: [m, n], zeroed: false)
+        if m > 0 && n > 0 {
+            if k == 0 {
+                output.pointer(as: Float.self).update(repeating: 0, count: m * n)
+            } else if m <= Tensor.lowPrecisionDotRows {
+                Tensor.lowPrecisionDots(input, weight: weight, into: output)
+            } else {
+                Tensor.lowPrecisionBlocks(weight: weight) { block, rows in
+                    // output[:, rows] = input · blockᵀ
+                    vans_sgemm(0, 1, Int64(m), Int64(rows.count), Int64(k), 1, input.pointer(as: Float.self), Int64(k),
+                               block, Int64(k), 0, output.pointer(as: Float.self) + rows.lowerBound, Int64(n))
+                }
+            }
+        }
+        return Autograd.record(output, operation: "linear_low_precision", inputs: [input]) { gradient in
+            [gradient.contiguous().lowPrecisionInputGradient(weight: weight, inputColumns: k)]
+        }
+    }
+
+    /// gradient [m, n] · weight [n, k] → [m, k], widening the weight block by block.
+    private func lowPrecisionInputGradient(weight: Tensor, inputColumns k: Int) -> Tensor {
+        let gradient = asFloat32.contiguous()
+        let m = gradient.shape[0], n = gradient.shape[1]
+        let result = Tensor(shape: [m, k], zeroed: true)
+        guard m > 0, n > 0, k > 0 else { return result }
+        Tensor.lowPrecisionBlocks(weight: weight) { block, rows in
+            vans_sgemm(0, 0, Int64(m), Int64(k), Int64(rows.count), 1, gradient.pointer(as: Float.self) + rows.lowerBound,
+                       Int64(n), block, Int64(k), 1, result.pointer(as: Float.self), Int64(k))
+        }
+        return result
+    }
+
+    /// Decode-sized products: workers split the weight rows and widen eight at a time.
+    private static func lowPrecisionDots(_ input: Tensor, weight: Tensor, into output: Tensor) {
+        let m = input.shape[0], k = input.shape[1], n = weight.shape[0]
+        let px = SendablePointer(input.pointer(as: Float.self)), pw = SendablePointer(weight.pointer(as: UInt16.self))
+        let py = SendablePointer(output.pointer(as: Float.self))
+        let code: Int32 = weight.dtype == .bfloat16 ? Int32(VANS_BF16.rawValue) : Int32(VANS_F16.rawValue)
+        Parallel.forEach(count: (n + 7) / 8, minimumChunk: Swift.max(1, 4096 / Swift.max(k, 1))) { range in
+            let first = range.lowerBound * 8, last = Swift.min(n, range.upperBound * 8)
+            let failed = vans_linear_lowp_rows(px.base, Int64(m), Int64(k), pw.base, code, py.base, Int64(n),
+                                               Int64(first), Int64(last))
+            precondition(failed == 0, "out of memory for an \(8 * k * 4)-byte weight block")
+        }
+    }
+
+    /// Calls `body` with each block of weight rows widened to float32 (at most `lowPrecisionBlockFloats`).
+    private static func lowPrecisionBlocks(weight: Tensor, _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+        let n = weight.shape[0], k = weight.shape[1]
+        let blockRows = Swift.min(n, Swift.max(16, lowPrecisionBlockFloats / Swift.max(k, 1)))
+        let block = Tensor(shape: [blockRows, k], zeroed: false)
+        BLAS.ensureLoaded()
+        var start = 0
+        while start < n {
+            let rows = start..<Swift.min(n, start + blockRows)
+            widen(weight, elements: rows.lowerBound * k ..< rows.upperBound * k, into: block.pointer(as: Float.self))
+            body(block.pointer(as: Float.self), rows)
+            start = rows.upperBound
+        }
+    }
+
+    /// Widens `elements` of the contiguous bf16/f16 `weight` into `destination`, in parallel.
+    private static func widen(_ weight: Tensor, elements: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        let source = SendablePointer(weight.pointer(as: UInt16.self) + elements.lowerBound)
+        let target = SendablePointer(destination), isBFloat16 = weight.dtype == .bfloat16
+        Parallel.forEach(count: elements.count, minimumChunk: 1 << 16) { range in
+            let count = Int64(range.count)
+            if isBFloat16 { vans_bf16_to_f32(source.base + range.lowerBound, target.base + range.lowerBound, count) }
+            else { vans_f16_to_f32(source.base + range.lowerBound, target.base + range.lowerBound, count) }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import Tensor
+
+/// `linear` against a frozen bf16/f16 weight reads the weight as stored. Its result must equal the
+/// float32 product with the widened weight (the widening is exact), on the decode-sized dot path and on
+/// the block-by-block BLAS path, for every shape edge (k not a multiple of 8, n not of 8, m around 4 and 8).
+@Suite("Linear with low-precision weights")
+struct LowPrecisionLinearTests {
+    static func close(_ a: [Float], _ b: [Float], tolerance: Float = 2e-5) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($1)) }
+    }
+
+    @Test(arguments: [DType.bfloat16, .float16])
+    func matchesWidenedFloat32(dtype: DType) {
+        var random = RandomGenerator(seed: 41)
+        for (m, k, n) in [(1, 1, 1), (1, 7, 3), (2, 17, 9), (3, 64, 8), (4, 33, 17), (5, 100, 23), (8, 129, 40),
+                          (9, 64, 31), (17, 250, 70), (64, 96, 129)] {
+            let x = random.normal([m, k])
+            let weight = random.normal([n, k]).converted(to: dtype)
+            let bias = random.normal([n])
+            let ours = x.linear(weight: weight, bias: bias)
+            let reference = x.matmul(weight.asFloat32.transposed()) + bias
+            #expect(ours.dtype == .float32 && ours.shape == [m, n])
+            #expect(Self.close(ours.scalars, reference.scalars), "m \(m) k \(k) n \(n) \(dtype)")
+        }
+    }
+
+    // Leading axes are flattened and restored; a non-contiguous input is read correctly.
+    @Test func batchedAndStridedInputs() {
+        var random = RandomGenerator(seed: 5)
+        let weight = random.normal([24, 40]).converted(to: .bfloat16)
+        let x = random.normal([2, 3, 40])
+        #expect(Self.close(x.linear(weight: weight).scalars, x.matmul(weight.asFloat32.transposed()).scalars))
+        let strided = random.normal([40, 6]).transposed(0, 1)  // [6, 40], not contiguous
+        #expect(Self.close(strided.linear(weight: weight).scalars, strided.matmul(weight.asFloat32.transposed()).scalars))
+    }
+
+    // The gradient with respect to the input equals the float32 one (the frozen weight gets none).
+    @Test(arguments: [1, 6, 40])
+    func inputGradientMatches(rows: Int) throws {
+        var random = RandomGenerator(seed: 77)
+        let weight = random.normal([33, 50]).converted(to: .bfloat16)
+        let x = random.normal([rows, 50])
+        let upstream = random.normal([rows, 33])
+        let (_, ours) = Autograd.valueAndGradient(at: ["x": x]) { p in (p["x"]!.linear(weight: weight) * upstream).sum() }
+        let widened = weight.asFloat32
+        let (_, reference) = Autograd.valueAndGradient(at: ["x": x]) { p in (p["x"]!.matmul(widened.transposed()) * upstream).sum() }
+        #expect(Self.close(try #require(ours["x"]).scalars, try #require(reference["x"]).scalars))
+    }
+
+    // Blocks smaller than the weight (several widen-and-multiply rounds) give the same result.
+    @Test func manyBlocks() {
+        var random = RandomGenerator(seed: 8)
+        let k = Tensor.lowPrecisionBlockFloats / 16 + 3  // 16-row blocks: n = 50 takes four of them
+        let weight = random.normal([50, k]).converted(to: .bfloat16)
+        let x = random.normal([12, k])
+        #expect(Self.close(x.linear(weight: weight).scalars, x.matmul(weight.asFloat32.transposed()).scalars, tolerance: 1e-4))
+    }
+}
