@@ -37,7 +37,27 @@ public final class Storage: @unchecked Sendable {
         self.owner = owner
     }
 
-    deinit {
-        if owner == nil { BufferPool.shared.release(bytes, byteCount: max(byteCount, 1)) }
+    /// Zero-filled storage that takes no physical memory until written: an anonymous private mapping,
+    /// whose pages the kernel supplies (as zeros) on first touch. A model built from such tensors costs
+    /// nothing before `load` replaces them with memory-mapped checkpoint tensors.
+    public init(reservingZeroedByteCount byteCount: Int) {
+        let size = max(byteCount, 1)
+        let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        precondition(mapped != MAP_FAILED && mapped != nil, "cannot reserve \(size) bytes: \(String(cString: strerror(errno)))")
+        bytes = mapped!
+        self.byteCount = byteCount
+        device = .cpu
+        owner = ReservedMapping(size: size)
     }
+
+    deinit {
+        if let reservation = owner as? ReservedMapping { munmap(bytes, reservation.size) }
+        else if owner == nil { BufferPool.shared.release(bytes, byteCount: max(byteCount, 1)) }
+    }
+}
+
+/// Marks storage from `init(reservingZeroedByteCount:)`, which is unmapped rather than pooled.
+private final class ReservedMapping {
+    let size: Int
+    init(size: Int) { self.size = size }
 }

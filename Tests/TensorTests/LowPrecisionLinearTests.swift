@@ -57,4 +57,15 @@ struct LowPrecisionLinearTests {
         let x = random.normal([12, k])
         #expect(Self.close(x.linear(weight: weight).scalars, x.matmul(weight.asFloat32.transposed()).scalars, tolerance: 1e-4))
     }
+
+    // An embedding lookup in a bf16/f16 table converts only the rows looked up, with the same values.
+    @Test(arguments: [DType.bfloat16, .float16])
+    func embeddingRowsMatch(dtype: DType) {
+        var random = RandomGenerator(seed: 3)
+        let table = random.normal([50, 13]).converted(to: dtype)
+        let ids = Tensor(indices: [0, 49, 7, 7, -1, 3], shape: [2, 3])
+        let ours = table.embedding(ids)
+        #expect(ours.shape == [2, 3, 13] && ours.dtype == .float32)
+        #expect(ours.scalars == table.asFloat32.embedding(ids).scalars)
+    }
 }

@@ -12,6 +12,11 @@ open class Embedding: Module {
         self.weight = weight
     }
 
+    /// A shape-only table of `dtype` that takes no memory until written (see `Linear(reserving:_:)`).
+    public convenience init(reservingCount count: Int, dimensions: Int, dtype: DType = .float32) {
+        self.init(weight: .reserved([count, dimensions], dtype: dtype))
+    }
+
     /// A table initialised N(0, 1) as torch does, reproducibly from `initializer`.
     public convenience init(count: Int, dimensions: Int, initializer: inout RandomGenerator) {
         self.init(weight: initializer.normal([count, dimensions]))

@@ -25,6 +25,13 @@ open class Linear: Module {
         self.init(weight: weight, bias: bias ? initializer.uniform([outputDimensions], low: -bound, high: bound) : nil)
     }
 
+    /// A shape-only layer: zero weight (and bias) of `dtype` that take no memory until written, for models
+    /// built before `load` replaces every parameter with a checkpoint tensor (no random draws, no copies).
+    public convenience init(reserving inputDimensions: Int, _ outputDimensions: Int, bias: Bool = true, dtype: DType = .float32) {
+        self.init(weight: .reserved([outputDimensions, inputDimensions], dtype: dtype),
+                  bias: bias ? .reserved([outputDimensions], dtype: dtype) : nil)
+    }
+
     public var inputDimensions: Int { weight.shape[1] }
     public var outputDimensions: Int { weight.shape[0] }
 

@@ -76,7 +76,26 @@ extension Tensor {
     /// Rows of this [vocabulary, dimension] table for integer `ids` of any shape: output ids.shape + [dimension].
     public func embedding(_ ids: Tensor) -> Tensor {
         precondition(rank == 2, "embedding table must be 2-D, got \(shape)")
+        if Tensor.readsInStoredDType(self) { return lowPrecisionRows(ids.reshaped([-1])).reshaped(ids.shape + [shape[1]]) }
         return indexSelected(axis: 0, indices: ids.reshaped([-1])).reshaped(ids.shape + [shape[1]])
+    }
+
+    /// Rows `ids` of a frozen, contiguous bf16/f16 table widened to float32: only the rows looked up
+    /// are converted (a 151936×2048 vocabulary is never widened whole for one token).
+    private func lowPrecisionRows(_ ids: Tensor) -> Tensor {
+        let index = Tensor.checkedIndices(ids, axisSize: shape[0], operation: "embedding")
+        let width = shape[1], count = index.elementCount
+        let output = Tensor(shape: [count, width], zeroed: false)
+        let table = SendablePointer(pointer(as: UInt16.self)), rows = SendablePointer(index.pointer(as: Int64.self))
+        let target = SendablePointer(output.pointer(as: Float.self)), isBFloat16 = dtype == .bfloat16
+        Parallel.forEach(count: count, minimumChunk: Swift.max(1, 16384 / Swift.max(width, 1))) { range in
+            for position in range {
+                let source = table.base + Int(rows.base[position]) * width, destination = target.base + position * width
+                if isBFloat16 { vans_bf16_to_f32(source, destination, Int64(width)) }
+                else { vans_f16_to_f32(source, destination, Int64(width)) }
+            }
+        }
+        return output
     }
 
     /// torch.gather: out[…, j, …] = self[…, indices[…, j, …], …] along `axis`; indices have this

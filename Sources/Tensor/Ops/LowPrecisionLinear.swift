@@ -1,10 +1,17 @@
 import CKernels
 
-// x · Wᵀ against a bfloat16 or float16 weight, read in its stored dtype: the weight is widened a few
+// Weights as stored: reserved (shape-only) tensors, and x · Wᵀ against a bfloat16 or float16 weight, read in its stored dtype: the weight is widened a few
 // rows (decode steps, m ≤ 8) or one bounded block (prefill) at a time, never copied whole to float32.
 // Activations stay float32 and products accumulate in float32, so results are at least as accurate as
 // torch's bf16 linear (which also rounds the activations to bf16).
 extension Tensor {
+    /// A zero tensor that takes no physical memory until written (see `Storage(reservingZeroedByteCount:)`):
+    /// how models are built shape-only before `load` fills them from memory-mapped safetensors.
+    public static func reserved(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        let count = shape.reduce(1, *)
+        return Tensor(storage: Storage(reservingZeroedByteCount: count * dtype.byteCount), shape: shape, dtype: dtype)
+    }
+
     /// Input rows up to which the widen-and-dot kernel beats widening blocks for BLAS.
     static let lowPrecisionDotRows = 8
     /// Float32 elements of one widened weight block on the BLAS path (8 MB).
