@@ -50,6 +50,41 @@ VANS_INLINE vans_v8 select8(vans_v8i keep, vans_v8 yes, vans_v8 no) {
 }
 VANS_INLINE vans_v8 max8(vans_v8 x, vans_v8 y) { return select8(x > y, x, y); }
 
+/// Adds the bias and key-padding terms of query rows [row0, row0 + m) and keys [c0, c0 + jn)
+/// to the transposed score tile (key j, query i at st[j·BR + i]). Ignored keys become -inf,
+/// which the online softmax below already treats as "not visible".
+VANS_INLINE void add_score_terms(const vans_attention_args *a, int64_t b, int64_t h, int64_t row0, int64_t m,
+                                 int64_t c0, int64_t jn, float *st) {
+    if (a->bias) {
+        const float *bias = a->bias + b * a->bias_strides[0] + h * a->bias_strides[1] + c0;
+        for (int64_t i = 0; i < m; i++) {
+            const float *brow = bias + (row0 + i) * a->bias_strides[2];
+            for (int64_t j = 0; j < jn; j++) st[j * BR + i] += brow[j];
+        }
+    }
+    if (a->key_padding) {
+        const float *padding = a->key_padding + b * a->kv_length + c0;
+        for (int64_t j = 0; j < jn; j++) {
+            if (padding[j] == 0.0f) continue;
+            for (int64_t i = 0; i < BR; i++) st[j * BR + i] += padding[j];
+        }
+    }
+}
+
+/// The score terms of one query row for keys [c0, c0 + n) into terms[0, BC), zero past n.
+VANS_INLINE void row_score_terms(const vans_attention_args *a, int64_t b, int64_t h, int64_t row, int64_t c0,
+                                 int64_t n, float *terms) {
+    memset(terms, 0, sizeof(float) * BC);
+    if (a->bias) {
+        const float *brow = a->bias + b * a->bias_strides[0] + h * a->bias_strides[1] + row * a->bias_strides[2] + c0;
+        for (int64_t j = 0; j < n; j++) terms[j] = brow[j];
+    }
+    if (a->key_padding) {
+        const float *padding = a->key_padding + b * a->kv_length + c0;
+        for (int64_t j = 0; j < n; j++) terms[j] += padding[j];
+    }
+}
+
 /// Works on transposed tiles so that neither K nor V is repacked per tile: Sᵀ = K·Qᵀ reads
 /// key rows in place, the softmax runs down columns eight queries at a time, and
 /// O += P·V reads Pᵀ and value rows in place. Only blocks at a segment end (or head
@@ -101,6 +136,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                 kp = kb; kld = dp;
             }
             vans_gemm_nn(jr, BR, d, kp, kld, qt, BR, st, BR, 0);
+            if (a->bias || a->key_padding) add_score_terms(a, b, h, row0, m, c0, jn, st);
             for (int64_t i0 = 0; i0 < BR; i0 += 8) {
                 /* Query i0 + l sees keys [0, lim[l]) of this block. */
                 const int64_t base = a->causal ? local_row0 + i0 + offset - local_c0 + 1 : jn;
@@ -178,7 +214,7 @@ int32_t vans_attention_forward(const vans_attention_args *a, int64_t begin, int6
 
 /// Scratch floats one backward task needs besides the per-segment row terms.
 static int64_t backward_scratch(int64_t dp) {
-    return 2 * dp * BC + BC * dp + 2 * BR * dp + 2 * BR * BC + 2 * BC * dp + BR * dp;
+    return 2 * dp * BC + BC * dp + 2 * BR * dp + 2 * BR * BC + 2 * BC * dp + BR * dp + BC;
 }
 
 VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t begin, int64_t end,
@@ -187,7 +223,8 @@ VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t b
     const int64_t group = a->query_heads / a->kv_heads;
     float *kt = scratch, *vt = kt + dp * BC, *kb = vt + dp * BC, *qb = kb + BC * dp, *gb = qb + BR * dp;
     float *p = gb + BR * dp, *ds = p + BR * BC;
-    float *dk = ds + BR * BC, *dv = dk + BC * dp, *dq = dv + BC * dp;
+    float *dk = ds + BR * BC, *dv = dk + BC * dp, *dq = dv + BC * dp, *terms = dq + BR * dp;
+    const int has_terms = a->bias || a->key_padding;
     const vans_v8i iota = {0, 1, 2, 3, 4, 5, 6, 7};
     const vans_v8 ninf = vans_splat8(-INFINITY);
     for (int64_t task = begin; task < end; task++) {
@@ -261,12 +298,19 @@ VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t b
                         const vans_v8 sv = vans_splat8(a->scale), lv = vans_splat8(l);
                         const vans_v8 dl = vans_splat8(delta[hh * rows + local_row0 + i]);
                         const vans_v8i lim = (vans_v8i){0} + (int32_t)limit;
+                        if (has_terms) row_score_terms(a, b, h, row0 + i, c0, n, terms);
                         for (int64_t j = 0; j < BC; j += 8) {
                             vans_v8 x = vans_load8(prow + j) * sv - lv;
+                            if (has_terms) x += vans_load8(terms + j);
                             x = select8((vans_v8i){0} + (int32_t)j + iota < lim, x, ninf);
                             vans_v8 pv = vans_exp8_nonpos(x);
                             vans_store8(prow + j, pv);
                             vans_store8(dsrow + j, pv * (vans_load8(dsrow + j) - dl));
+                        }
+                        if (a->bias_grad) {
+                            /* The score gradient is the bias gradient before broadcast reduction. */
+                            float *grow = a->bias_grad + ((b * a->query_heads + h) * a->query_length + row0 + i) * a->kv_length + c0;
+                            memcpy(grow, dsrow, sizeof(float) * n);
                         }
                     }
                     /* dV += Pᵀ·dO and dK += dSᵀ·Q, reading P and dS transposed in place. */
