@@ -50,17 +50,51 @@ VANS_INLINE vans_v8 select8(vans_v8i keep, vans_v8 yes, vans_v8 no) {
 }
 VANS_INLINE vans_v8 max8(vans_v8 x, vans_v8 y) { return select8(x > y, x, y); }
 
+/// st[j·BR + i] += source[i·stride + j] for i < m, j < n: eight queries × eight keys at a time through an
+/// 8×8 register transpose, so the bias (stored query-major) costs little beside the tile's GEMM.
+VANS_INLINE void add_transposed(const float *source, int64_t stride, int64_t m, int64_t n, float *st) {
+    const int64_t m8 = m & ~(int64_t)7, n8 = n & ~(int64_t)7;
+    for (int64_t i0 = 0; i0 < m8; i0 += 8) {
+        const float *s0 = source + i0 * stride;
+        for (int64_t j0 = 0; j0 < n8; j0 += 8) {
+            vans_v8 r[8];
+            for (int l = 0; l < 8; l++) r[l] = vans_load8(s0 + l * stride + j0);
+            /* Pairs of rows interleaved, then pairs of pairs, then halves: columns c[x] = (r[0][x] … r[7][x]). */
+            vans_v8 t[8], u[8], c[8];
+            for (int p = 0; p < 8; p += 2) {
+                t[p] = __builtin_shufflevector(r[p], r[p + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+                t[p + 1] = __builtin_shufflevector(r[p], r[p + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+            }
+            for (int p = 0; p < 8; p += 4) {
+                u[p] = __builtin_shufflevector(t[p], t[p + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+                u[p + 1] = __builtin_shufflevector(t[p], t[p + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+                u[p + 2] = __builtin_shufflevector(t[p + 1], t[p + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+                u[p + 3] = __builtin_shufflevector(t[p + 1], t[p + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+            }
+            for (int x = 0; x < 4; x++) {
+                c[x] = __builtin_shufflevector(u[x], u[x + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+                c[x + 4] = __builtin_shufflevector(u[x], u[x + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+            }
+            for (int x = 0; x < 8; x++) {
+                float *target = st + (j0 + x) * BR + i0;
+                vans_store8(target, vans_load8(target) + c[x]);
+            }
+        }
+        for (int64_t i = i0; i < i0 + 8; i++)
+            for (int64_t j = n8; j < n; j++) st[j * BR + i] += source[i * stride + j];
+    }
+    for (int64_t i = m8; i < m; i++)
+        for (int64_t j = 0; j < n; j++) st[j * BR + i] += source[i * stride + j];
+}
+
 /// Adds the bias and key-padding terms of query rows [row0, row0 + m) and keys [c0, c0 + jn)
 /// to the transposed score tile (key j, query i at st[j·BR + i]). Ignored keys become -inf,
 /// which the online softmax below already treats as "not visible".
 VANS_INLINE void add_score_terms(const vans_attention_args *a, int64_t b, int64_t h, int64_t row0, int64_t m,
                                  int64_t c0, int64_t jn, float *st) {
     if (a->bias) {
-        const float *bias = a->bias + b * a->bias_strides[0] + h * a->bias_strides[1] + c0;
-        for (int64_t i = 0; i < m; i++) {
-            const float *brow = bias + (row0 + i) * a->bias_strides[2];
-            for (int64_t j = 0; j < jn; j++) st[j * BR + i] += brow[j];
-        }
+        const float *bias = a->bias + b * a->bias_strides[0] + h * a->bias_strides[1] + row0 * a->bias_strides[2] + c0;
+        add_transposed(bias, a->bias_strides[2], m, jn, st);
     }
     if (a->key_padding) {
         const float *padding = a->key_padding + b * a->kv_length + c0;
