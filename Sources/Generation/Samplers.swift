@@ -91,8 +91,9 @@ public struct RepetitionPenalty: LogitProcessor {
     }
 }
 
-/// log p(token) per row of logits [B, V] under the unprocessed distribution (what scoring a completion
-/// gives, and what GRPO's ratio needs).
-func tokenLogProbabilities(logits: Tensor, tokens: [Int]) -> [Float] {
-    logits.logSoftmax(axis: 1).gathered(axis: 1, indices: Tensor(indices: tokens, shape: [tokens.count, 1])).scalars
+/// log p(token) per row of logits [B, V] under softmax(logits / temperature), unprocessed otherwise (what scoring
+/// a completion gives, and what GRPO's ratio needs). The one place the fused log-prob op will replace.
+func tokenLogProbabilities(logits: Tensor, tokens: [Int], temperature: Float) -> [Float] {
+    let scaled = temperature == 1 ? logits : logits / temperature
+    return scaled.logSoftmax(axis: 1).gathered(axis: 1, indices: Tensor(indices: tokens, shape: [tokens.count, 1])).scalars
 }

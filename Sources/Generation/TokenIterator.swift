@@ -6,8 +6,8 @@ import Tensor
 /// One generated token of one batch row.
 public struct GeneratedToken: Sendable, Equatable {
     public let token: Int
-    /// log p(token) under the model's unprocessed distribution (log_softmax of the logits), what a full-sequence
-    /// scoring of the same tokens gives.
+    /// log p(token) under the model's unprocessed distribution, log_softmax(logits / scoring temperature): what a
+    /// full-sequence scoring of the same tokens gives (TRL's and verl's GRPO score at the sampling temperature).
     public let logProbability: Float
 
     public init(token: Int, logProbability: Float) {
@@ -31,6 +31,8 @@ public struct TokenIterator<Model: LanguageModel> {
     private var pending: [Int]?
     public let maximumTokens: Int
     public let stopTokens: Set<Int>
+    /// Logits are divided by this before the log-probabilities are taken (1: the model's own distribution).
+    public let scoringTemperature: Float
     public private(set) var generatedCount = 0
     /// Per row, whether a stop token has been produced (later tokens of that row are still generated).
     public private(set) var finished: [Bool]
@@ -41,17 +43,20 @@ public struct TokenIterator<Model: LanguageModel> {
     /// - Parameters:
     ///   - caches: the model's caches, empty or holding earlier context; `model.makeCaches()` when nil.
     ///   - state: this request's state, consistent with `caches`.
+    ///   - scoringTemperature: divides the logits of the reported log-probabilities (sampling is the sampler's).
     public init(model: Model, prompt: Tensor, state: Model.State, caches: [any KVCache]? = nil, rollouts: Int = 1,
                 sampler: any LogitSampler, processors: [any LogitProcessor] = [], maximumTokens: Int,
-                stopTokens: Set<Int> = []) throws(GenerationError) {
+                stopTokens: Set<Int> = [], scoringTemperature: Float = 1) throws(GenerationError) {
         guard prompt.rank == 2, prompt.shape[1] > 0 else { throw .invalidArgument("the prompt must be [B, L] tokens, got \(prompt.shape)") }
         guard rollouts >= 1, maximumTokens >= 1 else {
             throw .invalidArgument("rollouts (\(rollouts)) and maximum tokens (\(maximumTokens)) must be at least 1")
         }
+        guard scoringTemperature > 0 else { throw .invalidArgument("the scoring temperature must be positive, got \(scoringTemperature)") }
         self.model = model
         self.sampler = sampler
         self.maximumTokens = maximumTokens
         self.stopTokens = stopTokens
+        self.scoringTemperature = scoringTemperature
         var state = state
         var caches = caches ?? model.makeCaches()
         var logits = Autograd.withoutGradient { model.prefill(prompt, caches: caches, state: &state) }   // [B, V]
@@ -85,7 +90,7 @@ public struct TokenIterator<Model: LanguageModel> {
         }
         let processed = Autograd.withoutGradient { processors.reduce(logits) { $1.process($0) } }
         let tokens = try sampler.sample(processed)
-        let logProbabilities = Autograd.withoutGradient { tokenLogProbabilities(logits: logits, tokens: tokens) }
+        let logProbabilities = Autograd.withoutGradient { tokenLogProbabilities(logits: logits, tokens: tokens, temperature: scoringTemperature) }
         for index in processors.indices { processors[index].didSample(tokens) }
         for (row, token) in tokens.enumerated() where stopTokens.contains(token) { finished[row] = true }
         pending = tokens
