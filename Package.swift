@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "Checkpoints", dependencies: ["Tensor", "Support"]),
         .target(name: "Tokenizers", dependencies: ["Support"]),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CFFmpegShims", "Support"]),
+        .target(name: "Generation", dependencies: ["Tensor", "NN"]),
 
         // Metrics, data, models
         .target(name: "Metrics", dependencies: ["Tokenizers", "Support"]),
@@ -63,6 +64,7 @@ let package = Package(
         .testTarget(name: "SupportTests", dependencies: ["Support"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Checkpoints"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Checkpoints"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "NN", "Tensor"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),

@@ -50,6 +50,75 @@ VANS_INLINE vans_v8 select8(vans_v8i keep, vans_v8 yes, vans_v8 no) {
 }
 VANS_INLINE vans_v8 max8(vans_v8 x, vans_v8 y) { return select8(x > y, x, y); }
 
+/// st[j·BR + i] += source[i·stride + j] for i < m, j < n: eight queries × eight keys at a time through an
+/// 8×8 register transpose, so the bias (stored query-major) costs little beside the tile's GEMM.
+VANS_INLINE void add_transposed(const float *source, int64_t stride, int64_t m, int64_t n, float *st) {
+    const int64_t m8 = m & ~(int64_t)7, n8 = n & ~(int64_t)7;
+    for (int64_t i0 = 0; i0 < m8; i0 += 8) {
+        const float *s0 = source + i0 * stride;
+        for (int64_t j0 = 0; j0 < n8; j0 += 8) {
+            vans_v8 r[8];
+            for (int l = 0; l < 8; l++) r[l] = vans_load8(s0 + l * stride + j0);
+            /* Pairs of rows interleaved, then pairs of pairs, then halves: columns c[x] = (r[0][x] … r[7][x]). */
+            vans_v8 t[8], u[8], c[8];
+            for (int p = 0; p < 8; p += 2) {
+                t[p] = __builtin_shufflevector(r[p], r[p + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+                t[p + 1] = __builtin_shufflevector(r[p], r[p + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+            }
+            for (int p = 0; p < 8; p += 4) {
+                u[p] = __builtin_shufflevector(t[p], t[p + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+                u[p + 1] = __builtin_shufflevector(t[p], t[p + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+                u[p + 2] = __builtin_shufflevector(t[p + 1], t[p + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+                u[p + 3] = __builtin_shufflevector(t[p + 1], t[p + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+            }
+            for (int x = 0; x < 4; x++) {
+                c[x] = __builtin_shufflevector(u[x], u[x + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+                c[x + 4] = __builtin_shufflevector(u[x], u[x + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+            }
+            for (int x = 0; x < 8; x++) {
+                float *target = st + (j0 + x) * BR + i0;
+                vans_store8(target, vans_load8(target) + c[x]);
+            }
+        }
+        for (int64_t i = i0; i < i0 + 8; i++)
+            for (int64_t j = n8; j < n; j++) st[j * BR + i] += source[i * stride + j];
+    }
+    for (int64_t i = m8; i < m; i++)
+        for (int64_t j = 0; j < n; j++) st[j * BR + i] += source[i * stride + j];
+}
+
+/// Adds the bias and key-padding terms of query rows [row0, row0 + m) and keys [c0, c0 + jn)
+/// to the transposed score tile (key j, query i at st[j·BR + i]). Ignored keys become -inf,
+/// which the online softmax below already treats as "not visible".
+VANS_INLINE void add_score_terms(const vans_attention_args *a, int64_t b, int64_t h, int64_t row0, int64_t m,
+                                 int64_t c0, int64_t jn, float *st) {
+    if (a->bias) {
+        const float *bias = a->bias + b * a->bias_strides[0] + h * a->bias_strides[1] + row0 * a->bias_strides[2] + c0;
+        add_transposed(bias, a->bias_strides[2], m, jn, st);
+    }
+    if (a->key_padding) {
+        const float *padding = a->key_padding + b * a->kv_length + c0;
+        for (int64_t j = 0; j < jn; j++) {
+            if (padding[j] == 0.0f) continue;
+            for (int64_t i = 0; i < BR; i++) st[j * BR + i] += padding[j];
+        }
+    }
+}
+
+/// The score terms of one query row for keys [c0, c0 + n) into terms[0, BC), zero past n.
+VANS_INLINE void row_score_terms(const vans_attention_args *a, int64_t b, int64_t h, int64_t row, int64_t c0,
+                                 int64_t n, float *terms) {
+    memset(terms, 0, sizeof(float) * BC);
+    if (a->bias) {
+        const float *brow = a->bias + b * a->bias_strides[0] + h * a->bias_strides[1] + row * a->bias_strides[2] + c0;
+        for (int64_t j = 0; j < n; j++) terms[j] = brow[j];
+    }
+    if (a->key_padding) {
+        const float *padding = a->key_padding + b * a->kv_length + c0;
+        for (int64_t j = 0; j < n; j++) terms[j] += padding[j];
+    }
+}
+
 /// Works on transposed tiles so that neither K nor V is repacked per tile: Sᵀ = K·Qᵀ reads
 /// key rows in place, the softmax runs down columns eight queries at a time, and
 /// O += P·V reads Pᵀ and value rows in place. Only blocks at a segment end (or head
@@ -101,6 +170,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                 kp = kb; kld = dp;
             }
             vans_gemm_nn(jr, BR, d, kp, kld, qt, BR, st, BR, 0);
+            if (a->bias || a->key_padding) add_score_terms(a, b, h, row0, m, c0, jn, st);
             for (int64_t i0 = 0; i0 < BR; i0 += 8) {
                 /* Query i0 + l sees keys [0, lim[l]) of this block. */
                 const int64_t base = a->causal ? local_row0 + i0 + offset - local_c0 + 1 : jn;
@@ -178,7 +248,7 @@ int32_t vans_attention_forward(const vans_attention_args *a, int64_t begin, int6
 
 /// Scratch floats one backward task needs besides the per-segment row terms.
 static int64_t backward_scratch(int64_t dp) {
-    return 2 * dp * BC + BC * dp + 2 * BR * dp + 2 * BR * BC + 2 * BC * dp + BR * dp;
+    return 2 * dp * BC + BC * dp + 2 * BR * dp + 2 * BR * BC + 2 * BC * dp + BR * dp + BC;
 }
 
 VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t begin, int64_t end,
@@ -187,7 +257,8 @@ VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t b
     const int64_t group = a->query_heads / a->kv_heads;
     float *kt = scratch, *vt = kt + dp * BC, *kb = vt + dp * BC, *qb = kb + BC * dp, *gb = qb + BR * dp;
     float *p = gb + BR * dp, *ds = p + BR * BC;
-    float *dk = ds + BR * BC, *dv = dk + BC * dp, *dq = dv + BC * dp;
+    float *dk = ds + BR * BC, *dv = dk + BC * dp, *dq = dv + BC * dp, *terms = dq + BR * dp;
+    const int has_terms = a->bias || a->key_padding;
     const vans_v8i iota = {0, 1, 2, 3, 4, 5, 6, 7};
     const vans_v8 ninf = vans_splat8(-INFINITY);
     for (int64_t task = begin; task < end; task++) {
@@ -261,12 +332,19 @@ VANS_INLINE void attention_backward_body(const vans_attention_args *a, int64_t b
                         const vans_v8 sv = vans_splat8(a->scale), lv = vans_splat8(l);
                         const vans_v8 dl = vans_splat8(delta[hh * rows + local_row0 + i]);
                         const vans_v8i lim = (vans_v8i){0} + (int32_t)limit;
+                        if (has_terms) row_score_terms(a, b, h, row0 + i, c0, n, terms);
                         for (int64_t j = 0; j < BC; j += 8) {
                             vans_v8 x = vans_load8(prow + j) * sv - lv;
+                            if (has_terms) x += vans_load8(terms + j);
                             x = select8((vans_v8i){0} + (int32_t)j + iota < lim, x, ninf);
                             vans_v8 pv = vans_exp8_nonpos(x);
                             vans_store8(prow + j, pv);
                             vans_store8(dsrow + j, pv * (vans_load8(dsrow + j) - dl));
+                        }
+                        if (a->bias_grad) {
+                            /* The score gradient is the bias gradient before broadcast reduction. */
+                            float *grow = a->bias_grad + ((b * a->query_heads + h) * a->query_length + row0 + i) * a->kv_length + c0;
+                            memcpy(grow, dsrow, sizeof(float) * n);
                         }
                     }
                     /* dV += Pᵀ·dO and dK += dSᵀ·Q, reading P and dS transposed in place. */

@@ -42,6 +42,13 @@ let workloads: [Workload] = [
         let q = random.normal([1, 16, 4096, 64]), k = random.normal([1, 4, 4096, 64]), v = random.normal([1, 4, 4096, 64])
         return { Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: true).contiguous().firstElement }
     },
+    Workload(name: "attention_bias_512", summary: "umT5-XXL encoder SDPA: 64 heads, head dim 64, L 512, learned [1, 64, L, L] bias, 112 padded keys") {
+        var random = RandomGenerator(seed: 10)
+        let q = random.normal([1, 64, 512, 64]), k = random.normal([1, 64, 512, 64]), v = random.normal([1, 64, 512, 64])
+        let bias = random.normal([1, 64, 512, 512])
+        let padding = Tensor(bools: (0..<512).map { $0 >= 400 }, shape: [1, 512])
+        return { Tensor.scaledDotProductAttention(query: q, key: k, value: v, bias: bias, keyPaddingMask: padding).contiguous().firstElement }
+    },
     Workload(name: "conv3d_vae", summary: "conv3d 128→128, 3×3×3, padding 1, input 9×64×64") {
         var random = RandomGenerator(seed: 5)
         let x = random.normal([1, 128, 9, 64, 64]), w = random.normal([128, 128, 3, 3, 3], standardDeviation: 0.02)

@@ -43,7 +43,7 @@ struct ModuleTests {
     // The decoder layer exposes exactly transformers' Qwen2DecoderLayer parameter names.
     @Test func decoderLayerKeysMatchTransformers() throws {
         var initializer = RandomGenerator(seed: 0)
-        let layer = DecoderLayer(hiddenSize: 32, intermediateSize: 48, heads: 4, keyValueHeads: 2, initializer: &initializer)
+        let layer = Qwen2DecoderLayer(hiddenSize: 32, intermediateSize: 48, heads: 4, keyValueHeads: 2, initializer: &initializer)
         let file = try fixture("qwen2_decoder_layer")
         let expected = file.tensorNames.filter { $0.hasPrefix("param.") }.map { String($0.dropFirst(6)) }.sorted()
         #expect(layer.parameters().keys.sorted() == expected)

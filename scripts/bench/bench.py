@@ -82,6 +82,12 @@ def workloads():
     def attention():
         q, k, v = torch.randn(1, 16, 4096, 64), torch.randn(1, 4, 4096, 64), torch.randn(1, 4, 4096, 64)
         return lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)[0, 0, 0, 0].item()
+    def attention_bias():
+        q, k, v = torch.randn(1, 64, 512, 64), torch.randn(1, 64, 512, 64), torch.randn(1, 64, 512, 64)
+        padding = torch.zeros(512, dtype=torch.bool)
+        padding[400:] = True
+        mask = torch.randn(1, 64, 512, 512).masked_fill(padding, float("-inf"))  # bias + padding, as umT5 adds them
+        return lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=mask)[0, 0, 0, 0].item()
     def conv():
         x, w, b = torch.randn(1, 128, 9, 64, 64), torch.randn(128, 128, 3, 3, 3) * 0.02, torch.randn(128)
         return lambda: F.conv3d(x, w, b, padding=1)[0, 0, 0, 0, 0].item()
@@ -104,6 +110,7 @@ def workloads():
         "decoder_layer_fwd": lambda: decoder_layer(False),
         "decoder_layer_fwd_bwd": lambda: decoder_layer(True),
         "attention_4096": attention,
+        "attention_bias_512": attention_bias,
         "conv3d_vae": conv,
         "silu_4m": lambda: unary(F.silu),
         "gelu_tanh_4m": lambda: unary(lambda x: F.gelu(x, approximate="tanh")),

@@ -24,6 +24,17 @@ typedef struct {
     int64_t segment_count;
     int32_t causal;
     float scale;
+    /* Optional additive score terms (NULL when absent, which keeps the plain kernel's speed).
+       `bias` is added to the scaled scores: [batch|1, query_heads|1, query_length|1, kv_length]
+       with the key axis contiguous and (batch, head, row) strides in elements, 0 on broadcast
+       axes. `key_padding` is contiguous [batch, kv_length]: 0 keeps a key, -inf ignores it. */
+    const float *bias;
+    int64_t bias_strides[3];
+    const float *key_padding;
+    /* Backward, optional: receives the score gradient, contiguous
+       [batch, query_heads, query_length, kv_length]; the caller zeroes it (masked entries are
+       never written). Reduce it over broadcast axes for the bias gradient. */
+    float *bias_grad;
 } vans_attention_args;
 
 /// Largest head dimension the kernels accept.

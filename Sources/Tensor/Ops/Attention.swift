@@ -40,10 +40,16 @@ extension Tensor {
     ///   - causal: query i of a segment sees key j when j ≤ i + (Lk − Lq) (bottom-right aligned, the
     ///     same as PyTorch's `is_causal` when Lq = Lk, and what decoding with a KV cache needs).
     ///   - segments: optional block-diagonal segments (variable-length packed sequences).
+    ///   - bias: optional additive score bias [B or 1, Hq or 1, Lq or 1, Lk] (PyTorch's float `attn_mask`,
+    ///     umT5's relative-position bias), differentiable; -inf entries hide keys.
+    ///   - keyPaddingMask: optional bool [B, Lk], true at keys to ignore (PyTorch's `key_padding_mask`),
+    ///     such as the padding of a batch of prompts of different lengths.
     ///   - scale: score scale; 1/√D when nil.
     /// - Returns: [B, Hq, Lq, D], stored as [B, Lq, Hq, D] so `transposed(1, 2)` back to tokens is free.
+    ///   A query row that sees no key (all masked) is zero with zero gradients, as PyTorch defines it.
     public static func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, causal: Bool = false,
-                                                 segments: AttentionSegments? = nil, scale: Float? = nil) -> Tensor {
+                                                 segments: AttentionSegments? = nil, bias: Tensor? = nil,
+                                                 keyPaddingMask: Tensor? = nil, scale: Float? = nil) -> Tensor {
         precondition(query.rank == 4 && key.rank == 4 && value.rank == 4, "attention expects rank-4 [B, H, L, D] tensors")
         let (batch, queryHeads, queryLength, headDim) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
         let (kvHeads, kvLength) = (key.shape[1], key.shape[2])
@@ -55,7 +61,19 @@ extension Tensor {
             precondition(segments.queryOffsets.last == queryLength && segments.keyOffsets.last == kvLength,
                          "attention segments must end at the query (\(queryLength)) and key (\(kvLength)) lengths")
         }
+        if let bias {
+            precondition(bias.rank == 4 && bias.shape[3] == kvLength
+                         && zip(bias.shape.prefix(3), [batch, queryHeads, queryLength]).allSatisfy { $0 == 1 || $0 == $1 },
+                         "attention bias \(bias.shape) does not broadcast to [\(batch), \(queryHeads), \(queryLength), \(kvLength)]")
+        }
+        if let keyPaddingMask {
+            precondition(keyPaddingMask.dtype == .bool && keyPaddingMask.shape == [batch, kvLength],
+                         "key padding mask must be bool [\(batch), \(kvLength)], got \(keyPaddingMask.dtype) \(keyPaddingMask.shape)")
+        }
         let q = query.rowContiguous, k = key.rowContiguous, v = value.rowContiguous
+        let scoreBias = bias?.rowContiguous
+        // The kernel adds 0 to kept keys and -inf to ignored ones.
+        let keyPadding = keyPaddingMask.map { Tensor.zeros([batch, kvLength]).maskedFilled(where: $0, with: -.infinity).contiguous() }
         // Output stored [B, Lq, Hq, D]; exposed as the [B, Hq, Lq, D] view.
         let storage = Tensor(shape: [batch, queryLength, queryHeads, headDim], zeroed: false)
         let output = storage.permuted([0, 2, 1, 3])
@@ -72,6 +90,11 @@ extension Tensor {
         arguments.value = UnsafePointer(v.pointer(as: Float.self)); arguments.value_strides = attentionStrides(v)
         arguments.output = output.pointer(as: Float.self); arguments.output_strides = attentionStrides(output)
         arguments.log_sum_exp = logSumExp.pointer(as: Float.self)
+        if let scoreBias {
+            arguments.bias = UnsafePointer(scoreBias.pointer(as: Float.self))
+            arguments.bias_strides = scoreBiasStrides(scoreBias)
+        }
+        if let keyPadding { arguments.key_padding = UnsafePointer(keyPadding.pointer(as: Float.self)) }
         queryOffsets.withUnsafeBufferPointer { qo in
             keyOffsets.withUnsafeBufferPointer { ko in
                 arguments.query_offsets = qo.baseAddress; arguments.kv_offsets = ko.baseAddress
@@ -83,7 +106,8 @@ extension Tensor {
                 }
             }
         }
-        return Autograd.record(output, operation: "scaled_dot_product_attention", inputs: [q, k, v]) { gradient in
+        let inputs = [q, k, v] + (scoreBias.map { [$0] } ?? [])
+        return Autograd.record(output, operation: "scaled_dot_product_attention", inputs: inputs) { gradient in
             let upstream = gradient.rowContiguous
             let queryGrad = Tensor(shape: q.shape, zeroed: false), keyGrad = Tensor(shape: k.shape, zeroed: false)
             let valueGrad = Tensor(shape: v.shape, zeroed: false)
@@ -92,8 +116,11 @@ extension Tensor {
             backward.query_grad = queryGrad.pointer(as: Float.self); backward.query_grad_strides = attentionStrides(queryGrad)
             backward.key_grad = keyGrad.pointer(as: Float.self); backward.key_grad_strides = attentionStrides(keyGrad)
             backward.value_grad = valueGrad.pointer(as: Float.self); backward.value_grad_strides = attentionStrides(valueGrad)
+            // The full score gradient only when the bias learns (umT5); reduced to the bias's shape below.
+            let scoreGrad = scoreBias?.requiresGradient == true ? Tensor(shape: [batch, queryHeads, queryLength, kvLength]) : nil
+            backward.bias_grad = scoreGrad?.pointer(as: Float.self)
             // Keep every buffer the C arguments point at alive until the kernels finish.
-            withExtendedLifetime((q, k, v, output, logSumExp)) {
+            withExtendedLifetime((q, k, v, output, logSumExp, scoreBias, keyPadding)) {
                 queryOffsets.withUnsafeBufferPointer { qo in
                     keyOffsets.withUnsafeBufferPointer { ko in
                         backward.query_offsets = qo.baseAddress; backward.kv_offsets = ko.baseAddress
@@ -106,7 +133,8 @@ extension Tensor {
                     }
                 }
             }
-            return [queryGrad, keyGrad, valueGrad]
+            guard let scoreBias else { return [queryGrad, keyGrad, valueGrad] }
+            return [queryGrad, keyGrad, valueGrad, scoreGrad?.summed(toShape: scoreBias.shape)]
         }
     }
 
@@ -115,6 +143,12 @@ extension Tensor {
         let float = asFloat32
         return float.strides.last == 1 || float.shape.last == 1 ? float : float.contiguous()
     }
+}
+
+/// (batch, head, row) strides of a rank-4 tensor, 0 on size-1 (broadcast) axes.
+private func scoreBiasStrides(_ tensor: Tensor) -> (Int64, Int64, Int64) {
+    func stride(_ axis: Int) -> Int64 { tensor.shape[axis] == 1 ? 0 : Int64(tensor.strides[axis]) }
+    return (stride(0), stride(1), stride(2))
 }
 
 /// (batch, head, row) strides of a rank-4 tensor.
