@@ -17,7 +17,7 @@ if has avx512f && has avx512bw && has avx512dq && has avx512vl; then levels+=(av
 status=0
 for level in "${levels[@]}"; do
     log=$(mktemp)
-    if VANS_CPU=$level VANS_CPU_STRICT=1 "$SWIFT" test --skip-build --filter 'TensorTests|NNTests' >"$log" 2>&1; then
+    if VANS_CPU=$level VANS_CPU_STRICT=1 "$SWIFT" test --skip-build --filter 'TensorTests|NNTests|GenerationTests' >"$log" 2>&1; then
         summary=$(grep -E '^✔ Test run' "$log" | tail -1 | sed 's/^✔ //')
         echo "kernel level $level: passed (${summary:-no summary})"
     else
