@@ -113,14 +113,20 @@ open class Module {
         for (key, tensor) in parameters { slots[key]!.tensor = tensor }
     }
 
-    /// Checkpoint renames, transposes and dropped buffers, applied by `load` before verification.
-    /// Models override this with one readable table (e.g. `visual.` → `model.visual.`).
-    open func sanitize(weights: [String: Tensor]) -> [String: Tensor] { weights }
+    /// How this model's checkpoints map onto its keys: renames, dropped buffers, ties, transposes and
+    /// reshapes. Models override it with one readable table (e.g. `visual.` → `model.visual.`); it is
+    /// data rather than code so `vans inspect weights` can show what maps where.
+    open var checkpointRules: CheckpointRules { [] }
+
+    /// A checkpoint's tensors, keyed by checkpoint key, mapped onto this model's keys by `checkpointRules`.
+    public func sanitize(weights: [String: Tensor]) throws(NNError) -> [String: Tensor] {
+        try checkpointRules.apply(to: weights)
+    }
 
     /// Loads a full checkpoint: `sanitize`, then verify (no unused key, no missing parameter, equal
     /// shapes) and bind. Tensors keep their stored dtype unless `dtype` is given.
     public func load(weights: [String: Tensor], dtype: DType? = nil) throws(NNError) {
-        var sanitized = sanitize(weights: weights)
+        var sanitized = try sanitize(weights: weights)
         if let dtype {
             sanitized = sanitized.mapValues { $0.dtype == dtype || !$0.dtype.isFloatingPoint ? $0 : $0.converted(to: dtype) }
         }
