@@ -57,6 +57,8 @@ public struct CheckpointMapping: Sendable, Equatable {
     public var reshapings: [CheckpointReshaping]
     /// Descriptions of the rules that renamed, tied or reshaped it.
     public var rules: [String]
+    /// The tie rule that made this key share another key's tensor, or nil for a tensor's own mapping.
+    public var tie: String?
 }
 
 /// The result of planning a checkpoint through a rule table.
@@ -112,7 +114,7 @@ public struct CheckpointRules: Sendable, Equatable, ExpressibleByArrayLiteral {
     /// Maps stored keys and shapes to module keys and shapes without touching tensor data.
     public func plan(shapes: [String: [Int]]) throws(NNError) -> CheckpointPlan {
         var mappings = Dictionary(uniqueKeysWithValues: shapes.map {
-            ($0.key, CheckpointMapping(source: $0.key, sourceShape: $0.value, shape: $0.value, reshapings: [], rules: []))
+            ($0.key, CheckpointMapping(source: $0.key, sourceShape: $0.value, shape: $0.value, reshapings: [], rules: [], tie: nil))
         })
         var dropped: [String: String] = [:]
         var matches: [Int] = []
@@ -151,6 +153,7 @@ public struct CheckpointRules: Sendable, Equatable, ExpressibleByArrayLiteral {
                 }
                 guard mappings[key] == nil, var mapping = mappings[source] else { break }
                 mapping.rules.append(rule.description)
+                mapping.tie = rule.description
                 mappings[key] = mapping
                 count = 1
             case .transpose(_, let permutation):
