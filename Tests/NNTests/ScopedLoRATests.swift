@@ -66,6 +66,11 @@ struct ScopedLoRATests {
         #expect(throws: NNError.moduleTypeMismatch(key: "layers.0", expected: "Linear", found: "PeftBlock")) {
             try adapt(model, in: "", targets: ["layers.0"])
         }
+        // A failure part-way through the walk leaves no adapter behind.
+        #expect(throws: NNError.moduleTypeMismatch(key: "layers.1", expected: "Linear", found: "PeftBlock")) {
+            try adapt(model, in: "", targets: ["q_proj", "layers.1"])
+        }
+        #expect(LoRA.adapters(in: model).keys.isEmpty && !(model.visual.query is LoRALinear))
         _ = try adapt(model)
         #expect(throws: NNError.invalidArgument("'layers.0.q_proj' already has a LoRA adapter")) { try adapt(model) }
         _ = try adapt(model, in: "visual", targets: ["v_proj"])

@@ -121,19 +121,27 @@ public enum LoRA {
         let fullKey = { (key: String) in scope.isEmpty ? key : "\(scope).\(key)" }
         var adapted: [(key: String, layer: LoRALinear)] = []
         var generator = initializer
+        var originals: [(key: String, module: Linear)] = []
         var replaced: [String] = []
-        for (prefix, root) in roots {
-            replaced += try root.replaceModules { (relativeKey, module) throws(NNError) -> Module? in
-                let key = prefix.isEmpty ? relativeKey : "\(prefix).\(relativeKey)"
-                guard matches(key) else { return nil }
-                guard let linear = module as? Linear else {
-                    throw .moduleTypeMismatch(key: fullKey(key), expected: "Linear", found: "\(type(of: module))")
+        do {
+            for (prefix, root) in roots {
+                replaced += try root.replaceModules { (relativeKey, module) throws(NNError) -> Module? in
+                    let key = prefix.isEmpty ? relativeKey : "\(prefix).\(relativeKey)"
+                    guard matches(key) else { return nil }
+                    guard let linear = module as? Linear else {
+                        throw .moduleTypeMismatch(key: fullKey(key), expected: "Linear", found: "\(type(of: module))")
+                    }
+                    guard !(linear is LoRALinear) else { throw .invalidArgument("'\(fullKey(key))' already has a LoRA adapter") }
+                    let layer = LoRALinear(base: linear, rank: rank, alpha: alpha, dropout: dropout, initializer: &generator)
+                    originals.append((fullKey(key), linear))
+                    adapted.append((fullKey(key), layer))
+                    return layer
                 }
-                guard !(linear is LoRALinear) else { throw .invalidArgument("'\(fullKey(key))' already has a LoRA adapter") }
-                let layer = LoRALinear(base: linear, rank: rank, alpha: alpha, dropout: dropout, initializer: &generator)
-                adapted.append((fullKey(key), layer))
-                return layer
             }
+        } catch {
+            // A failed call leaves the model as it was: put back the layers already replaced.
+            for (key, linear) in originals { try? model.replaceModule(at: key, with: linear) }
+            throw error
         }
         initializer = generator
         guard !replaced.isEmpty else {
