@@ -21,6 +21,7 @@ test: deps
 	$(SWIFT) build --build-tests $(C_FLAGS)
 	$(SWIFT) test $(C_FLAGS)
 	SWIFT=$(SWIFT) scripts/test-kernel-levels.sh
+	scripts/check/inspect_weights.sh
 	@if $(SWIFT) package dump-package | grep -q '"unsafeFlags"'; then \
 		echo "Package.swift uses unsafeFlags: SwiftPM refuses such a package as a dependency" >&2; exit 1; fi
 	$(SWIFT) build --package-path Examples
