@@ -1,6 +1,11 @@
 # The project's entry points. The README's quick start is `make demo` and `make test`.
 SWIFT ?= swift
 RELEASE_BIN := .build/release
+## The C kernels' optimisation (-O3; -fno-math-errno lets libm calls skip errno, which changes speed, never
+## results). Given on the command line, here and in every script's release build, because SwiftPM refuses
+## a package with unsafe flags in its manifest as a dependency. Packages depending on VANS get SwiftPM's
+## own levels (-O0 debug, -O2 release).
+C_FLAGS := $(shell cat scripts/c-kernel-flags)
 
 .PHONY: deps build test demo bench fixtures clean
 
@@ -8,13 +13,19 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
-	$(SWIFT) build -c release --product vans
+	$(SWIFT) build -c release $(C_FLAGS) --product vans
 
-## The whole test suite (what .ci/run calls).
+## The whole test suite (what .ci/run calls), then the Examples package, which depends on this one by
+## path and imports VANSKit as any other package would (with SwiftPM's default flags).
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) build --build-tests $(C_FLAGS)
+	$(SWIFT) test $(C_FLAGS)
 	SWIFT=$(SWIFT) scripts/test-kernel-levels.sh
+	scripts/check/inspect_weights.sh
+	@if $(SWIFT) package dump-package | grep -q '"unsafeFlags"'; then \
+		echo "Package.swift uses unsafeFlags: SwiftPM refuses such a package as a dependency" >&2; exit 1; fi
+	$(SWIFT) build --package-path Examples
+	$(SWIFT) run --package-path Examples --skip-build DecoderLayerExample
 
 ## The main job on a built-in default.
 demo: build

@@ -10,9 +10,9 @@
 //   CKernels · CFFmpeg/CFFmpegShims (C)
 import PackageDescription
 
-// Hot C kernels are always optimised, even in debug builds, so the test suite
-// exercises the same code paths at a usable speed.
-let optimizedC: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+// No unsafe flags anywhere: SwiftPM refuses them in a package used as a dependency. The C kernels
+// build at SwiftPM's optimisation level (-O0 debug, -O2 release); `make test` adds -O3 and
+// -fno-math-errno from the command line (see the Makefile), which changes speed, never results.
 
 let package = Package(
     name: "VANS",
@@ -27,11 +27,11 @@ let package = Package(
     targets: [
         // C layer
         // libmvec (glibc's vector math, part of libc6-dev) gives the vectorised exp/tanh/erf.
-        .target(name: "CKernels", cSettings: optimizedC,
+        .target(name: "CKernels",
                 linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m"), .linkedLibrary("mvec", .when(platforms: [.linux]))]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
-        .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"], cSettings: optimizedC),
+        .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"]),
 
         // Shared utilities (atomic writes, progress bars): no dependencies
         .target(name: "Support"),

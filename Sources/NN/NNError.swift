@@ -14,6 +14,11 @@ public enum NNError: Error, CustomStringConvertible, Equatable, Sendable {
     case moduleTypeMismatch(key: String, expected: String, found: String)
     /// An invalid layer argument.
     case invalidArgument(String)
+    /// A checkpoint rule that cannot apply to a key (a transpose that does not fit its rank, a rename
+    /// onto a key already taken).
+    case ruleFailed(rule: String, key: String, reason: String)
+    /// A checkpoint rule that cannot be used at all (a malformed regular expression).
+    case invalidRule(rule: String, reason: String)
 
     public var description: String {
         func list(_ keys: [String]) -> String {
@@ -26,6 +31,8 @@ public enum NNError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unknownModule(let key): return "no module at '\(key)'"
         case .moduleTypeMismatch(let key, let expected, let found): return "'\(key)': cannot put a \(found) where a \(expected) is declared"
         case .invalidArgument(let message): return message
+        case .ruleFailed(let rule, let key, let reason): return "checkpoint rule \(rule) fails on '\(key)': \(reason)"
+        case .invalidRule(let rule, let reason): return "checkpoint rule \(rule): \(reason)"
         }
     }
 }

@@ -14,6 +14,7 @@ struct VANSCommand: AsyncParsableCommand {
             TrainTokenizerCommand.self,
             MetricsCommand.self,
             SystemCommand.self,
+            InspectCommand.self,
         ]
     )
 }

@@ -62,21 +62,4 @@ struct MappedTensorTests {
         let weight = try file.mappedTensor("f32")
         #expect((weight * 2).scalars == (try file.floats("f32").values.map { $0 * 2 }))
     }
-
-    // Prefix rules apply in order (first match wins); collisions after renaming are errors naming both keys.
-    @Test func renamesByFirstMatchingPrefix() throws {
-        let renames = KeyRenames([
-            .init(from: "visual.", to: "model.visual."),
-            .init(from: "model.language_model.", to: "model.language_model."),
-            .init(from: "model.", to: "model.language_model."),
-        ])
-        #expect(renames.renamed("visual.blocks.0.norm1.weight") == "model.visual.blocks.0.norm1.weight")
-        #expect(renames.renamed("model.layers.3.mlp.up_proj.weight") == "model.language_model.layers.3.mlp.up_proj.weight")
-        #expect(renames.renamed("model.language_model.norm.weight") == "model.language_model.norm.weight")
-        #expect(renames.renamed("lm_head.weight") == "lm_head.weight")
-        #expect(throws: CheckpointError.self) {
-            try renames.apply(to: ["model.norm.weight": 1, "model.language_model.norm.weight": 2])
-        }
-        #expect(try renames.apply(to: ["visual.x": 1, "lm_head.weight": 2]) == ["model.visual.x": 1, "lm_head.weight": 2])
-    }
 }

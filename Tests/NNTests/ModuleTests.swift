@@ -18,13 +18,9 @@ final class TinyModel: Module {
         norm = RMSNorm(dimensions: 4)
     }
 
-    override func sanitize(weights: [String: Tensor]) -> [String: Tensor] {
-        // Checkpoints of this toy prefix everything with "model." and carry a buffer we drop.
-        var result: [String: Tensor] = [:]
-        for (key, value) in weights where key != "model.rotary.inv_freq" {
-            result[key.hasPrefix("model.") ? String(key.dropFirst(6)) : key] = value
-        }
-        return result
+    // Checkpoints of this toy prefix everything with "model." and carry a buffer we drop.
+    override var checkpointRules: CheckpointRules {
+        [.drop(pattern: #"^model\.rotary\.inv_freq$"#), .renamePrefix("model.", to: "")]
     }
 }
 

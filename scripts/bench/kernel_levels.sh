@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/require.sh
 require swift python3
-swift build -c release --product VANSBench >&2
-bench="$(swift build -c release --show-bin-path)/VANSBench"
+swift build -c release $(< scripts/c-kernel-flags) --product VANSBench >&2
+bench="$(swift build -c release $(< scripts/c-kernel-flags) --show-bin-path)/VANSBench"
 export VANS_NUM_THREADS="${BENCH_THREADS:-2}"
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
 has() { [[ " $flags " == *" $1 "* ]]; }

@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/require.sh
 require swift python3
-swift build -c release --product VANSBench >&2
+swift build -c release $(< scripts/c-kernel-flags) --product VANSBench >&2
 python=$(scripts/python-env.sh)
 export OMP_NUM_THREADS="${BENCH_THREADS:-2}" VANS_NUM_THREADS="${BENCH_THREADS:-2}"
-exec "$python" scripts/bench/bench.py --engine "$(swift build -c release --show-bin-path)/VANSBench" \
+exec "$python" scripts/bench/bench.py --engine "$(swift build -c release $(< scripts/c-kernel-flags) --show-bin-path)/VANSBench" \
     --threads "${BENCH_THREADS:-2}" "$@"

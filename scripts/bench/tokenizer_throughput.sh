@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 source scripts/bench/require.sh
 require swift python3
 python=$(scripts/python-env.sh)
-if [[ "${1:-}" != "--no-build" ]]; then swift build -c release --product vans >&2; fi
+if [[ "${1:-}" != "--no-build" ]]; then swift build -c release $(< scripts/c-kernel-flags) --product vans >&2; fi
 vans=.build/release/vans
 text=$(mktemp -t vans-bench-XXXXXX.txt)
 trap 'rm -f "$text"' EXIT

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 source scripts/bench/require.sh
 require swift python3
 python=$(scripts/python-env.sh)
-if [[ "${1:-}" == "--no-build" ]]; then shift; else swift build -c release --product vans >&2; fi
+if [[ "${1:-}" == "--no-build" ]]; then shift; else swift build -c release $(< scripts/c-kernel-flags) --product vans >&2; fi
 size_mb=${1:-10}; vocab=${2:-32000}
 work=$(mktemp -d -t vans-bpe-XXXXXX)
 trap 'rm -rf "$work"' EXIT

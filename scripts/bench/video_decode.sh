@@ -12,8 +12,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 clip="$work/testsrc_640x360.mp4"
 ffmpeg -v error -y -f lavfi -i "testsrc=size=640x360:rate=30" -t "$duration" -c:v libx264 -pix_fmt yuv420p "$clip"
-swift build -c release --product vans >/dev/null
-vans=$(swift build -c release --show-bin-path)/vans
+swift build -c release $(< scripts/c-kernel-flags) --product vans >/dev/null
+vans=$(swift build -c release $(< scripts/c-kernel-flags) --show-bin-path)/vans
 frames=$((duration * 30))
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }

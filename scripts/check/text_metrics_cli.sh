@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 python=$(scripts/python-env.sh)
-swift build -c release --product vans >&2
+swift build -c release $(< scripts/c-kernel-flags) --product vans >&2
 work=$(mktemp -d -t vans-metrics-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 .build/release/vans data synth --out "$work/set" --count "${1:-800}" --seed "${2:-3}" --split eval >/dev/null

@@ -113,14 +113,20 @@ open class Module {
         for (key, tensor) in parameters { slots[key]!.tensor = tensor }
     }
 
-    /// Checkpoint renames, transposes and dropped buffers, applied by `load` before verification.
-    /// Models override this with one readable table (e.g. `visual.` → `model.visual.`).
-    open func sanitize(weights: [String: Tensor]) -> [String: Tensor] { weights }
+    /// How this model's checkpoints map onto its keys: renames, dropped buffers, ties, transposes and
+    /// reshapes. Models override it with one readable table (e.g. `visual.` → `model.visual.`); it is
+    /// data rather than code so `vans inspect weights` can show what maps where.
+    open var checkpointRules: CheckpointRules { [] }
+
+    /// A checkpoint's tensors, keyed by checkpoint key, mapped onto this model's keys by `checkpointRules`.
+    public func sanitize(weights: [String: Tensor]) throws(NNError) -> [String: Tensor] {
+        try checkpointRules.apply(to: weights)
+    }
 
     /// Loads a full checkpoint: `sanitize`, then verify (no unused key, no missing parameter, equal
     /// shapes) and bind. Tensors keep their stored dtype unless `dtype` is given.
     public func load(weights: [String: Tensor], dtype: DType? = nil) throws(NNError) {
-        var sanitized = sanitize(weights: weights)
+        var sanitized = try sanitize(weights: weights)
         if let dtype {
             sanitized = sanitized.mapValues { $0.dtype == dtype || !$0.dtype.isFloatingPoint ? $0 : $0.converted(to: dtype) }
         }
@@ -151,9 +157,59 @@ open class Module {
         for (_, module) in namedModules() { module.isTraining = training }
     }
 
-    /// The module at `key` ("" is this module).
+    /// The module at `key` ("" is this module), found by descending along the key rather than walking the tree.
     public func module(at key: String) -> Module? {
-        namedModules().first { $0.key == key }?.module
+        if key.isEmpty { return self }
+        for (entryKey, entry) in entries() {
+            guard case .modules(let children, _) = entry, key == entryKey || key.hasPrefix(entryKey + ".") else { continue }
+            let rest = key == entryKey ? "" : String(key.dropFirst(entryKey.count + 1))
+            switch children {
+            case .single(let module):
+                if let found = module.module(at: rest) { return found }
+            case .array(let modules):
+                let parts = rest.split(separator: ".", maxSplits: 1).map(String.init)
+                guard let first = parts.first, let index = Int(first), modules.indices.contains(index) else { continue }
+                if let found = modules[index].module(at: parts.count > 1 ? parts[1] : "") { return found }
+            case .none:
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// Walks the tree under this module once and puts `transform`'s result in place of every module it
+    /// returns one for (the replaced module's subtree is not walked). `transform` gets each module's key
+    /// relative to this one. Returns the replaced keys in walk order.
+    public func replaceModules(_ transform: (String, Module) throws(NNError) -> Module?) throws(NNError) -> [String] {
+        try replaceModules(prefix: "", transform)
+    }
+
+    private func replaceModules(prefix: String, _ transform: (String, Module) throws(NNError) -> Module?) throws(NNError) -> [String] {
+        var replaced: [String] = []
+        for (key, entry) in entries() {
+            guard case .modules(let children, let slot) = entry else { continue }
+            let fullKey = prefix.isEmpty ? key : "\(prefix).\(key)"
+            let members: [(key: String, index: Int?, module: Module)]
+            switch children {
+            case .single(let module): members = [(fullKey, nil, module)]
+            case .array(let modules): members = modules.enumerated().map { ("\(fullKey).\($0.offset)", $0.offset, $0.element) }
+            case .none: members = []
+            }
+            for member in members {
+                guard let replacement = try transform(member.key, member.module) else {
+                    replaced += try member.module.replaceModules(prefix: member.key, transform)
+                    continue
+                }
+                guard let slot else {
+                    throw .invalidArgument("'\(member.key)' is a plain stored property; declare it with @ModuleInfo to make it replaceable")
+                }
+                guard slot.replace(at: member.index, with: replacement) else {
+                    throw .moduleTypeMismatch(key: member.key, expected: "\(type(of: member.module))", found: "\(type(of: replacement))")
+                }
+                replaced.append(member.key)
+            }
+        }
+        return replaced
     }
 
     /// Puts `replacement` at `key` (e.g. a LoRA-wrapped Linear); its declared type must accept it.
