@@ -7,6 +7,31 @@ import Foundation
 import NN
 import Tensor
 
+/// A Qwen2 decoder layer composed from NN's public pieces, as a model package would write it:
+/// x += attn(input_layernorm(x)); x += mlp(post_attention_layernorm(x)).
+final class DecoderLayer: Module {
+    @ModuleInfo(key: "self_attn") var attention: Attention
+    @ModuleInfo(key: "mlp") var mlp: SwiGLUMLP
+    @ModuleInfo(key: "input_layernorm") var inputNorm: RMSNorm
+    @ModuleInfo(key: "post_attention_layernorm") var postAttentionNorm: RMSNorm
+
+    init(hiddenSize: Int, intermediateSize: Int, heads: Int, keyValueHeads: Int, initializer: inout RandomGenerator) {
+        super.init()
+        attention = Attention(hiddenSize: hiddenSize, heads: heads, keyValueHeads: keyValueHeads, queryKeyValueBias: true,
+                              initializer: &initializer)
+        mlp = SwiGLUMLP(hiddenSize: hiddenSize, intermediateSize: intermediateSize, initializer: &initializer)
+        inputNorm = RMSNorm(dimensions: hiddenSize, epsilon: 1e-6)
+        postAttentionNorm = RMSNorm(dimensions: hiddenSize, epsilon: 1e-6)
+    }
+
+    /// [B, L, hidden] → [B, L, hidden], causal, positions 0..<L.
+    func callAsFunction(_ input: Tensor) -> Tensor {
+        let rotary = RotaryTable.standard(positions: Array(0..<input.shape[1]), dimension: attention.headDimension, theta: 10000)
+        let afterAttention = input + attention(inputNorm(input), rotary: rotary, causal: true)
+        return afterAttention + mlp(postAttentionNorm(afterAttention))
+    }
+}
+
 let defaultFile = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().appendingPathComponent("../../../Tests/NNTests/Fixtures/qwen2_decoder_layer.safetensors")
     .standardized
