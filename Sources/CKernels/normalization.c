@@ -171,3 +171,91 @@ void vans_group_norm_backward(const float *x, const float *w, const float *gy, f
                               int64_t channels, int64_t spatial, int64_t groups, float eps, int64_t begin, int64_t end) {
     group_backward(x, w, gy, gx, gw, gb, channels, spatial, groups, eps, begin, end);
 }
+
+/* ---- norms over a middle axis, a block of adjacent columns at a time. The loops over the block are
+ * unit-stride, so each ISA copy vectorises them across columns, and every row of the block read at
+ * stride `inner` is a run of whole cache lines. Statistics are two-pass, as above. ---- */
+typedef struct { int64_t offset, width; } column_block;
+
+static column_block block_of(int64_t task, int64_t dim, int64_t inner) {
+    const int64_t blocks = (inner + VANS_NORM_COLUMN_BLOCK - 1) / VANS_NORM_COLUMN_BLOCK;
+    const int64_t o = task / blocks, j0 = (task % blocks) * VANS_NORM_COLUMN_BLOCK;
+    const column_block b = {o * dim * inner + j0, inner - j0 < VANS_NORM_COLUMN_BLOCK ? inner - j0 : VANS_NORM_COLUMN_BLOCK};
+    return b;
+}
+
+/// Per-column mean (0 without centering) and rstd of a block.
+VANS_INLINE void column_statistics(const float *x, int64_t dim, int64_t inner, int64_t width, int center, float eps,
+                                   float *mean, float *rstd) {
+    for (int64_t j = 0; j < width; j++) { mean[j] = 0; rstd[j] = 0; }
+    if (center) {
+        for (int64_t c = 0; c < dim; c++)
+            for (int64_t j = 0; j < width; j++) mean[j] += x[c * inner + j];
+        for (int64_t j = 0; j < width; j++) mean[j] /= (float)dim;
+    }
+    for (int64_t c = 0; c < dim; c++)
+        for (int64_t j = 0; j < width; j++) { const float d = x[c * inner + j] - mean[j]; rstd[j] += d * d; }
+    for (int64_t j = 0; j < width; j++) rstd[j] = 1.0f / sqrtf(rstd[j] / (float)dim + eps);
+}
+
+VANS_INLINE void columns_forward_body(const float *x, const float *w, const float *b, float *y, int64_t dim, int64_t inner,
+                                      int center, float eps, int64_t begin, int64_t end) {
+    float mean[VANS_NORM_COLUMN_BLOCK], rstd[VANS_NORM_COLUMN_BLOCK];
+    for (int64_t task = begin; task < end; task++) {
+        const column_block k = block_of(task, dim, inner);
+        const float *xs = x + k.offset;
+        float *ys = y + k.offset;
+        column_statistics(xs, dim, inner, k.width, center, eps, mean, rstd);
+        for (int64_t c = 0; c < dim; c++) {
+            const float scale = w ? w[c] : 1.0f, shift = b ? b[c] : 0.0f;
+            for (int64_t j = 0; j < k.width; j++) ys[c * inner + j] = (xs[c * inner + j] - mean[j]) * rstd[j] * scale + shift;
+        }
+    }
+}
+VANS_MULTIVERSION(VANS_KERNEL_NORMALIZATION, columns_forward, (const float *x, const float *w, const float *b, float *y, int64_t dim, int64_t inner, int center, float eps, int64_t begin, int64_t end),
+                  (x, w, b, y, dim, inner, center, eps, begin, end))
+void vans_norm_columns_forward(const float *x, const float *weight, const float *bias, float *y, int64_t dim,
+                               int64_t inner, int center, float eps, int64_t begin, int64_t end) {
+    columns_forward(x, weight, bias, y, dim, inner, center, eps, begin, end);
+}
+
+/// With g = y_grad · w and x̂ = (x − mean) · rstd: x_grad = rstd · (g − mean(g) − x̂ · mean(g · x̂)), where
+/// RMSNorm (no centering) drops the mean(g) term.
+VANS_INLINE void columns_backward_body(const float *x, const float *w, const float *gy, float *gx, float *gw, float *gb,
+                                       int64_t dim, int64_t inner, int center, float eps, int64_t begin, int64_t end) {
+    float mean[VANS_NORM_COLUMN_BLOCK], rstd[VANS_NORM_COLUMN_BLOCK], mg[VANS_NORM_COLUMN_BLOCK], mgx[VANS_NORM_COLUMN_BLOCK];
+    for (int64_t task = begin; task < end; task++) {
+        const column_block k = block_of(task, dim, inner);
+        const float *xs = x + k.offset, *gs = gy + k.offset;
+        column_statistics(xs, dim, inner, k.width, center, eps, mean, rstd);
+        for (int64_t j = 0; j < k.width; j++) { mg[j] = 0; mgx[j] = 0; }
+        for (int64_t c = 0; c < dim; c++) {
+            const float wc = w ? w[c] : 1.0f;
+            float sg = 0, sgx = 0;
+            for (int64_t j = 0; j < k.width; j++) {
+                const float xhat = (xs[c * inner + j] - mean[j]) * rstd[j], g = gs[c * inner + j];
+                sg += g; sgx += g * xhat;
+                mg[j] += g * wc; mgx[j] += g * wc * xhat;
+            }
+            if (gw) gw[c] += sgx;
+            if (gb) gb[c] += sg;
+        }
+        if (!gx) continue;
+        float *out = gx + k.offset;
+        for (int64_t j = 0; j < k.width; j++) { mg[j] = center ? mg[j] / (float)dim : 0.0f; mgx[j] /= (float)dim; }
+        for (int64_t c = 0; c < dim; c++) {
+            const float wc = w ? w[c] : 1.0f;
+            for (int64_t j = 0; j < k.width; j++) {
+                const float xhat = (xs[c * inner + j] - mean[j]) * rstd[j];
+                out[c * inner + j] = rstd[j] * (gs[c * inner + j] * wc - mg[j] - xhat * mgx[j]);
+            }
+        }
+    }
+}
+VANS_MULTIVERSION(VANS_KERNEL_NORMALIZATION, columns_backward, (const float *x, const float *w, const float *gy, float *gx, float *gw, float *gb, int64_t dim, int64_t inner, int center, float eps, int64_t begin, int64_t end),
+                  (x, w, gy, gx, gw, gb, dim, inner, center, eps, begin, end))
+void vans_norm_columns_backward(const float *x, const float *weight, const float *y_grad, float *x_grad,
+                                float *weight_grad_partial, float *bias_grad_partial, int64_t dim, int64_t inner,
+                                int center, float eps, int64_t begin, int64_t end) {
+    columns_backward(x, weight, y_grad, x_grad, weight_grad_partial, bias_grad_partial, dim, inner, center, eps, begin, end);
+}
