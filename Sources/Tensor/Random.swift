@@ -66,6 +66,25 @@ public struct RandomGenerator: Sendable {
         return draws.less(probabilities.detached()).converted(to: .float32)
     }
 
+    /// One index drawn with probability proportional to `weights` (non-negative, finite, not all zero) by
+    /// inverting the cumulative sum at the next 32-bit word of the stream. `multinomial` and the samplers
+    /// share it, so a seed gives the same token whichever of them draws it.
+    mutating func drawIndex(weights: UnsafeBufferPointer<Double>) -> Int {
+        let total = weights.reduce(0, +)
+        let target = Double(bits(1)[0]) / 4294967296.0 * total
+        var running = 0.0, chosen = weights.count - 1
+        for index in weights.indices where weights[index] > 0 {
+            running += weights[index]
+            if target < running { return index }
+            chosen = index
+        }
+        return chosen
+    }
+
+    mutating func drawIndex(weights: [Double]) -> Int {
+        weights.withUnsafeBufferPointer { drawIndex(weights: $0) }
+    }
+
     /// Indices drawn from the rows of `probabilities` ([C] or [N, C], non-negative, not necessarily
     /// normalised), `count` per row, as torch.multinomial. Throws for unusable rows.
     public mutating func multinomial(_ probabilities: Tensor, count: Int, replacement: Bool) throws -> Tensor {
@@ -85,16 +104,8 @@ public struct RandomGenerator: Sendable {
             guard replacement || count <= nonZero else {
                 throw TensorError.invalidProbabilities("row \(row): \(count) samples without replacement but only \(nonZero) non-zero entries")
             }
-            let draws = bits(count)
-            for draw in draws {
-                let total = weights.reduce(0, +)
-                let target = Double(draw) / 4294967296.0 * total
-                var running = 0.0, chosen = classes - 1
-                for index in 0..<classes where weights[index] > 0 {
-                    running += weights[index]
-                    if target < running { chosen = index; break }
-                    chosen = index
-                }
+            for _ in 0..<count {
+                let chosen = drawIndex(weights: weights)
                 result.append(Int64(chosen))
                 if !replacement { weights[chosen] = 0 }
             }
