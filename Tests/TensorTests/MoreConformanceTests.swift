@@ -49,6 +49,9 @@ let moreConformanceCases: [String: @Sendable ([String: Tensor]) -> Tensor] = [
     "layer_norm_channels": { $0["x"]!.layerNorm(weight: $0["w"]!, bias: $0["b"]!, epsilon: 1e-5, axis: 1) },
     "layer_norm_last": { $0["x"]!.layerNorm(weight: $0["w"]!, bias: $0["b"]!, epsilon: 1e-5, axis: -1) },
     "layer_norm_first": { $0["x"]!.layerNorm(weight: $0["w"]!, bias: $0["b"]!, epsilon: 1e-5, axis: 0) },
+    "group_norm_channels_last": { $0["x"]!.groupNorm(groups: 4, weight: $0["w"]!, bias: $0["b"]!, epsilon: 1e-5, channelAxis: -1) },
+    "group_norm_middle_bf16": { $0["x"]!.groupNorm(groups: 2, weight: $0["w"]!, bias: $0["b"]!, epsilon: 1e-6, channelAxis: 2) },
+    "group_norm_channels_first": { $0["x"]!.groupNorm(groups: 3, weight: $0["w"]!, bias: $0["b"]!, epsilon: 1e-6) },
 ]
 
 @Suite("Conformance with PyTorch (tensor_ops_more.py fixtures)")

@@ -66,10 +66,15 @@ extension Tensor {
         }
     }
 
-    /// GroupNorm (F.group_norm) of [N, C, ...] with `groups` groups and per-channel weight/bias.
-    public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Float) -> Tensor {
-        precondition(rank >= 2 && groups > 0 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels are not divisible into \(groups) groups")
-        let channels = shape[1], spatial = shape[2...].reduce(1, *), tasks = shape[0] * groups
+    /// GroupNorm (F.group_norm) of [N, C, ...] with `groups` groups and per-channel weight/bias. The channels
+    /// may sit at any `channelAxis` after the batch axis (−1 for channels-last [N, ..., C]); they are read
+    /// in place either way.
+    public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Float, channelAxis: Int = 1) -> Tensor {
+        let axis = normalizedAxis(channelAxis)
+        precondition(rank >= 2 && axis >= 1 && groups > 0 && shape[axis] % groups == 0,
+                     "groupNorm: \(shape) with channels at axis \(channelAxis) is not divisible into \(groups) groups")
+        let channels = shape[axis], outer = shape[1..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        let tasks = shape[0] * groups
         for parameter in [weight, bias].compactMap({ $0 }) {
             precondition(parameter.shape == [channels], "groupNorm parameter \(parameter.shape) does not match \(channels) channels")
         }
@@ -77,20 +82,20 @@ extension Tensor {
         let output = Tensor(shape: x.shape, zeroed: false)
         let px = SendablePointer(x.pointer(as: Float.self)), py = SendablePointer(output.pointer(as: Float.self))
         let pw = w.map { SendablePointer($0.pointer(as: Float.self)) }, pb = b.map { SendablePointer($0.pointer(as: Float.self)) }
-        Parallel.forEach(count: tasks) { range in
-            vans_group_norm_forward(px.base, pw?.base, pb?.base, py.base, Int64(channels), Int64(spatial), Int64(groups), epsilon,
-                                    Int64(range.lowerBound), Int64(range.upperBound))
+        Parallel.forEach(count: x.elementCount == 0 ? 0 : tasks) { range in
+            vans_group_norm_strided_forward(px.base, pw?.base, pb?.base, py.base, Int64(outer), Int64(channels), Int64(inner),
+                                            Int64(groups), epsilon, Int64(range.lowerBound), Int64(range.upperBound))
         }
         let inputs = [x] + [w, b].compactMap { $0 }
         return Autograd.record(output, operation: "group_norm", inputs: inputs) { gradient in
             let g = gradient.contiguous()
             let inputGrad = Tensor(shape: x.shape, zeroed: false)
             let pg = SendablePointer(g.pointer(as: Float.self)), pgx = SendablePointer(inputGrad.pointer(as: Float.self))
-            let partials = RowPartials(rows: tasks, width: channels, buffers: 2)
+            let partials = RowPartials(rows: x.elementCount == 0 ? 0 : tasks, width: channels, buffers: 2)
             partials.run { chunk, range in
-                vans_group_norm_backward(px.base, pw?.base, pg.base, pgx.base, w == nil ? nil : partials.pointer(chunk, 0),
-                                         b == nil ? nil : partials.pointer(chunk, 1), Int64(channels), Int64(spatial), Int64(groups),
-                                         epsilon, Int64(range.lowerBound), Int64(range.upperBound))
+                vans_group_norm_strided_backward(px.base, pw?.base, pg.base, pgx.base, w == nil ? nil : partials.pointer(chunk, 0),
+                                                 b == nil ? nil : partials.pointer(chunk, 1), Int64(outer), Int64(channels),
+                                                 Int64(inner), Int64(groups), epsilon, Int64(range.lowerBound), Int64(range.upperBound))
             }
             return withExtendedLifetime((x, w, b)) {
                 [inputGrad] + (w == nil ? [] : [partials.sum(0)]) + (b == nil ? [] : [partials.sum(1)])
