@@ -7,7 +7,7 @@ extension Tensor {
     /// number; among equal values the lower index comes first (torch leaves that order unspecified).
     /// `sorted: false` returns the chosen entries in increasing index order. The gradient flows to the
     /// chosen entries of the values.
-    public func topK(_ k: Int, axis: Int = -1, largest: Bool = true, sorted: Bool = true) -> (values: Tensor, indices: Tensor) {
+    public func topK(k: Int, axis: Int = -1, largest: Bool = true, sorted: Bool = true) -> (values: Tensor, indices: Tensor) {
         let axis = rank == 0 ? 0 : normalizedAxis(axis)
         let length = rank == 0 ? 1 : shape[axis]
         precondition(k >= 0 && k <= length, "topK: k = \(k) is outside 0...\(length)")
@@ -31,16 +31,32 @@ extension Tensor {
         return (recorded.transposed(axis, -1), indices.transposed(axis, -1).contiguous())
     }
 
-    /// Running sums along `axis` (torch.cumsum), accumulated in double as torch's CPU kernel does;
-    /// float32 result. The gradient is the reversed running sum of the upstream gradient.
+    /// Running sums along `axis` (torch.cumsum). Float inputs accumulate in double, as torch's CPU kernel
+    /// does, and give float32 with the reversed running sum of the upstream gradient as gradient; integer
+    /// and bool inputs give exact int64 sums (as torch; e.g. position ids from an attention mask).
     public func cumulativeSum(axis: Int) -> Tensor {
-        if rank == 0 { return asFloat32.reshaped([1]).cumulativeSum(axis: 0).reshaped([]) }
+        if rank == 0 { return reshaped([1]).cumulativeSum(axis: 0).reshaped([]) }
         let axis = normalizedAxis(axis)
+        if !dtype.isFloatingPoint { return integerRunningSum(axis: axis) }
         let input = asFloat32.contiguous()
         let output = Tensor.runningSum(input, axis: axis, reverse: false)
         return Autograd.record(output, operation: "cumsum", inputs: [input]) { gradient in
             [Tensor.runningSum(gradient.asFloat32.contiguous(), axis: axis, reverse: true)]
         }
+    }
+
+    /// Exact int64 running sums along `axis`.
+    private func integerRunningSum(axis: Int) -> Tensor {
+        var values = int64Scalars
+        let length = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        for start in stride(from: 0, to: values.count, by: Swift.max(1, length * inner)) {
+            for position in 1..<Swift.max(1, length) {
+                for column in 0..<inner {
+                    values[start + position * inner + column] &+= values[start + (position - 1) * inner + column]
+                }
+            }
+        }
+        return Tensor(int64: values, shape: shape)
     }
 
     /// Running sums of a contiguous float32 tensor along `axis` (from the end when `reverse`).
