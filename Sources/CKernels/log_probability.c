@@ -1,37 +1,60 @@
 // Fused log-softmax-and-gather: the log-probability of one given token per row, and its gradient,
 // without an [rows, n] log-softmax in memory. GRPO scores completions over a ~152k vocabulary with it.
-// exp goes through the same libmvec path as the softmax kernel (vans_vmath_f32) in blocks on the stack.
+// The forward reads each row once: blocks of BLOCK logits are shifted by the running maximum and
+// exponentiated on the stack (libmvec through vans_vmath_f32, as the softmax kernel), and the running
+// sum is rescaled whenever the maximum grows (the online softmax). Sums are kept in double.
 #include "vans_selection.h"
+#include "internal/vans_simd.h"
 #include "internal/vans_vmath.h"
-#include <math.h>
 
 enum { BLOCK = 1024 }; /* floats per stack block: 4 KiB stays in L1 */
 
-static float row_maximum(const float *x, int64_t n) {
-    float best = -INFINITY;
-    for (int64_t i = 0; i < n; i++) best = x[i] > best ? x[i] : best;
+/// The largest entry of a block, ignoring NaN (maxnum); −inf when there is none.
+VANS_INLINE float block_maximum(const float *x, int64_t count) {
+    vans_v8 best8 = vans_splat8(-INFINITY);
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) best8 = __builtin_elementwise_max(best8, vans_load8(x + i));
+    float best = vans_hmax8(best8);
+    for (; i < count; i++) best = x[i] > best ? x[i] : best;
     return best;
 }
 
-static float row_log_sum_exp(const float *x, int64_t n) {
-    float shift = row_maximum(x, n);
-    if (isnan(shift)) return NAN;
-    if (isinf(shift)) return shift; /* all −inf gives −inf (as torch); +inf gives +inf */
-    float block[BLOCK];
+VANS_INLINE int block_has_nan(const float *x, int64_t count) {
+    for (int64_t i = 0; i < count; i++) if (x[i] != x[i]) return 1;
+    return 0;
+}
+
+/// log Σ exp(x) of one row in one pass; −inf for an all −inf row, NaN if any entry is NaN (a NaN
+/// reaches the sum through exp, except in a block whose other entries are all −inf, checked apart).
+VANS_INLINE float row_log_sum_exp(const float *x, int64_t n) {
+    float block[BLOCK], shift = -INFINITY;
     double total = 0.0;
     for (int64_t start = 0; start < n; start += BLOCK) {
         const int64_t count = n - start < BLOCK ? n - start : BLOCK;
+        const float local = block_maximum(x + start, count);
+        if (local == -INFINITY) {
+            if (block_has_nan(x + start, count)) return NAN;
+            continue; /* contributes nothing */
+        }
+        if (local > shift) {
+            if (shift != -INFINITY) total *= exp((double)shift - (double)local);
+            shift = local;
+        }
+        if (shift == INFINITY) return INFINITY;
         for (int64_t i = 0; i < count; i++) block[i] = x[start + i] - shift;
         vans_vmath_f32(VANS_VMATH_EXP, block, block, count);
-        float partial = 0.0f;
-        for (int64_t i = 0; i < count; i++) partial += block[i];
+        vans_v8 sum8 = vans_splat8(0.0f);
+        int64_t i = 0;
+        for (; i + 8 <= count; i += 8) sum8 += vans_load8(block + i);
+        float partial = vans_hsum8(sum8);
+        for (; i < count; i++) partial += block[i];
         total += (double)partial;
     }
-    return shift + (float)log(total);
+    return shift == -INFINITY ? -INFINITY : shift + (float)log(total);
 }
 
-void vans_token_log_probability_forward(const float *logits, const int64_t *tokens, float *out, float *log_sum_exp,
-                                        int64_t n, int64_t begin, int64_t end) {
+VANS_INLINE void token_forward_body(const float *logits, const int64_t *tokens, float *out, float *log_sum_exp, int64_t n,
+                                    int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
         const float *row = logits + r * n;
         const float lse = row_log_sum_exp(row, n);
@@ -39,9 +62,15 @@ void vans_token_log_probability_forward(const float *logits, const int64_t *toke
         out[r] = row[tokens[r]] - lse;
     }
 }
+VANS_MULTIVERSION(VANS_KERNEL_VECTOR_MATH, token_forward, (const float *logits, const int64_t *tokens, float *out, float *log_sum_exp, int64_t n, int64_t begin, int64_t end),
+                  (logits, tokens, out, log_sum_exp, n, begin, end))
+void vans_token_log_probability_forward(const float *logits, const int64_t *tokens, float *out, float *log_sum_exp,
+                                        int64_t n, int64_t begin, int64_t end) {
+    token_forward(logits, tokens, out, log_sum_exp, n, begin, end);
+}
 
-void vans_token_log_probability_backward(const float *logits, const int64_t *tokens, const float *log_sum_exp,
-                                         const float *out_grad, float *logits_grad, int64_t n, int64_t begin, int64_t end) {
+VANS_INLINE void token_backward_body(const float *logits, const int64_t *tokens, const float *log_sum_exp, const float *out_grad,
+                                     float *logits_grad, int64_t n, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
         const float *row = logits + r * n;
         float *grad = logits_grad + r * n;
@@ -54,4 +83,10 @@ void vans_token_log_probability_backward(const float *logits, const int64_t *tok
         }
         grad[tokens[r]] += out_grad[r];
     }
+}
+VANS_MULTIVERSION(VANS_KERNEL_VECTOR_MATH, token_backward, (const float *logits, const int64_t *tokens, const float *log_sum_exp, const float *out_grad, float *logits_grad, int64_t n, int64_t begin, int64_t end),
+                  (logits, tokens, log_sum_exp, out_grad, logits_grad, n, begin, end))
+void vans_token_log_probability_backward(const float *logits, const int64_t *tokens, const float *log_sum_exp,
+                                         const float *out_grad, float *logits_grad, int64_t n, int64_t begin, int64_t end) {
+    token_backward(logits, tokens, log_sum_exp, out_grad, logits_grad, n, begin, end);
 }

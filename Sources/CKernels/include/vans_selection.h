@@ -4,7 +4,7 @@
 
 /* ---- per-token log-probabilities without materialising the log-softmax ---- */
 /// For rows r in [begin, end) of contiguous logits [rows, n]: log_sum_exp[r] = log Σ exp(x[r, :]) and
-/// out[r] = x[r, tokens[r]] − log_sum_exp[r]. One pass for the maximum, one for Σ exp (summed in double).
+/// out[r] = x[r, tokens[r]] − log_sum_exp[r], reading each row once (online softmax, sums in double).
 /// tokens must already be in 0..<n.
 void vans_token_log_probability_forward(const float *logits, const int64_t *tokens, float *out, float *log_sum_exp,
                                         int64_t n, int64_t begin, int64_t end);

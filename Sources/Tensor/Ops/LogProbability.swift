@@ -1,7 +1,8 @@
 import CKernels
 
-// The per-token log-probability log_softmax(logits)[token], fused: one pass for the row maximum and
-// one for Σ exp per row, never an [N, V] log-softmax in memory. GRPO scores completions with it.
+// The per-token log-probability log_softmax(logits)[token], fused: each row is read once (an online
+// softmax keeps a running maximum and sum), never an [N, V] log-softmax in memory. GRPO scores
+// completions with it.
 extension Tensor {
     /// log_softmax(logits, −1).gather(−1, tokens) for logits [..., V] and int tokens [...] → [...]
     /// (float32), computed row by row in parallel. The gradient, (onehot(token) − softmax) · upstream,
