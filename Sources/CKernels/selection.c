@@ -1,4 +1,5 @@
-// Top-k by a bounded heap (O(n log k), so k ≪ n never sorts the row) and cumulative sums.
+// Top-k by a bounded heap (O(n log k), so k ≪ n never sorts the row), drawing from weights, and
+// cumulative sums.
 #include "vans_selection.h"
 #include <math.h>
 #include <stdlib.h>
@@ -61,6 +62,30 @@ static void top_k_row(const float *x, int64_t n, int64_t k, int largest, int sor
 void vans_top_k_rows_f32(const float *x, int64_t n, int64_t k, int largest, int sorted, float *values,
                          int64_t *indices, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) top_k_row(x + r * n, n, k, largest, sorted, values + r * k, indices + r * k);
+}
+
+int vans_weights_status(const float *weights, int64_t n) {
+    int any = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (!(weights[i] >= 0.0f) || isinf(weights[i])) return 1;
+        any |= weights[i] > 0.0f;
+    }
+    return any ? 0 : 2;
+}
+
+int64_t vans_weights_draw(const float *weights, int64_t n, uint32_t word) {
+    double total = 0.0;
+    for (int64_t i = 0; i < n; i++) total += (double)weights[i];
+    const double target = (double)word / 4294967296.0 * total;
+    double running = 0.0;
+    int64_t chosen = n - 1;
+    for (int64_t i = 0; i < n; i++) {
+        if (!(weights[i] > 0.0f)) continue;
+        running += (double)weights[i];
+        if (target < running) return i;
+        chosen = i; /* rounding can leave target at the total: the last positive weight */
+    }
+    return chosen;
 }
 
 void vans_cumulative_sum_f32(const float *x, float *out, int64_t n, int64_t inner, int reverse, int64_t begin, int64_t end) {

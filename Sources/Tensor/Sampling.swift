@@ -65,21 +65,16 @@ public enum Sampling {
             sampledLogProbabilities = [Float](repeating: 0, count: rows)
         } else {
             var scores = [Float](repeating: 0, count: vocabulary), probabilities = scores
-            var weights = [Double](repeating: 0, count: vocabulary)
             for row in 0..<rows {
                 let logitsRow = UnsafeBufferPointer(start: matrix.pointer(as: Float.self) + row * vocabulary, count: vocabulary)
                 let token = try scores.withUnsafeMutableBufferPointer { scores throws(TensorError) in
                     _ = scores.update(fromContentsOf: logitsRow)
                     filter(scores, parameters: parameters)
                     vans_softmax_rows_f32(scores.baseAddress, &probabilities, Int64(vocabulary), 0, 0, 1)
-                    for (index, probability) in probabilities.enumerated() {
-                        guard probability >= 0 && probability.isFinite else {
-                            throw TensorError.invalidProbabilities("row \(row) has a negative, infinite or NaN entry")
-                        }
-                        weights[index] = Double(probability)
+                    let token = try probabilities.withUnsafeBufferPointer { weights throws(TensorError) in
+                        try RandomGenerator.checkWeights(weights, row: row)
+                        return generator.drawIndex(checkedWeights: weights)
                     }
-                    guard weights.contains(where: { $0 > 0 }) else { throw TensorError.invalidProbabilities("row \(row) sums to zero") }
-                    let token = generator.drawIndex(weights: weights)
                     sampledLogProbabilities.append(logProbability(of: token, in: UnsafeBufferPointer(scores)))
                     return token
                 }

@@ -20,6 +20,13 @@ void vans_token_log_probability_backward(const float *logits, const int64_t *tok
 void vans_top_k_rows_f32(const float *x, int64_t n, int64_t k, int largest, int sorted, float *values,
                          int64_t *indices, int64_t begin, int64_t end);
 
+/* ---- drawing one index from unnormalised weights (torch.multinomial with one sample) ---- */
+/// 0 when weights[0..<n] can be sampled; 1 when one is negative, infinite or NaN; 2 when all are zero.
+int vans_weights_status(const float *weights, int64_t n);
+/// The index whose cumulative weight first exceeds word / 2^32 of the total (sums in double, index
+/// order; zero weights are never chosen). Call only when vans_weights_status is 0.
+int64_t vans_weights_draw(const float *weights, int64_t n, uint32_t word);
+
 /* ---- cumulative sums over [outer, n, inner] (contiguous), accumulated in double as torch's CPU kernel ---- */
 /// out[o, i, j] = Σ_{m ≤ i} x[o, m, j] (reverse != 0: Σ_{m ≥ i}); the range is over outer.
 void vans_cumulative_sum_f32(const float *x, float *out, int64_t n, int64_t inner, int reverse, int64_t begin, int64_t end);
