@@ -53,11 +53,15 @@ public enum Sampling {
 
     /// Picks one token per row of `logits` ([vocabulary] or [batch, vocabulary]) with its log-probabilities,
     /// drawing one 32-bit word per row in row order (so tokens are those `sample` gives for the same seed).
+    /// `rawLogProbability` is taken under `scoringLogits` when given (same shape; the model's logits when
+    /// `logits` already went through other processors such as a repetition penalty), else under `logits`.
     /// Throws `TensorError.invalidProbabilities` for a row with NaN or with nothing left to sample.
-    public static func sampleWithLogProbabilities(logits: Tensor, parameters: SamplingParameters,
+    public static func sampleWithLogProbabilities(logits: Tensor, parameters: SamplingParameters, scoringLogits: Tensor? = nil,
                                                   generator: inout RandomGenerator) throws(TensorError) -> [SampledToken] {
-        let matrix = (logits.rank == 1 ? logits.unsqueezed(0) : logits).detached().asFloat32.contiguous()
+        func rows(_ tensor: Tensor) -> Tensor { (tensor.rank == 1 ? tensor.unsqueezed(0) : tensor).detached().asFloat32.contiguous() }
+        let matrix = rows(logits), scoring = scoringLogits.map(rows) ?? matrix
         precondition(matrix.rank == 2 && matrix.shape[1] > 0, "sample: logits must be [vocabulary] or [batch, vocabulary], got \(logits.shape)")
+        precondition(scoring.shape == matrix.shape, "sample: scoring logits \(scoring.shape) differ from logits \(matrix.shape)")
         let rows = matrix.shape[0], vocabulary = matrix.shape[1]
         var tokens: [Int] = [], sampledLogProbabilities: [Float] = []
         if parameters.temperature <= 0 {
@@ -82,9 +86,9 @@ public enum Sampling {
             }
         }
         let raw = (0..<rows).map { row in
-            logProbability(of: tokens[row], in: UnsafeBufferPointer(start: matrix.pointer(as: Float.self) + row * vocabulary, count: vocabulary))
+            logProbability(of: tokens[row], in: UnsafeBufferPointer(start: scoring.pointer(as: Float.self) + row * vocabulary, count: vocabulary))
         }
-        return withExtendedLifetime(matrix) {
+        return withExtendedLifetime((matrix, scoring)) {
             (0..<rows).map { SampledToken(token: tokens[$0], logProbability: sampledLogProbabilities[$0], rawLogProbability: raw[$0]) }
         }
     }

@@ -99,6 +99,11 @@ struct SamplingWithoutSortingTests {
         let greedy = try Sampling.sampleWithLogProbabilities(logits: logits, parameters: .greedy, generator: &generator)
         #expect(greedy.map(\.token) == logits.argmax(axis: 1).int64Scalars.map(Int.init))
         #expect(greedy.allSatisfy { $0.logProbability == 0 && $0.rawLogProbability < 0 })
+        // Scoring logits other than the sampled ones (say, before a repetition penalty) give the raw log-probability.
+        let penalised = logits - Tensor((0..<vocabulary).map { $0 % 3 == 0 ? 1 : 0 }, shape: [vocabulary])
+        let scored = try Sampling.sampleWithLogProbabilities(logits: penalised, parameters: .greedy, scoringLogits: logits, generator: &generator)
+        let expected = try Tensor.tokenLogProbabilities(logits: logits, tokens: Tensor(indices: scored.map(\.token), shape: [3]))
+        #expect(scored.map(\.rawLogProbability) == expected.scalars)
     }
 
     // Rows that cannot be sampled throw a typed error instead of trapping.
