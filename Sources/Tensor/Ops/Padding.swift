@@ -16,31 +16,36 @@ extension Tensor {
     public func padded(_ amounts: [Int], mode: PaddingMode = .constant(0)) -> Tensor {
         precondition(amounts.count % 2 == 0 && amounts.count / 2 <= rank,
                      "pad needs (before, after) pairs for at most \(rank) axes, got \(amounts)")
-        // (axis, before, after), last axis first as F.pad lists them.
-        let sides = stride(from: 0, to: amounts.count, by: 2).map { (rank - 1 - $0 / 2, amounts[$0], amounts[$0 + 1]) }
+        // Last axis first, as F.pad lists them.
+        let sides: [PaddedSide] = stride(from: 0, to: amounts.count, by: 2).map {
+            (axis: rank - 1 - $0 / 2, before: amounts[$0], after: amounts[$0 + 1])
+        }
         switch mode {
         case .replicate:
-            return sides.reduce(self) { $0.replicatingEdges(axis: $1.0, before: $1.1, after: $1.2) }
+            return sides.reduce(self) { $0.replicatingEdges(axis: $1.axis, before: $1.before, after: $1.after) }
         case let .constant(value):
             // Crop first (negative amounts), then place the rest in a filled tensor.
             let cropped = sides.reduce(self) { tensor, side in
-                let (axis, before, after) = side
-                let size = tensor.shape[axis], start = Swift.max(0, -before), end = size - Swift.max(0, -after)
-                precondition(start <= end, "pad: cropping \(-before) and \(-after) from an axis of size \(size)")
-                return start == 0 && end == size ? tensor : tensor.sliced(axis: axis, start: start, end: end)
+                let size = tensor.shape[side.axis], start = Swift.max(0, -side.before), end = size - Swift.max(0, -side.after)
+                precondition(start <= end, "pad: cropping \(-side.before) and \(-side.after) from an axis of size \(size)")
+                return start == 0 && end == size ? tensor : tensor.sliced(axis: side.axis, start: start, end: end)
             }
-            return cropped.placedInFilled(value: value, before: sides.map { ($0.0, Swift.max(0, $0.1), Swift.max(0, $0.2)) })
+            return cropped.placedInFilled(value: value, growing: sides.map {
+                (axis: $0.axis, before: Swift.max(0, $0.before), after: Swift.max(0, $0.after))
+            })
         }
     }
 
-    /// This tensor written into a new tensor filled with `value`, grown by the given (axis, before, after).
-    private func placedInFilled(value: Float, before sides: [(Int, Int, Int)]) -> Tensor {
+    private typealias PaddedSide = (axis: Int, before: Int, after: Int)
+
+    /// This tensor written into a new tensor filled with `value`, grown by the given amounts.
+    private func placedInFilled(value: Float, growing sides: [PaddedSide]) -> Tensor {
         let dtype: DType = self.dtype.isFloatingPoint ? .float32 : self.dtype
         let source = converted(to: dtype)
         var outputShape = shape, start = [Int](repeating: 0, count: rank)
-        for (axis, before, after) in sides {
-            outputShape[axis] += before + after
-            start[axis] = before
+        for side in sides {
+            outputShape[side.axis] += side.before + side.after
+            start[side.axis] = side.before
         }
         if outputShape == shape { return source }
         let output = Tensor.full(outputShape, value: value, dtype: dtype)
