@@ -96,7 +96,7 @@ public enum Sampling {
     /// log_softmax(row)[token] through the fused kernel `Tensor.tokenLogProbabilities` uses.
     static func logProbability(of token: Int, in row: UnsafeBufferPointer<Float>) -> Float {
         var result: Float = 0, logSumExp: Float = 0, id = Int64(token)
-        vans_token_log_probability_forward(row.baseAddress, &id, &result, &logSumExp, Int64(row.count), 0, 1)
+        vans_token_log_probability_forward(row.baseAddress, DType.float32.kernelCode, &id, &result, &logSumExp, Int64(row.count), 0, 1)
         return result
     }
 

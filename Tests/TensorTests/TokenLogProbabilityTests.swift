@@ -69,6 +69,23 @@ struct TokenLogProbabilityTests {
                      fusedBoth, unfusedBoth))
     }
 
+    // bfloat16 and float16 logits, read as stored, give exactly what their float32 widening gives,
+    // forward and backward.
+    @Test func sixteenBitLogitsMatchTheirWidening() throws {
+        var generator = RandomGenerator(seed: 31)
+        let values = generator.normal([5, 3000], standardDeviation: 3), tokens = generator.randint([5], low: 0, high: 3000)
+        let upstream = generator.normal([5])
+        for dtype in [DType.bfloat16, .float16] {
+            let stored = values.converted(to: dtype).requiringGradient(), widened = stored.detached().converted(to: .float32).requiringGradient()
+            let direct = try Tensor.tokenLogProbabilities(logits: stored, tokens: tokens)
+            let reference = try Tensor.tokenLogProbabilities(logits: widened, tokens: tokens)
+            #expect(direct.scalars == reference.scalars, "\(dtype)")
+            direct.backward(seed: upstream)
+            reference.backward(seed: upstream)
+            #expect(try #require(stored.gradient).scalars == (try #require(widened.gradient).scalars), "\(dtype)")
+        }
+    }
+
     // Out-of-range tokens throw a typed error; −inf logits away from the token are fine; a NaN anywhere gives NaN.
     @Test func edgeRows() throws {
         let logits = Tensor([0, -.infinity, 1, 2, -.infinity, -.infinity], shape: [2, 3])

@@ -3,14 +3,14 @@
 #include <stdint.h>
 
 /* ---- per-token log-probabilities without materialising the log-softmax ---- */
-/// For rows r in [begin, end) of contiguous logits [rows, n]: log_sum_exp[r] = log Σ exp(x[r, :]) and
-/// out[r] = x[r, tokens[r]] − log_sum_exp[r], reading each row once (online softmax, sums in double).
-/// tokens must already be in 0..<n.
-void vans_token_log_probability_forward(const float *logits, const int64_t *tokens, float *out, float *log_sum_exp,
-                                        int64_t n, int64_t begin, int64_t end);
-/// Gradient of out[r] with respect to the logits, written directly (no zeroing needed):
+/// For rows r in [begin, end) of contiguous logits [rows, n] stored as `dtype` (VANS_F32, VANS_BF16 or
+/// VANS_F16 of enum VansDType): log_sum_exp[r] = log Σ exp(x[r, :]) and out[r] = x[r, tokens[r]] −
+/// log_sum_exp[r], reading each row once (online softmax, sums in double). tokens must be in 0..<n.
+void vans_token_log_probability_forward(const void *logits, int dtype, const int64_t *tokens, float *out,
+                                        float *log_sum_exp, int64_t n, int64_t begin, int64_t end);
+/// Gradient of out[r] with respect to the logits (float32), written directly (no zeroing needed):
 /// logits_grad[r, j] = out_grad[r] · ([j == tokens[r]] − exp(x[r, j] − log_sum_exp[r])).
-void vans_token_log_probability_backward(const float *logits, const int64_t *tokens, const float *log_sum_exp,
+void vans_token_log_probability_backward(const void *logits, int dtype, const int64_t *tokens, const float *log_sum_exp,
                                          const float *out_grad, float *logits_grad, int64_t n, int64_t begin, int64_t end);
 
 /* ---- top-k selection over contiguous rows of length n (rows in [begin, end)) ---- */
