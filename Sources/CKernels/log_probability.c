@@ -1,8 +1,9 @@
 // Fused log-softmax-and-gather: the log-probability of one given token per row, and its gradient,
 // without an [rows, n] log-softmax in memory. GRPO scores completions over a ~152k vocabulary with it.
-// Logits may be float32, bfloat16 or float16 (widened a block at a time). The forward reads each row once: blocks of BLOCK logits are shifted by the running maximum and
-// exponentiated on the stack (libmvec through vans_vmath_f32, as the softmax kernel), and the running
-// sum is rescaled whenever the maximum grows (the online softmax). Sums are kept in double.
+// Logits may be float32, bfloat16 or float16 (widened a block at a time). The forward reads each row
+// once: blocks of BLOCK logits are shifted by the running maximum and exponentiated on the stack
+// (libmvec through vans_vmath_f32, as the softmax kernel), and the running sum is rescaled whenever
+// the maximum grows (the online softmax). Sums are kept in double.
 #include "vans_selection.h"
 #include "ckernels.h"
 #include "internal/vans_simd.h"

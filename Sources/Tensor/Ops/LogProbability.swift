@@ -4,10 +4,11 @@ import CKernels
 // softmax keeps a running maximum and sum), never an [N, V] log-softmax in memory. GRPO scores
 // completions with it.
 extension Tensor {
-    /// log_softmax(logits, −1).gather(−1, tokens) for logits [..., V] (float32, bfloat16 or float16) and int
-    /// tokens [...] → [...] (float32), computed row by row in parallel. The gradient, (onehot(token) − softmax) · upstream,
-    /// is written straight into the logits' gradient. Throws `TensorError.indexOutOfRange` for a token
-    /// outside 0..<V (token ids come from data); mismatched shapes are a programmer error and trap.
+    /// log_softmax(logits, −1).gather(−1, tokens) for logits [..., V] (float32, bfloat16 or float16) and
+    /// int tokens [...] → [...] (float32), computed row by row in parallel. The gradient,
+    /// (onehot(token) − softmax) · upstream, is written straight into the logits' gradient. Throws
+    /// `TensorError.indexOutOfRange` for a token outside 0..<V (token ids come from data); mismatched
+    /// shapes are a programmer error and trap.
     public static func tokenLogProbabilities(logits: Tensor, tokens: Tensor) throws(TensorError) -> Tensor {
         precondition(logits.rank >= 1 && tokens.shape == Array(logits.shape.dropLast()),
                      "tokenLogProbabilities: tokens \(tokens.shape) must be logits \(logits.shape) without the last axis")

@@ -5,8 +5,8 @@ extension Tensor {
     /// The `k` largest (or smallest) entries along `axis` and their int64 indices (torch.topk). Selection
     /// keeps a heap of k entries per row, O(n log k), so k ≪ n never sorts the row. NaN ranks above every
     /// number; among equal values the lower index comes first (torch leaves that order unspecified).
-    /// `sorted: false` returns the chosen entries in increasing index order. The gradient flows to the
-    /// chosen entries of the values.
+    /// `sorted: false` returns the chosen entries in increasing index order. Values are float32 whatever
+    /// the input dtype; the gradient flows to the chosen entries.
     public func topK(k: Int, axis: Int = -1, largest: Bool = true, sorted: Bool = true) -> (values: Tensor, indices: Tensor) {
         let axis = rank == 0 ? 0 : normalizedAxis(axis)
         let length = rank == 0 ? 1 : shape[axis]
