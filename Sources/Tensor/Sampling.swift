@@ -4,7 +4,7 @@ import Foundation
 // Mirrors transformers' generation logits processors (TemperatureLogitsWarper, TopKLogitsWarper,
 // TopPLogitsWarper) followed by torch.multinomial, as `generate(do_sample=True)` does — without sorting
 // the vocabulary: temperature-only and greedy sampling are O(V), top-k selects k entries with a heap
-// (O(V log k)), and top-p orders only a prefix of candidates that is grown until it holds the nucleus.
+// (O(V log k)), and top-p orders only the candidates in the score band that holds the nucleus.
 
 /// How to pick the next token from logits.
 public struct SamplingParameters: Sendable, Equatable {
@@ -115,25 +115,40 @@ public enum Sampling {
     }
 
     /// TopPLogitsWarper: in ascending order of score, tokens whose cumulative probability is ≤ 1 − p go,
-    /// except the most likely one. The cut lies where the mass of the tokens above it reaches about p, so
-    /// only a best-first prefix is ordered, grown fourfold until the cut falls inside it. Ties rank by lower
-    /// index first, as the reference order (a stable descending sort) does.
+    /// except the most likely one. The cut lies where the mass of the tokens above it reaches p, so only a
+    /// best-first prefix is ordered: the tokens within the smallest band below the maximum (in quarter-nat
+    /// steps, one pass) that holds mass p, grown fourfold should rounding leave the cut outside it. Ties
+    /// rank by lower index first, as the reference order (a stable descending sort) does.
     static func keepNucleus(_ scores: UnsafeMutableBufferPointer<Float>, topP: Float) {
-        let vocabulary = scores.count
+        let vocabulary = scores.count, bands = 256
         let maximum = scores.max() ?? 0
         var total = 0.0
-        for score in scores where score != -.infinity { total += Foundation.exp(Double(score - maximum)) }
+        var bandMass = [Double](repeating: 0, count: bands + 1), bandCount = [Int](repeating: 0, count: bands + 1)
+        for score in scores where score != -.infinity {
+            let exponential = Foundation.exp(Double(score - maximum))
+            total += exponential
+            let distance = (maximum - score) * 4
+            let band = distance.isNaN ? bands : Int(Swift.min(distance, Float(bands)))
+            bandMass[band] += exponential
+            bandCount[band] += 1
+        }
+        var prefix = 0, mass = 0.0
+        for band in 0...bands where mass < Double(topP) * total * (1 + 1e-9) {
+            prefix += bandCount[band]
+            mass += bandMass[band]
+        }
+        prefix = Swift.min(vocabulary, Swift.max(1, prefix))
         let removable = 1 - Double(topP)
-        var prefix = Swift.min(vocabulary, 256)
         while true {
             let order = ranked(UnsafeBufferPointer(scores), count: prefix).indices
             var above = 0.0, cut: Int? = nil
             for rank in 0..<prefix {
-                let score = scores[order[rank]]
                 // The reference accumulates the tail from the bottom; here it is total minus the mass above.
                 if rank > 0 && (total - above) / total <= removable { cut = rank; break }
+                let score = scores[order[rank]]
                 above += score == -.infinity ? 0 : Foundation.exp(Double(score - maximum))
             }
+            if cut == nil && (total - above) / total <= removable { cut = prefix }
             if cut == nil && prefix < vocabulary { prefix = Swift.min(vocabulary, prefix * 4); continue }
             let kept = order[..<(cut ?? prefix)].map { ($0, scores[$0]) }
             scores.update(repeating: -.infinity)
