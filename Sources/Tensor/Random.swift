@@ -66,6 +66,23 @@ public struct RandomGenerator: Sendable {
         return draws.less(probabilities.detached()).converted(to: .float32)
     }
 
+    /// Throws unless `weights` can be drawn from: none negative, infinite or NaN, and not all zero.
+    static func checkWeights(_ weights: UnsafeBufferPointer<Float>, row: Int) throws(TensorError) {
+        switch vans_weights_status(weights.baseAddress, Int64(weights.count)) {
+        case 0: return
+        case 1: throw .invalidProbabilities("row \(row) has a negative, infinite or NaN entry")
+        default: throw .invalidProbabilities("row \(row) sums to zero")
+        }
+    }
+
+    /// One index drawn with probability proportional to usable `weights` by inverting their cumulative sum
+    /// (in double) at the next 32-bit word of the stream. `multinomial` and the samplers share the kernel,
+    /// so a seed gives the same token whichever of them draws it.
+    mutating func drawIndex(checkedWeights weights: UnsafeBufferPointer<Float>) -> Int {
+        let word = bits(1)[0]
+        return Int(vans_weights_draw(weights.baseAddress, Int64(weights.count), word))
+    }
+
     /// Indices drawn from the rows of `probabilities` ([C] or [N, C], non-negative, not necessarily
     /// normalised), `count` per row, as torch.multinomial. Throws for unusable rows.
     public mutating func multinomial(_ probabilities: Tensor, count: Int, replacement: Bool) throws -> Tensor {
@@ -76,25 +93,14 @@ public struct RandomGenerator: Sendable {
         var result: [Int64] = []
         result.reserveCapacity(rows * count)
         for row in 0..<rows {
-            var weights = Array(values[(row * classes)..<((row + 1) * classes)]).map(Double.init)
-            guard weights.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-                throw TensorError.invalidProbabilities("row \(row) has a negative, infinite or NaN entry")
-            }
+            var weights = Array(values[(row * classes)..<((row + 1) * classes)])
+            try weights.withUnsafeBufferPointer { weights throws(TensorError) in try RandomGenerator.checkWeights(weights, row: row) }
             let nonZero = weights.filter { $0 > 0 }.count
-            guard nonZero > 0 else { throw TensorError.invalidProbabilities("row \(row) sums to zero") }
             guard replacement || count <= nonZero else {
                 throw TensorError.invalidProbabilities("row \(row): \(count) samples without replacement but only \(nonZero) non-zero entries")
             }
-            let draws = bits(count)
-            for draw in draws {
-                let total = weights.reduce(0, +)
-                let target = Double(draw) / 4294967296.0 * total
-                var running = 0.0, chosen = classes - 1
-                for index in 0..<classes where weights[index] > 0 {
-                    running += weights[index]
-                    if target < running { chosen = index; break }
-                    chosen = index
-                }
+            for _ in 0..<count {
+                let chosen = weights.withUnsafeBufferPointer { drawIndex(checkedWeights: $0) }
                 result.append(Int64(chosen))
                 if !replacement { weights[chosen] = 0 }
             }

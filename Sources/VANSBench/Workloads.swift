@@ -80,6 +80,20 @@ let workloads: [Workload] = [
         let x = random.normal([2048, 2048])
         return { x.softmax(axis: -1).firstElement }
     },
+    Workload(name: "token_logprob_fwd_bwd", summary: "GRPO scoring: log-probabilities of 256 given tokens over 151936 logits, forward + backward") {
+        var random = RandomGenerator(seed: 10)
+        let logits = random.normal([256, 151_936], standardDeviation: 4), tokens = random.randint([256], low: 0, high: 151_936)
+        return {
+            let leaf = logits.requiringGradient()
+            do { try Tensor.tokenLogProbabilities(logits: leaf, tokens: tokens).sum().backward() } catch { fatalError("\(error)") }
+            return leaf.gradient?.firstElement ?? .nan
+        }
+    },
+    Workload(name: "rms_norm_channels", summary: "Wan VAE channel RMSNorm over axis 1 of 1×96×8×64×64 float32, forward") {
+        var random = RandomGenerator(seed: 11)
+        let x = random.normal([1, 96, 8, 64, 64]), gamma = random.normal([96])
+        return { x.rmsNorm(weight: gamma, epsilon: 0, axis: 1).firstElement }
+    },
 ]
 
 extension Tensor {

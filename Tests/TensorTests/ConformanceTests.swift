@@ -51,34 +51,13 @@ struct ConformanceTests {
     // Forward output within 1e-5 relative and gradients of sum(out·w) within 1e-4 relative of torch's.
     @Test(arguments: conformanceCases.keys.sorted())
     func matchesTorch(caseName: String) throws {
-        let fixture = ReferenceFixture.shared
         let function = try #require(conformanceCases[caseName])
-        let inputs = try fixture.inputs(of: caseName)
-        #expect(!inputs.isEmpty, "fixture has no inputs for \(caseName)")
-        let leaves = inputs.mapValues { $0.dtype == .float32 ? $0.requiringGradient() : $0 }
-        let output = function(leaves)
-        let expected = try fixture.tensor("\(caseName).out")
-        #expect(output.shape == expected.shape, "\(caseName) shape")
-        if expected.dtype == .int64 {
-            #expect(output.int64Scalars == expected.int64Scalars, "\(caseName) values")
-            return
-        }
-        let forwardError = relativeError(output.scalars, expected.scalars)
-        #expect(forwardError <= 1e-5, "\(caseName) forward relative error \(forwardError)")
-        guard fixture.has("\(caseName).w") else { return }
-        (output * (try fixture.tensor("\(caseName).w"))).sum().backward()
-        for (name, leaf) in leaves where fixture.has("\(caseName).grad.\(name)") {
-            let expectedGradient = try fixture.tensor("\(caseName).grad.\(name)")
-            let gradient = try #require(leaf.gradient, "\(caseName): no gradient for \(name)")
-            let error = relativeError(gradient.scalars, expectedGradient.scalars)
-            #expect(error <= 1e-4, "\(caseName) gradient of \(name): relative error \(error)")
-        }
+        try expectMatchesTorch(ReferenceFixture.shared, caseName: caseName, function)
     }
 
     // Every case in the fixture file has an engine counterpart (no op silently untested).
     @Test func everyFixtureCaseIsCovered() {
-        let names = Set(ReferenceFixture.shared.file.tensorNames.compactMap { $0.split(separator: ".").first.map(String.init) })
-        let uncovered = names.subtracting(conformanceCases.keys).subtracting(["convert", "matmul_bf16", "sampling"])
+        let uncovered = ReferenceFixture.shared.caseNames.subtracting(conformanceCases.keys).subtracting(["convert", "matmul_bf16", "sampling"])
         #expect(uncovered.isEmpty, "fixture cases without a test: \(uncovered.sorted())")
     }
 

@@ -102,6 +102,17 @@ def workloads():
     def unary(function):
         x = torch.randn(2048, 2048, generator=g)
         return lambda: function(x)[0, 0].item()
+    def token_logprob():
+        x = (torch.randn(256, 151936, generator=g) * 4).requires_grad_()
+        t = torch.randint(0, 151936, (256,), generator=g)
+        def step():
+            x.grad = None
+            torch.log_softmax(x, -1).gather(-1, t[:, None]).sum().backward()
+            return x.grad[0, 0].item()
+        return step
+    def channel_rms_norm():
+        x, gamma = torch.randn(1, 96, 8, 64, 64, generator=g), torch.randn(96, 1, 1, 1, generator=g)
+        return lambda: (F.normalize(x, dim=1) * 96 ** 0.5 * gamma)[0, 0, 0, 0, 0].item()  # Wan's RMS_norm
     return {
         "gemm_f32_1024": lambda: gemm(1024, 1024, 1024),
         "gemm_f32_4096x1024": lambda: gemm(4096, 4096, 1024),
@@ -116,6 +127,8 @@ def workloads():
         "gelu_tanh_4m": lambda: unary(lambda x: F.gelu(x, approximate="tanh")),
         "softmax_2048": lambda: unary(lambda x: torch.softmax(x, dim=-1)),
         "small_ops_64k": small_ops,
+        "token_logprob_fwd_bwd": token_logprob,
+        "rms_norm_channels": channel_rms_norm,
     }
 
 

@@ -1,5 +1,19 @@
-// Joining and splitting: concat, split, chunk, repeat. Each is differentiable.
+// Joining and splitting: concat, stack, split, chunk, repeat. Each is differentiable.
 extension Tensor {
+    /// Joins equally shaped tensors along a new axis (torch.stack): `axis` counts over the result's
+    /// rank, so it may be −(rank + 1)…rank. Float inputs give float32; all-integer inputs keep their dtype.
+    public static func stacked(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
+        precondition(!tensors.isEmpty, "stack needs at least one tensor")
+        let shape = tensors[0].shape
+        for tensor in tensors {
+            precondition(tensor.shape == shape, "stack: shape \(tensor.shape) differs from \(shape)")
+        }
+        let resultRank = shape.count + 1
+        precondition(axis >= -resultRank && axis < resultRank, "stack axis \(axis) is out of range for rank \(resultRank)")
+        let newAxis = axis < 0 ? axis + resultRank : axis
+        return concatenate(tensors.map { $0.unsqueezed(newAxis) }, axis: newAxis)
+    }
+
     /// Joins tensors along `axis` (shapes must agree elsewhere). Float inputs give float32.
     public static func concatenate(_ tensors: [Tensor], axis: Int) -> Tensor {
         precondition(!tensors.isEmpty, "concatenate needs at least one tensor")
