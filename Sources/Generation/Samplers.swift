@@ -92,8 +92,13 @@ public struct RepetitionPenalty: LogitProcessor {
 }
 
 /// log p(token) per row of logits [B, V] under softmax(logits / temperature), unprocessed otherwise (what scoring
-/// a completion gives, and what GRPO's ratio needs). The one place the fused log-prob op will replace.
+/// a completion gives, and what GRPO's ratio needs), through the engine's fused op: one pass over each row,
+/// no [B, V] log-softmax in memory. The tokens were sampled from these logits, so they are in range.
 func tokenLogProbabilities(logits: Tensor, tokens: [Int], temperature: Float) -> [Float] {
     let scaled = temperature == 1 ? logits : logits / temperature
-    return scaled.logSoftmax(axis: 1).gathered(axis: 1, indices: Tensor(indices: tokens, shape: [tokens.count, 1])).scalars
+    do {
+        return try Tensor.tokenLogProbabilities(logits: scaled, tokens: Tensor(indices: tokens, shape: [tokens.count])).scalars
+    } catch {
+        preconditionFailure("a sampled token is outside the vocabulary: \(error)")
+    }
 }
