@@ -42,6 +42,23 @@ struct TokenIteratorTests {
         #expect(Set(rollouts.map { $0.map(\.token) }).count > 1)
     }
 
+    // With bf16 weights, as real checkpoints store them, a forked rollout is bit for bit a separate run: every
+    // product goes through the low-precision linear, whose per-row sums do not depend on how many rows are batched.
+    @Test func forkedRolloutsWithBFloat16WeightsAreIdentical() throws {
+        let model = TinyDecoder(seed: 1)
+        try model.update(parameters: model.parameters().mapValues { $0.converted(to: .bfloat16).detached() })
+        var forked = try TokenIterator(model: model, prompt: prompt, state: TextDecoderState(batch: 1), rollouts: 8,
+                                       sampler: CategoricalSampler(parameters: parameters, seeds: seeds), maximumTokens: 16)
+        let rollouts = try generate(&forked)
+        for (index, seed) in seeds.enumerated() {
+            var single = try TokenIterator(model: model, prompt: prompt, state: TextDecoderState(batch: 1),
+                                           sampler: CategoricalSampler(parameters: parameters, seeds: [seed]), maximumTokens: 16)
+            let run = try generate(&single)[0]
+            #expect(run.map(\.token) == rollouts[index].map(\.token), "rollout \(index) tokens")
+            #expect(run.map(\.logProbability) == rollouts[index].map(\.logProbability), "rollout \(index) log-probabilities")
+        }
+    }
+
     // Each token's log-probability from the iterator equals log_softmax(logits / scoring temperature) of a full-sequence
     // forward, gathered at the token.
     @Test(arguments: zip([DType.float32, .bfloat16, .float32], [Float(1), 1, 0.7]))
