@@ -60,7 +60,9 @@ let package = Package(
         .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Tokenizers", "VideoIO"]),
 
         // Tests (Swift Testing)
-        .testTarget(name: "SupportTests", dependencies: ["Support"], resources: [.copy("Fixtures")]),
+        // Helpers shared by several test targets (named-pipe fixtures with a watchdog).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Checkpoints"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Checkpoints"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor"], resources: [.copy("Fixtures")]),
