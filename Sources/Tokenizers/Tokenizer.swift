@@ -62,7 +62,9 @@ public final class Tokenizer: Sendable {
     init(root: JSONNode, config: JSONNode?) throws {
         _ = try root.object()
         let modelNode = root["model"]
-        let type = try modelNode["type"].optionalString() ?? (modelNode["merges"].isNull ? "Unigram" : "BPE")
+        _ = try modelNode.object()
+        // Without a `type` the reference guesses from the fields; a `type` that is there must be a name.
+        let type = modelNode["type"].isMissing ? (modelNode["merges"].isMissing ? "Unigram" : "BPE") : try modelNode["type"].string()
         switch type {
         case "BPE": model = .bpe(try BPEModel(modelNode))
         case "Unigram": model = .unigram(try UnigramModel(modelNode))
@@ -74,14 +76,15 @@ public final class Tokenizer: Sendable {
         decoder = try Decoder.parse(root["decoder"])
         isByteLevel = preTokenizer?.isByteLevel ?? false
         var added: [AddedToken] = []
-        if !root["added_tokens"].isNull {
+        // Every field of an added token is required by the reference.
+        if !root["added_tokens"].isMissing {
             for entry in try root["added_tokens"].array() {
-                added.append(AddedToken(id: try entry["id"].int(), content: try entry["content"].string(),
-                                        isSpecial: try entry["special"].bool(default: false),
-                                        singleWord: try entry["single_word"].bool(default: false),
-                                        leftStrip: try entry["lstrip"].bool(default: false),
-                                        rightStrip: try entry["rstrip"].bool(default: false),
-                                        normalized: try entry["normalized"].bool(default: true)))
+                added.append(AddedToken(id: try entry["id"].tokenID(), content: try entry["content"].string(),
+                                        isSpecial: try entry["special"].bool(),
+                                        singleWord: try entry["single_word"].bool(),
+                                        leftStrip: try entry["lstrip"].bool(),
+                                        rightStrip: try entry["rstrip"].bool(),
+                                        normalized: try entry["normalized"].bool()))
             }
         }
         addedTokens = added
@@ -95,7 +98,7 @@ public final class Tokenizer: Sendable {
         var maxLength: Int? = nil
         if let config {
             let padNode = config["pad_token"]
-            let padName = padNode.value is String ? try padNode.string() : try padNode["content"].optionalString()
+            let padName = padNode.isString ? try padNode.string() : try padNode["content"].optionalString()
             if let padName { pad = addedByContent[padName]?.id }
             if !config["model_max_length"].isNull { maxLength = Int(exactly: try config["model_max_length"].double()) }
         }
