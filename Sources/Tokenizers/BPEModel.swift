@@ -43,9 +43,13 @@ final class BPEModel: @unchecked Sendable {
         }
         var merges: [UInt64: (rank: Int32, id: UInt32)] = [:]
         var ranked: [(String, String)] = []
-        for (rank, entry) in try node["merges"].array().enumerated() {
+        let entries = try node["merges"].array()
+        // The reference reads either all "a b" strings or all ["a", "b"] pairs, never a mix.
+        let stringForm = entries.first?.isString ?? true
+        for (rank, entry) in entries.enumerated() {
+            guard entry.isString == stringForm else { throw entry.fail("merges mix \"a b\" strings and [\"a\", \"b\"] pairs") }
             let pair: [String]
-            if entry.isString {
+            if stringForm {
                 pair = try entry.string().split(separator: " ", omittingEmptySubsequences: false).map(String.init)
             } else {
                 pair = try entry.array().map { try $0.string() }

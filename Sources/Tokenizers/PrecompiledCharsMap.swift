@@ -4,7 +4,7 @@ import Foundation
 
 /// SentencePiece's precompiled normalisation map (e.g. nmt_nfkc), decoded from its binary form.
 ///
-/// Accepted as spm_precompiled accepts it: canonical base64, a little-endian u32 trie size in bytes whose
+/// Accepted as spm_precompiled accepts it: base64 (padding optional), a little-endian u32 trie size in bytes whose
 /// `size / 4` units fit the blob (a size that is not a multiple of 4 is rounded down, the extra bytes
 /// starting the replacements), and replacements that are valid UTF-8. One deliberate difference: a trie
 /// with no units is refused, where the reference loads it and then panics on the first lookup. Lookups
@@ -17,7 +17,7 @@ struct PrecompiledCharsMap: Sendable {
     /// Parses the base64 text of a `precompiled_charsmap` field.
     init(base64 text: String, file: String, field: String) throws {
         guard let blob = Self.decodeBase64(text) else {
-            throw TokenizerError.invalidField(path: file, field: field, reason: "not canonical base64")
+            throw TokenizerError.invalidField(path: file, field: field, reason: "not valid base64")
         }
         try self.init(blob: blob, file: file, field: field)
     }
@@ -43,18 +43,19 @@ struct PrecompiledCharsMap: Sendable {
         self.normalized = normalized
     }
 
-    /// Standard base64 as the Rust `base64` crate's STANDARD engine reads it: the `+/` alphabet, `=` padding
-    /// to a multiple of four characters required, no whitespace, and the unused low bits of the last
-    /// character zero. Nil for anything else.
+    /// Standard base64 as spm_precompiled reads it (the `base64` crate's STANDARD alphabet, padding
+    /// indifferent): the `+/` alphabet, no whitespace, `=` padding optional but never more than the
+    /// canonical amount, and the unused low bits of the last character zero. Nil for anything else.
     static func decodeBase64(_ text: String) -> [UInt8]? {
-        let characters = Array(text.utf8)
-        guard characters.count % 4 == 0 else { return nil }
+        var characters = Array(text.utf8)
         let padding = characters.reversed().prefix { $0 == UInt8(ascii: "=") }.count
-        guard padding <= 2 else { return nil }
+        characters.removeLast(padding)
+        let remainder = characters.count % 4
+        guard remainder != 1, padding <= (4 - remainder) % 4 else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(characters.count / 4 * 3)
         var accumulator: UInt32 = 0
-        for (index, character) in characters.dropLast(padding).enumerated() {
+        for (index, character) in characters.enumerated() {
             guard let value = sextet(character) else { return nil }
             accumulator = accumulator << 6 | value
             if index % 4 == 3 {
@@ -64,8 +65,8 @@ struct PrecompiledCharsMap: Sendable {
                 accumulator = 0
             }
         }
-        switch padding {
-        case 1:  // three characters: 18 bits, 2 bytes, 2 unused bits
+        switch remainder {
+        case 3:  // three characters: 18 bits, 2 bytes, 2 unused bits
             guard accumulator & 0x3 == 0 else { return nil }
             bytes.append(UInt8(truncatingIfNeeded: accumulator >> 10))
             bytes.append(UInt8(truncatingIfNeeded: accumulator >> 2))

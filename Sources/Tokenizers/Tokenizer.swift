@@ -59,10 +59,17 @@ public final class Tokenizer: Sendable {
         try self.init(root: try JSONNode.load(file), config: nil)
     }
 
+    /// The fields tokenizers' own reader knows at the top level; it refuses any other.
+    private static let topLevelFields: Set<String> = ["version", "truncation", "padding", "added_tokens", "normalizer",
+                                                      "pre_tokenizer", "post_processor", "decoder", "model"]
+
     init(root: JSONNode, config: JSONNode?) throws {
-        _ = try root.object()
+        for (key, node) in try root.object() where !Self.topLevelFields.contains(key) { throw node.fail("unknown top-level field") }
+        if !root["version"].isMissing, try root["version"].string() != "1.0" { throw root["version"].unsupported("tokenizer.json version") }
+        // Encoding options saved in the file would change every encoding; callers pass them instead.
+        for option in ["truncation", "padding"] where !root[option].isNull { throw root[option].unsupported("saved \(option) settings") }
         let modelNode = root["model"]
-        _ = try modelNode.object()
+        guard try modelNode.object().filter({ $0.key == "type" }).count <= 1 else { throw modelNode["type"].fail("repeated") }
         // Without a `type` the reference guesses from the fields; a `type` that is there must be a name.
         let type = modelNode["type"].isMissing ? (modelNode["merges"].isMissing ? "Unigram" : "BPE") : try modelNode["type"].string()
         switch type {
