@@ -105,11 +105,7 @@ public enum CaptionFiles {
     /// The lines of a UTF-8 text file; a final newline does not start another sample, `\r\n` counts as `\n`.
     public static func lines(of url: URL) throws -> [String] {
         let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw MetricsError.unreadableFile(path: url.path, reason: (error as NSError).localizedDescription)
-        }
+        do { data = try UserFile.read(url.path) } catch { throw MetricsError.unreadableFile(path: url.path, reason: error.reason) }
         guard let text = String(data: data, encoding: .utf8) else { throw MetricsError.invalidText(path: url.path) }
         return TextLines.split(text)
     }

@@ -1,6 +1,7 @@
 // Loading Hugging Face `config.json` files into typed Swift configurations: decoding errors and
 // `validate()` violations become `CheckpointError.invalidConfig` naming the file and the key.
 import Foundation
+import Support
 
 /// One impossible or unsupported setting found by `validate()`.
 public struct ConfigurationViolation: Error, Equatable, Sendable, CustomStringConvertible {
@@ -51,9 +52,7 @@ extension ModelConfiguration {
         let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         let file = exists && isDirectory.boolValue ? url.appendingPathComponent("config.json") : url
         let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw .cannotOpen(file: file.path, reason: error.localizedDescription)
-        }
+        do { data = try UserFile.read(file.path) } catch { throw .cannotOpen(file: file.path, reason: error.reason) }
         return try decode(from: data, file: file.path)
     }
 }
