@@ -9,9 +9,7 @@ import Darwin
 #endif
 
 /// A temporary directory with a named pipe inside, removed when released.
-public final class NamedPipeFixture: @unchecked Sendable {
-    // Immutable after init; the watchdog only reads `path`.
-
+public final class NamedPipeFixture: Sendable {
     /// The temporary directory holding the pipe.
     public let directory: URL
     /// The named pipe.
