@@ -71,7 +71,7 @@ public final class SafetensorsCheckpoint: Sendable {
             throw .invalidIndex(file: path, reason: "missing object 'weight_map'")
         }
         // Python's json keeps the last of two equal keys; a tensor mapped twice is refused rather than guessed.
-        if let repeated = document.firstDuplicateKey ?? weightMap.firstDuplicateKey {
+        if let repeated = document.firstRepeatedKeyPath {
             throw .invalidIndex(file: path, reason: "the key '\(repeated)' appears more than once")
         }
         var shardNames: [String] = []

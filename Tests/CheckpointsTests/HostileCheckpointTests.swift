@@ -74,6 +74,15 @@ struct HostileCheckpointTests {
         #expect(throws: CheckpointError.self) { try SafetensorsCheckpoint(url: directory) }
     }
 
+    // config.json is read by Python's json (last value wins) in transformers and by JSONDecoder (first value
+    // wins) here: a key written twice, at any depth, is refused and named.
+    @Test func configWithRepeatedKeyIsRefused() {
+        let json = #"{"text_config":{"hidden_size":512,"hidden_size":768}}"#
+        #expect(throws: CheckpointError.invalidConfig(file: "config.json", key: "text_config.hidden_size", reason: "written more than once")) {
+            try CLIPConfiguration.decode(from: Data(json.utf8), file: "config.json")
+        }
+    }
+
     private func expectNamedPipeRefused<T>(_ pipe: NamedPipeFixture, sourceLocation: SourceLocation = #_sourceLocation,
                                            _ body: () throws -> T) {
         let started = Date()

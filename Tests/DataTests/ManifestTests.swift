@@ -135,7 +135,7 @@ struct ManifestTests {
         let repeated = procedural.dropLast() + ",\"kind\":\"bogus\"}"
         #expect(Self.problems([String(repeated)]) == [ManifestProblem(line: 1, reason: "key 'kind' appears more than once")])
         let nested = valid.replacingOccurrences(of: "\"input_range\":{", with: "\"input_range\":{\"start\":1,")
-        #expect(Self.problems([nested]) == [ManifestProblem(line: 1, reason: "key 'start' appears more than once")])
+        #expect(Self.problems([nested]) == [ManifestProblem(line: 1, reason: "key 'input_range.start' appears more than once")])
         #expect(Self.problems([procedural]).isEmpty)
     }
 

@@ -27,6 +27,11 @@ public protocol ModelConfiguration: Codable, Sendable {
 extension ModelConfiguration {
     /// Decodes and validates a configuration from `config.json` bytes; `file` names the source in errors.
     public static func decode(from data: Data, file: String) throws(CheckpointError) -> Self {
+        // transformers reads config.json with Python's json, which keeps the last of two equal keys, and
+        // JSONDecoder keeps the first: refuse the file rather than load a different model than Python would.
+        if let document = try? StrictJSON.parse(data, maximumDepth: 512), let repeated = document.firstRepeatedKeyPath {
+            throw .invalidConfig(file: file, key: repeated, reason: "written more than once")
+        }
         let configuration: Self
         do {
             configuration = try JSONDecoder().decode(Self.self, from: data)

@@ -94,7 +94,7 @@ public enum Manifest {
         guard let members = object.members else { return .failure("not a JSON object") }
         // Python's json keeps the last of two equal keys and Foundation the first, so a repeated key would
         // make `vans data validate` and a Python reader see different samples: refuse it.
-        if let repeated = repeatedKey(in: object) { return .failure("key '\(repeated)' appears more than once") }
+        if let repeated = object.firstRepeatedKeyPath { return .failure("key '\(repeated)' appears more than once") }
         let unknown = Set(members.map(\.key)).filter { !knownKeys.contains($0) }.sorted()
         if !unknown.isEmpty { return .failure("unknown key(s) \(unknown.map { "'\($0)'" }.joined(separator: ", "))") }
         let sample: DatasetSample
@@ -106,15 +106,6 @@ public enum Manifest {
         let problems = sample.problems
         if !problems.isEmpty { return .failure(problems.joined(separator: "; ")) }
         return .success(sample)
-    }
-
-    /// The first key repeated within any object of `value`, nested objects included.
-    private static func repeatedKey(in value: StrictJSON) -> String? {
-        switch value {
-        case .object(let members): return value.firstDuplicateKey ?? members.lazy.compactMap { repeatedKey(in: $0.value) }.first
-        case .array(let items): return items.lazy.compactMap { repeatedKey(in: $0) }.first
-        default: return nil
-        }
     }
 
     private static func describe(_ error: DecodingError) -> String {
