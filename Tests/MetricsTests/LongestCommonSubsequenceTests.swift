@@ -61,11 +61,18 @@ struct LongestCommonSubsequenceTests {
         }
     }
 
-    // Long runs of all-ones words, where carries travel far, and a sequence built by edits of the other.
+    // Long runs of all-ones words, where carries travel far, and a sequence built by edits of the other; the
+    // alphabets give dense masks only (50 tokens), sparse ones only (5,000), and both (a token half the time).
     @Test func longSequencesWithEdits() {
         var generator = SplitMix(state: 99)
-        for _ in 0..<5 {
-            let first = (0..<1500).map { _ in Int.random(in: 0..<50, using: &generator) }
+        for trial in 0..<6 {
+            let first = (0..<1500).map { _ in
+                switch trial % 3 {
+                case 0: return Int.random(in: 0..<50, using: &generator)
+                case 1: return Int.random(in: 0..<5000, using: &generator)
+                default: return Bool.random(using: &generator) ? 7 : Int.random(in: 0..<5000, using: &generator)
+                }
+            }
             var second = first
             for _ in 0..<300 {
                 let position = Int.random(in: 0..<second.count, using: &generator)
