@@ -14,8 +14,13 @@
 
 /// Length of the longest common subsequence of two token sequences (tokens compared as integers).
 func longestCommonSubsequence(_ first: [Int], _ second: [Int]) -> Int {
-    let (short, long) = first.count <= second.count ? (first, second) : (second, first)
-    if short.isEmpty { return 0 }
+    // A common prefix and suffix belong to every longest common subsequence: count them and drop them.
+    let prefix = zip(first, second).prefix { $0 == $1 }.count
+    let suffix = zip(first[prefix...].reversed(), second[prefix...].reversed()).prefix { $0 == $1 }.count
+    let firstMiddle = Array(first[prefix..<(first.count - suffix)])
+    let secondMiddle = Array(second[prefix..<(second.count - suffix)])
+    let (short, long) = firstMiddle.count <= secondMiddle.count ? (firstMiddle, secondMiddle) : (secondMiddle, firstMiddle)
+    if short.isEmpty { return prefix + suffix }
     let masks = MatchMasks(short)
     // Bits past the end of the sequence start (and stay) one: V & ~M keeps them, so they never count.
     var state = [UInt64](repeating: ~0, count: masks.wordCount)
@@ -28,7 +33,7 @@ func longestCommonSubsequence(_ first: [Int], _ second: [Int]) -> Int {
             }
         }
     }
-    return masks.wordCount * 64 - state.reduce(0) { $0 + $1.nonzeroBitCount }
+    return prefix + suffix + masks.wordCount * 64 - state.reduce(0) { $0 + $1.nonzeroBitCount }
 }
 
 /// For each token of the shorter sequence, the bits of the positions where it occurs.
@@ -102,15 +107,16 @@ private struct MatchMasks {
     /// One step over every word, 128 bits at a time.
     func advanceDense(_ vector: UnsafeMutableBufferPointer<UInt64>, maskOffset: Int) {
         denseBits.withUnsafeBufferPointer { bits in
-            var carry: UInt128 = 0
+            var carry: UInt64 = 0
             var word = 0
             while word < wordCount {
                 let old = UInt128(vector[word + 1]) << 64 | UInt128(vector[word])
                 let match = UInt128(bits[maskOffset + word + 1]) << 64 | UInt128(bits[maskOffset + word])
                 let (partial, overflow) = old.addingReportingOverflow(old & match)
-                let sum = partial &+ carry
-                carry = (overflow ? 1 : 0) | (sum < partial ? 1 : 0)
-                let new = sum | (old & ~match)
+                // The carry out does not wait for the sum: only an all-ones partial passes a carry on.
+                let passesCarry: UInt64 = partial == .max ? 1 : 0
+                let new = (partial &+ UInt128(carry)) | (old & ~match)
+                carry = (overflow ? 1 : 0) | (passesCarry & carry)
                 vector[word] = UInt64(truncatingIfNeeded: new)
                 vector[word + 1] = UInt64(truncatingIfNeeded: new >> 64)
                 word += 2
