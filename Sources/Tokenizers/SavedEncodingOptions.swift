@@ -73,10 +73,20 @@ struct SavedPadding: Sendable {
         _ = try node["pad_token"].string()
     }
 
+    /// The most pad ids one encoding may get: a file asking for more (`{"Fixed": 2^40}`) fails at encoding
+    /// with an error, where the reference would try to allocate them.
+    static let largestPadding = 1 << 24
+
     /// The length to pad to when the longest encoding has `longest` ids.
-    func targetLength(longest: Int) -> Int {
-        let length = fixedLength ?? longest
-        guard let multiple, multiple > 0, length % multiple > 0 else { return length }
-        return length + multiple - length % multiple
+    func targetLength(longest: Int) throws -> Int {
+        var length = fixedLength ?? longest
+        if let multiple, multiple > 0, length % multiple > 0 {
+            let (rounded, overflow) = length.addingReportingOverflow(multiple - length % multiple)
+            length = overflow ? .max : rounded
+        }
+        guard length <= longest || length - longest <= Self.largestPadding else {
+            throw TokenizerError.invalidArgument("tokenizer.json pads encodings to \(length) ids, more than \(Self.largestPadding) pad ids")
+        }
+        return length
     }
 }

@@ -153,7 +153,7 @@ public final class Tokenizer: Sendable {
     public func encode(_ text: String, addSpecialTokens: Bool = true, maxLength: Int? = nil) throws -> [Int] {
         var ids = try encodeUnpadded(text, addSpecialTokens: addSpecialTokens, maxLength: maxLength)
         if let savedPadding {
-            let extra = savedPadding.targetLength(longest: ids.count) - ids.count
+            let extra = try savedPadding.targetLength(longest: ids.count) - ids.count
             if extra > 0 { ids.insert(contentsOf: repeatElement(savedPadding.id, count: extra), at: savedPadding.fromLeft ? 0 : ids.count) }
         }
         return ids
@@ -255,7 +255,7 @@ public final class Tokenizer: Sendable {
         switch padding {
         case .none:
             guard let savedPadding else { return BatchEncoding(ids: rows, attentionMask: masks) }
-            target = savedPadding.targetLength(longest: longest); left = savedPadding.fromLeft; padWith = savedPadding.id
+            target = try savedPadding.targetLength(longest: longest); left = savedPadding.fromLeft; padWith = savedPadding.id
         case .longest(let side): target = longest; left = side; padWith = padID
         case .fixed(let length, let side): target = length; left = side; padWith = padID
         }
