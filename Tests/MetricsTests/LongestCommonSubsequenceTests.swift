@@ -77,4 +77,23 @@ struct LongestCommonSubsequenceTests {
         #expect(longestCommonSubsequence([1, 2, 1], ones + [2]) == 2)
         #expect(longestCommonSubsequence([1, 2, 1], ones + [2] + ones) == 3)
     }
+
+    // Issue 17: ROUGE-L of two long single lines took minutes. 30,000 tokens a side from a small alphabet
+    // (dense masks) and from a large one (sparse masks), where the answer is known: the second sequence is
+    // the first with tokens deleted and fresh tokens inserted, so the LCS is what is left of the first.
+    @Test func longSequencesFinishQuickly() {
+        var generator = SplitMix(state: 2024)
+        for alphabet in [26, 50_000] {
+            let first = (0..<30_000).map { _ in Int.random(in: 0..<alphabet, using: &generator) }
+            var second: [Int] = []
+            var kept = 0
+            for token in first {
+                if Int.random(in: 0..<10, using: &generator) > 0 { second.append(token); kept += 1 }
+                if Int.random(in: 0..<10, using: &generator) == 0 { second.append(alphabet + second.count) }
+            }
+            let start = ContinuousClock.now
+            #expect(longestCommonSubsequence(first, second) == kept)
+            #expect(ContinuousClock.now - start < .seconds(10), "alphabet \(alphabet)")
+        }
+    }
 }
