@@ -68,7 +68,9 @@ public final class Tokenizer: Sendable {
 
     init(root: JSONNode, config: JSONNode?) throws {
         for (key, node) in try root.object() where !Self.topLevelFields.contains(key) { throw node.fail("unknown top-level field") }
-        if !root["version"].isMissing, try root["version"].string() != "1.0" { throw root["version"].unsupported("tokenizer.json version") }
+        if !root["version"].isMissing, case let version = try root["version"].string(), version != "1.0" {
+            throw root["version"].unsupported("tokenizer.json version \(version.debugDescription)")
+        }
         savedTruncation = try SavedTruncation(root["truncation"])
         savedPadding = try SavedPadding(root["padding"])
         let modelNode = root["model"]
