@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test demo bench fixtures clean
+.PHONY: deps build test demo bench fixtures fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -27,9 +27,14 @@ bench: deps
 	scripts/bench/tokenizer_training.sh --no-build
 	scripts/bench/video_decode.sh
 
+## libFuzzer + AddressSanitizer on every input format, FUZZ_SECONDS per target (default 600); fails on any crash.
+## Builds in .build-fuzz; the committed corpus and crashers are also replayed by `make test`.
+fuzz: deps
+	scripts/fuzz.sh
+
 ## Regenerate the reference fixtures (needs Python and network to PyPI; never run by CI).
 fixtures:
 	scripts/fixtures/generate_all.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

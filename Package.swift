@@ -59,6 +59,9 @@ let package = Package(
         ]),
         .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Tokenizers", "VideoIO"]),
 
+        // Fuzz entry points (issue 17): an ordinary library, so `make test` replays the corpus through them.
+        .target(name: "FuzzTargets", dependencies: ["Checkpoints", "Data", "QwenVL", "Support", "Tensor", "Tokenizers", "Wan"]),
+
         // Tests (Swift Testing)
         // Helpers shared by several test targets (named-pipe fixtures with a watchdog).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -73,5 +76,12 @@ let package = Package(
         .testTarget(name: "QwenVLTests", dependencies: ["QwenVL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WanTests", dependencies: ["Wan"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VANSTests", dependencies: ["VANS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], resources: [.copy("Fixtures")]),
     ]
 )
+
+// The libFuzzer executable exists only for `make fuzz` (VANS_FUZZ=1): it links only with -sanitize=fuzzer,
+// which supplies its main.
+if Context.environment["VANS_FUZZ"] != nil {
+    package.targets.append(.executableTarget(name: "VANSFuzz", dependencies: ["FuzzTargets"], path: "Fuzz/VANSFuzz"))
+}

@@ -9,14 +9,14 @@
 import Foundation
 import Support
 
-/// A parsed and validated safetensors JSON header.
-struct SafetensorsHeader {
-    var metadata: [String: String]
-    var tensors: [String: SafetensorsTensorInfo]
-    var orderedNames: [String]
+/// A parsed and validated safetensors JSON header (package-visible for the fuzz entry points).
+package struct SafetensorsHeader {
+    package var metadata: [String: String]
+    package var tensors: [String: SafetensorsTensorInfo]
+    package var orderedNames: [String]
 
     /// Parses `header` (the JSON bytes) and checks every tensor against a data section of `dataSize` bytes.
-    static func parse(_ header: Data, file: String, dataSize: Int) throws(CheckpointError) -> SafetensorsHeader {
+    package static func parse(_ header: Data, file: String, dataSize: Int) throws(CheckpointError) -> SafetensorsHeader {
         let document: StrictJSON
         do {
             document = try StrictJSON.parse(header)

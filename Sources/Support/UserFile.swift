@@ -56,10 +56,12 @@ public enum UserFile {
         let descriptor = try openRegular(path)
         defer { close(descriptor.handle) }
         if let limit, descriptor.size > limit { throw .tooLarge(path: path, size: descriptor.size, limit: limit) }
-        var data = Data(count: descriptor.size)
+        // Read to end of file rather than to the size `fstat` gave: a file that shrank gives a short result,
+        // never garbage, and one that grew (or reports size 0, as files in /proc do) is read whole.
+        var data = Data(count: Swift.max(descriptor.size, 0) + 1)
         var filled = 0
-        // Read until end of file: a file that shrank meanwhile gives a short result, never garbage.
-        while filled < data.count {
+        while true {
+            if filled == data.count { data.count += Swift.max(data.count, 65_536) }
             let got = data.withUnsafeMutableBytes { buffer in
                 readSystemCall(descriptor.handle, buffer.baseAddress! + filled, buffer.count - filled)
             }
@@ -69,6 +71,7 @@ public enum UserFile {
             }
             if got == 0 { break }
             filled += got
+            if let limit, filled > limit { throw .tooLarge(path: path, size: filled, limit: limit) }
         }
         data.count = filled
         return data

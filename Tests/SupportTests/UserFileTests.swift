@@ -21,6 +21,13 @@ struct UserFileTests {
         #expect(throws: UserFileError.tooLarge(path: url.path, size: 6, limit: 5)) { try UserFile.read(url.path, limit: 5) }
     }
 
+    // Files in /proc report size 0 but have contents: reading goes to end of file, not to the stat size.
+    #if os(Linux)
+    @Test func readsToEndOfFile() throws {
+        #expect(try UserFile.readText("/proc/self/status").contains("Name:"))
+    }
+    #endif
+
     @Test func emptyFileIsEmpty() throws {
         let url = try temporaryFile(Data())
         defer { try? FileManager.default.removeItem(at: url) }
