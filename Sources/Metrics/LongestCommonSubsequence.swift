@@ -25,10 +25,15 @@ func longestCommonSubsequence(_ first: [Int], _ second: [Int]) -> Int {
     // Bits past the end of the sequence start (and stay) one: V & ~M keeps them, so they never count.
     var state = [UInt64](repeating: ~0, count: masks.wordCount)
     state.withUnsafeMutableBufferPointer { vector in
+        // Words below this one are all zero. A zero word stays zero and passes no carry (0 + 0 & M = 0), so
+        // dense steps start here; on similar texts the zeros grow from the start and halve the work.
+        var firstLiveWord = 0
         for token in long {
             switch masks.mask(of: token) {
             case nil: continue
-            case .dense(let offset): masks.advanceDense(vector, maskOffset: offset)
+            case .dense(let offset):
+                masks.advanceDense(vector, maskOffset: offset, from: firstLiveWord)
+                while firstLiveWord < masks.wordCount && vector[firstLiveWord] | vector[firstLiveWord + 1] == 0 { firstLiveWord += 2 }
             case .sparse(let entries): masks.advanceSparse(vector, entries: entries)
             }
         }
@@ -104,11 +109,11 @@ private struct MatchMasks {
 
     func mask(of token: Int) -> Mask? { maskIndex[token].map { masks[$0] } }
 
-    /// One step over every word, 128 bits at a time.
-    func advanceDense(_ vector: UnsafeMutableBufferPointer<UInt64>, maskOffset: Int) {
+    /// One step over every word from `firstWord` (even) on, 128 bits at a time.
+    func advanceDense(_ vector: UnsafeMutableBufferPointer<UInt64>, maskOffset: Int, from firstWord: Int) {
         denseBits.withUnsafeBufferPointer { bits in
             var carry: UInt64 = 0
-            var word = 0
+            var word = firstWord
             while word < wordCount {
                 let old = UInt128(vector[word + 1]) << 64 | UInt128(vector[word])
                 let match = UInt128(bits[maskOffset + word + 1]) << 64 | UInt128(bits[maskOffset + word])
