@@ -14,7 +14,7 @@ struct SavedTruncation: Sendable {
     /// nil when the field is absent or null.
     init?(_ node: JSONNode) throws {
         if node.isNull { return nil }
-        _ = try node.object()
+        try node.requireDistinctFields()
         maxLength = try node["max_length"].count()
         _ = try node["stride"].count()  // required by the reference; it only shapes overflowing pieces
         let name = try node["strategy"].string()
@@ -57,7 +57,7 @@ struct SavedPadding: Sendable {
     /// nil when the field is absent or null.
     init?(_ node: JSONNode) throws {
         if node.isNull { return nil }
-        _ = try node.object()
+        try node.requireDistinctFields()
         let strategy = node["strategy"]
         if strategy.isString {
             guard try strategy.string() == "BatchLongest" else { throw strategy.fail("expected \"BatchLongest\" or {\"Fixed\": length}") }

@@ -91,6 +91,7 @@ public final class Tokenizer: Sendable {
         // Every field of an added token is required by the reference.
         if !root["added_tokens"].isMissing {
             for entry in try root["added_tokens"].array() {
+                try entry.requireDistinctFields()
                 added.append(AddedToken(id: try entry["id"].tokenID(), content: try entry["content"].string(),
                                         isSpecial: try entry["special"].bool(),
                                         singleWord: try entry["single_word"].bool(),
