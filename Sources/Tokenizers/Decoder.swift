@@ -103,6 +103,7 @@ enum PostProcessor: Sendable {
 
     static func parse(_ node: JSONNode) throws -> PostProcessor {
         if node.isNull { return .none }
+        try node.requireDistinctFields()  // every post-processor of the reference refuses a repeated field
         let type = try node["type"].string()
         switch type {
         case "ByteLevel": return .none
@@ -112,7 +113,10 @@ enum PostProcessor: Sendable {
             return .surround(prefix: [try cls[1].tokenID()], suffix: [try sep[1].tokenID()])
         case "TemplateProcessing":
             var specials: [String: [Int]] = [:]
-            for (name, entry) in try node["special_tokens"].object() { specials[name] = try entry["ids"].array().map { try $0.tokenID() } }
+            for (name, entry) in try node["special_tokens"].object() {
+                try entry.requireDistinctFields()
+                specials[name] = try entry["ids"].array().map { try $0.tokenID() }
+            }
             var prefix: [Int] = [], suffix: [Int] = []
             var seenSequence = false
             for item in try node["single"].array() {

@@ -90,6 +90,12 @@ struct JSONNode {
         return number
     }
 
+    /// Throws when the object writes a field twice: serde's derived structs refuse that ("duplicate field"),
+    /// while its maps and the components read through `serde_json::Value` keep the last value.
+    func requireDistinctFields() throws {
+        if let key = value?.firstDuplicateKey { throw self[key].fail("written twice") }
+    }
+
     func array() throws -> [JSONNode] {
         guard let items = value?.arrayValue else { throw mismatch("an array") }
         return items.enumerated().map { JSONNode(value: $1, path: "\(path)[\($0)]", file: file) }

@@ -19,18 +19,6 @@ struct LongestCommonSubsequenceTests {
         return previous[second.count]
     }
 
-    /// A deterministic generator (SplitMix64), so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func edgeCases() {
         #expect(longestCommonSubsequence([], []) == 0)
         #expect(longestCommonSubsequence([], [1, 2]) == 0)
@@ -61,11 +49,18 @@ struct LongestCommonSubsequenceTests {
         }
     }
 
-    // Long runs of all-ones words, where carries travel far, and a sequence built by edits of the other.
+    // Long runs of all-ones words, where carries travel far, and a sequence built by edits of the other; the
+    // alphabets give dense masks only (50 tokens), sparse ones only (5,000), and both (a token half the time).
     @Test func longSequencesWithEdits() {
         var generator = SplitMix(state: 99)
-        for _ in 0..<5 {
-            let first = (0..<1500).map { _ in Int.random(in: 0..<50, using: &generator) }
+        for trial in 0..<6 {
+            let first = (0..<1500).map { _ in
+                switch trial % 3 {
+                case 0: return Int.random(in: 0..<50, using: &generator)
+                case 1: return Int.random(in: 0..<5000, using: &generator)
+                default: return Bool.random(using: &generator) ? 7 : Int.random(in: 0..<5000, using: &generator)
+                }
+            }
             var second = first
             for _ in 0..<300 {
                 let position = Int.random(in: 0..<second.count, using: &generator)
@@ -81,5 +76,24 @@ struct LongestCommonSubsequenceTests {
         #expect(longestCommonSubsequence(ones, [1, 2, 1]) == 2)
         #expect(longestCommonSubsequence([1, 2, 1], ones + [2]) == 2)
         #expect(longestCommonSubsequence([1, 2, 1], ones + [2] + ones) == 3)
+    }
+
+    // Issue 17: ROUGE-L of two long single lines took minutes. 30,000 tokens a side from a small alphabet
+    // (dense masks) and from a large one (sparse masks), where the answer is known: the second sequence is
+    // the first with tokens deleted and fresh tokens inserted, so the LCS is what is left of the first.
+    @Test func longSequencesFinishQuickly() {
+        var generator = SplitMix(state: 2024)
+        for alphabet in [26, 50_000] {
+            let first = (0..<30_000).map { _ in Int.random(in: 0..<alphabet, using: &generator) }
+            var second: [Int] = []
+            var kept = 0
+            for token in first {
+                if Int.random(in: 0..<10, using: &generator) > 0 { second.append(token); kept += 1 }
+                if Int.random(in: 0..<10, using: &generator) == 0 { second.append(alphabet + second.count) }
+            }
+            let start = ContinuousClock.now
+            #expect(longestCommonSubsequence(first, second) == kept)
+            #expect(ContinuousClock.now - start < .seconds(10), "alphabet \(alphabet)")
+        }
     }
 }

@@ -135,6 +135,19 @@ struct TokenizerFileStrictnessTests {
         #expect(error.description.contains(pipe.path) && error.description.contains("named pipe"), "\(error)")
     }
 
+    // Padding a file asks for beyond any sane length is an error at encoding, not an attempt to allocate it;
+    // a huge truncation length or multiple never overflows.
+    @Test func hugeSavedPaddingFailsCleanly() throws {
+        func padded(_ strategy: String, multiple: String) -> String {
+            #"{"padding":{"strategy":\#(strategy),"direction":"Right","pad_to_multiple_of":\#(multiple),"pad_id":0,"pad_type_id":0,"pad_token":"a"},"truncation":{"max_length":18446744073709551615,"strategy":"LongestFirst","stride":0},"model":{"type":"BPE","vocab":{"a":0},"merges":[]}}"#
+        }
+        let fixed = try Self.load(padded(#"{"Fixed":1099511627776}"#, multiple: "null"))
+        #expect(throws: TokenizerError.self) { try fixed.encode("a") }
+        let multiple = try Self.load(padded(#""BatchLongest""#, multiple: "18446744073709551615"))
+        #expect(throws: TokenizerError.self) { try multiple.encode("a") }
+        #expect(try Self.load(padded(#"{"Fixed":3}"#, multiple: "2")).encode("aa") == [0, 0, 0, 0])
+    }
+
     // A repeated key keeps its last value, as the reference's maps do.
     @Test func repeatedVocabularyKeyTakesTheLastId() throws {
         #expect(try Self.load(Self.bpe(#"{"a":0,"a":1}"#)).encode("a") == [1])

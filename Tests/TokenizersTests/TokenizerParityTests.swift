@@ -62,9 +62,6 @@ struct TokenizerParityTests {
         "clip-bpe: normalizer unknown type": "a component whose `type` is null or unknown is refused; the reference guesses it from the other fields",
         "clip-bpe: post_processor type unknown": "a component whose `type` is null or unknown is refused; the reference guesses it from the other fields",
     ]
-    .merging(["truncation set", "truncation left", "truncation without direction", "truncation max_length 1", "padding set"]
-        .flatMap { option in ["qwen-bpe", "clip-bpe"].map { ("\($0): \(option)", "saved truncation and padding settings are refused; callers pass them") } },
-        uniquingKeysWith: { first, _ in first })
 
     static func loadTable() throws -> Table {
         let url = try #require(Bundle.module.url(forResource: "Fixtures/parity/tokenizer_parity", withExtension: "json"))
