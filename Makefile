@@ -7,7 +7,7 @@ RELEASE_BIN := .build/release
 ## own levels (-O0 debug, -O2 release).
 C_FLAGS := $(shell cat scripts/c-kernel-flags)
 
-.PHONY: deps build test demo bench fixtures clean
+.PHONY: deps build test demo bench fixtures fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -42,9 +42,14 @@ bench:
 	scripts/bench/video_decode.sh
 	scripts/bench/kernel_levels.sh
 
+## libFuzzer + AddressSanitizer on every input format, FUZZ_SECONDS per target (default 600); fails on any crash.
+## Builds in .build-fuzz; the committed corpus and crashers are also replayed by `make test`.
+fuzz: deps
+	scripts/fuzz.sh
+
 ## Regenerate the reference fixtures (needs Python and network to PyPI; never run by CI).
 fixtures:
 	scripts/fixtures/generate_all.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

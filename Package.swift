@@ -60,18 +60,30 @@ let package = Package(
         ]),
         .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Tokenizers", "VideoIO"]),
 
+        // Fuzz entry points (issue 17): an ordinary library, so `make test` replays the corpus through them.
+        .target(name: "FuzzTargets", dependencies: ["Checkpoints", "Data", "QwenVL", "Support", "Tensor", "Tokenizers", "Wan"]),
+
         // Tests (Swift Testing)
-        .testTarget(name: "SupportTests", dependencies: ["Support"], resources: [.copy("Fixtures")]),
+        // Helpers shared by several test targets (named-pipe fixtures with a watchdog).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Checkpoints"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Checkpoints"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "NN", "Tensor"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QwenVLTests", dependencies: ["QwenVL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WanTests", dependencies: ["Wan"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VANSTests", dependencies: ["VANS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], resources: [.copy("Fixtures")]),
     ]
 )
+
+// The libFuzzer executable exists only for `make fuzz` (VANS_FUZZ=1): it links only with -sanitize=fuzzer,
+// which supplies its main.
+if Context.environment["VANS_FUZZ"] != nil {
+    package.targets.append(.executableTarget(name: "VANSFuzz", dependencies: ["FuzzTargets"], path: "Fuzz/VANSFuzz"))
+}

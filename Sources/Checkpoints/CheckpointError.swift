@@ -19,6 +19,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
     case missingShard(file: String, tensor: String, shard: String)
     case duplicateTensor(tensor: String, files: [String])
     case invalidTensorData(tensor: String, reason: String)
+    case unloadableShape(file: String, tensor: String, reason: String)
     case writeFailed(file: String, reason: String)
     case invalidConfig(file: String, key: String, reason: String)
 
@@ -56,6 +57,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
             return "tensor '\(tensor)' appears in several files: \(files.joined(separator: ", "))"
         case .invalidTensorData(let tensor, let reason):
             return "tensor '\(tensor)': \(reason)"
+        case .unloadableShape(let file, let tensor, let reason):
+            return "\(file): tensor '\(tensor)' cannot be loaded: \(reason)"
         case .writeFailed(let file, let reason):
             return "\(file): write failed: \(reason)"
         case .invalidConfig(let file, let key, let reason):

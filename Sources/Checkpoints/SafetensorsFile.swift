@@ -1,11 +1,7 @@
 // Mirrors safetensors' reader (safetensors/src/tensor.rs `SafeTensors::read_metadata` / `validate`):
 // 8-byte little-endian header length, a JSON header, then a data section the tensors tile exactly.
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Support
 
 /// Where one tensor lives inside a safetensors file.
 public struct SafetensorsTensorInfo: Sendable, Equatable {
@@ -29,76 +25,44 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
 /// let file = try SafetensorsFile(url: url)
 /// let (values, shape) = try file.floats("model.norm.weight")
 /// ```
-public final class SafetensorsFile: @unchecked Sendable {
-    // Safe to share: the mapping is read-only and immutable after init.
-
+public final class SafetensorsFile: Sendable {
     /// The largest header the reference reader accepts (100 MB).
     public static let maximumHeaderLength: UInt64 = 100_000_000
 
     /// The file this was read from.
     public let url: URL
-    /// The free-form string map under `__metadata__` (empty when absent).
+    /// The free-form string map under `__metadata__` (empty when absent or null).
     public let metadata: [String: String]
     /// Tensor descriptions by name.
     public let tensors: [String: SafetensorsTensorInfo]
     /// Tensor names in data order.
     public let tensorNames: [String]
 
-    private let mapping: UnsafeMutableRawPointer?
-    private let mappedSize: Int
+    private let mapping: MappedUserFile
     private let dataStart: Int
 
-    /// Maps and validates `url`. Throws a `CheckpointError` naming the file (and tensor) on any defect.
+    /// Maps and validates `url`. Throws a `CheckpointError` naming the file (and tensor) on any defect;
+    /// anything but a regular file (a named pipe, a device, a directory) is refused without being opened.
     public init(url: URL) throws(CheckpointError) {
         self.url = url
         let path = url.path
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw .cannotOpen(file: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw .cannotOpen(file: path, reason: String(cString: strerror(errno)))
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw .cannotOpen(file: path, reason: "not a regular file")
-        }
-        let size = Int(status.st_size)
+        do { mapping = try UserFile.map(path) } catch { throw .cannotOpen(file: path, reason: error.reason) }
+        let bytes = mapping.bytes
+        let size = bytes.count
         guard size >= 8 else { throw .truncatedHeaderLength(file: path, fileSize: size) }
-        guard let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), pointer != MAP_FAILED else {
-            throw .cannotOpen(file: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        var headerLength: UInt64 = 0
+        for index in 0..<8 { headerLength |= UInt64(bytes[index]) << (8 * UInt64(index)) }
+        guard headerLength <= UInt64(size - 8) else {
+            throw .headerLengthPastEnd(file: path, headerLength: headerLength, fileSize: size)
         }
-        let bytes = UnsafeRawBufferPointer(start: pointer, count: size)
-        do {
-            var headerLength: UInt64 = 0
-            for index in 0..<8 { headerLength |= UInt64(bytes[index]) << (8 * UInt64(index)) }
-            guard headerLength <= UInt64(size - 8) else {
-                throw CheckpointError.headerLengthPastEnd(file: path, headerLength: headerLength, fileSize: size)
-            }
-            guard headerLength <= Self.maximumHeaderLength else {
-                throw CheckpointError.invalidHeader(file: path, reason: "header length \(headerLength) exceeds the 100 MB limit")
-            }
-            let header = Data(bytes[8..<(8 + Int(headerLength))])
-            let dataStart = 8 + Int(headerLength)
-            let parsed = try SafetensorsHeader.parse(header, file: path, dataSize: size - dataStart)
-            self.metadata = parsed.metadata
-            self.tensors = parsed.tensors
-            self.tensorNames = parsed.orderedNames
-            self.dataStart = dataStart
-        } catch let error as CheckpointError {
-            munmap(pointer, size)
-            throw error
-        } catch {
-            munmap(pointer, size)
-            throw .invalidHeader(file: path, reason: "\(error)")
+        guard headerLength <= Self.maximumHeaderLength else {
+            throw .invalidHeader(file: path, reason: "header length \(headerLength) exceeds the 100 MB limit")
         }
-        self.mapping = pointer
-        self.mappedSize = size
-    }
-
-    deinit {
-        if let mapping { munmap(mapping, mappedSize) }
+        dataStart = 8 + Int(headerLength)
+        let parsed = try SafetensorsHeader.parse(Data(bytes[8..<dataStart]), file: path, dataSize: size - dataStart)
+        metadata = parsed.metadata
+        tensors = parsed.tensors
+        tensorNames = parsed.orderedNames
     }
 
     /// The description of tensor `name`.
@@ -113,15 +77,13 @@ public final class SafetensorsFile: @unchecked Sendable {
         of name: String, _ body: (UnsafeRawBufferPointer) throws -> Result
     ) throws -> Result {
         let info = try info(name)
-        let start = mapping.map { UnsafeRawPointer($0) + dataStart + info.dataOffsets.lowerBound }
-        return try body(UnsafeRawBufferPointer(start: info.dataOffsets.isEmpty ? nil : start, count: info.dataOffsets.count))
+        return try body(rawBuffer(info))
     }
 
     /// A copy of the tensor's raw little-endian bytes.
     public func rawBytes(of name: String) throws(CheckpointError) -> Data {
         let info = try info(name)
-        guard let mapping, !info.dataOffsets.isEmpty else { return Data() }
-        return Data(bytes: mapping + dataStart + info.dataOffsets.lowerBound, count: info.dataOffsets.count)
+        return Data(rawBuffer(info))
     }
 
     /// A floating-point tensor converted to `Float` (from F32, F16, BF16 or F64), with its shape.
@@ -146,12 +108,13 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// The tensor's first byte inside the mapping (nil for an empty tensor).
     func mappedAddress(of info: SafetensorsTensorInfo) -> UnsafeMutableRawPointer? {
-        guard let mapping, !info.dataOffsets.isEmpty else { return nil }
-        return mapping + dataStart + info.dataOffsets.lowerBound
+        // Storage(borrowing:) takes a mutable pointer; engine ops never write into their inputs.
+        rawBuffer(info).baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
     }
 
     private func rawBuffer(_ info: SafetensorsTensorInfo) -> UnsafeRawBufferPointer {
-        guard let mapping, !info.dataOffsets.isEmpty else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: mapping + dataStart + info.dataOffsets.lowerBound, count: info.dataOffsets.count)
+        guard !info.dataOffsets.isEmpty else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let start = dataStart + info.dataOffsets.lowerBound
+        return UnsafeRawBufferPointer(rebasing: mapping.bytes[start..<(start + info.dataOffsets.count)])
     }
 }

@@ -1,6 +1,7 @@
 // Mirrors transformers' sharded loading (`modeling_utils.load_sharded_checkpoint`): a
 // `model.safetensors.index.json` whose `weight_map` names the shard holding each tensor.
 import Foundation
+import Support
 
 /// A checkpoint made of one or more safetensors files, addressed by tensor name.
 ///
@@ -63,16 +64,21 @@ public final class SafetensorsCheckpoint: Sendable {
     private static func openIndexed(index: URL, directory: URL) throws(CheckpointError) -> ([SafetensorsFile], [String: Int]) {
         let path = index.path
         let data: Data
-        do { data = try Data(contentsOf: index) } catch { throw .cannotOpen(file: path, reason: "\(error.localizedDescription)") }
-        let document: JSONValue
-        do { document = try JSONValue.parse(data) } catch { throw .invalidIndex(file: path, reason: "not valid JSON (\(error.reason))") }
-        guard let weightMap = document.objectValue?["weight_map"]?.objectValue else {
+        do { data = try UserFile.read(path) } catch { throw .cannotOpen(file: path, reason: error.reason) }
+        let document: StrictJSON
+        do { document = try StrictJSON.parse(data) } catch { throw .invalidIndex(file: path, reason: "not valid JSON (\(error))") }
+        guard document.members != nil, let weightMap = document["weight_map"], let entries = weightMap.members else {
             throw .invalidIndex(file: path, reason: "missing object 'weight_map'")
+        }
+        // Python's json keeps the last of two equal keys; a tensor mapped twice is refused rather than guessed.
+        if let repeated = document.firstRepeatedKeyPath {
+            throw .invalidIndex(file: path, reason: "the key '\(repeated)' appears more than once")
         }
         var shardNames: [String] = []
         var shardByTensor: [String: String] = [:]
-        for (tensor, value) in weightMap {
-            guard let shard = value.stringValue else {
+        for entry in entries {
+            let tensor = entry.key
+            guard let shard = entry.value.stringValue else {
                 throw .invalidIndex(file: path, reason: "weight_map entry '\(tensor)' is not a file name")
             }
             // Shards must be plain names inside the checkpoint directory.

@@ -33,6 +33,7 @@ extension SafetensorsFile {
     /// Tensor `name` in engine memory (copied out of the mapping; see `engineDType` for conversions).
     public func tensor(_ name: String) throws(CheckpointError) -> Tensor {
         let info = try info(name)
+        try checkEngineLayout(info)
         let result = Tensor(shape: info.shape, dtype: info.dtype.engineDType, zeroed: false)
         let count = info.elementCount
         guard count > 0 else { return result }
@@ -65,6 +66,7 @@ extension SafetensorsFile {
               let start = mappedAddress(of: info), Int(bitPattern: start) % info.dtype.byteSize == 0 else {
             return try tensor(name)
         }
+        try checkEngineLayout(info)
         let storage = Storage(borrowing: start, byteCount: info.dataOffsets.count, owner: self)
         return Tensor(storage: storage, shape: info.shape, dtype: info.dtype.engineDType)
     }
@@ -74,6 +76,16 @@ extension SafetensorsFile {
         var result: [String: Tensor] = [:]
         for name in tensorNames { result[name] = mapped ? try mappedTensor(name) : try tensor(name) }
         return result
+    }
+
+    /// Throws for a shape the engine cannot lay out: the safetensors format allows zero-element shapes
+    /// like [0, 2^62, 8] whose strides overflow 64-bit integers.
+    private func checkEngineLayout(_ info: SafetensorsTensorInfo) throws(CheckpointError) {
+        do {
+            _ = try TensorLayout(shape: info.shape, elementSize: info.dtype.engineDType.byteCount)
+        } catch {
+            throw .unloadableShape(file: url.path, tensor: info.name, reason: "\(error)")
+        }
     }
 }
 

@@ -35,20 +35,22 @@ public struct Bleu: Sendable {
     /// The counts for one hypothesis against its references (all whitespace-tokenised strings).
     public func statistics(hypothesis: String, references: [String]) -> BleuStatistics {
         var interner = TokenInterner()
+        var numbering = NGramNumbering()
         let hypothesisTokens = interner.identifiers(pythonWhitespaceSplit(hypothesis))
+        numbering.reserveCapacity(hypothesisTokens.count * 2 * (maxOrder - 1))
         var referenceLengths: [Int] = []
-        var maximumCounts: [[Int]: Int] = [:]
+        var maximumCounts = [[Int: Int]](repeating: [:], count: maxOrder)
         for reference in references {
             let tokens = interner.identifiers(pythonWhitespaceSplit(reference))
             referenceLengths.append(tokens.count)
-            for (ngram, count) in ngramCounts(tokens) {
-                maximumCounts[ngram] = max(maximumCounts[ngram] ?? 0, count)
+            for (order, counts) in ngramCounts(tokens, numbering: &numbering).enumerated() {
+                for (ngram, count) in counts { maximumCounts[order][ngram] = max(maximumCounts[order][ngram] ?? 0, count) }
             }
         }
         let length = hypothesisTokens.count
         var matches = [Int](repeating: 0, count: maxOrder)
-        for (ngram, count) in ngramCounts(hypothesisTokens) {
-            matches[ngram.count - 1] += min(maximumCounts[ngram] ?? 0, count)
+        for (order, counts) in ngramCounts(hypothesisTokens, numbering: &numbering).enumerated() {
+            for (ngram, count) in counts { matches[order] += min(maximumCounts[order][ngram] ?? 0, count) }
         }
         // min over (|l − c|, l): the closest length, ties to the shorter reference.
         let closest = referenceLengths.min { (abs($0 - length), $0) < (abs($1 - length), $1) } ?? 0
@@ -57,14 +59,23 @@ public struct Bleu: Sendable {
             guesses: (1...maxOrder).map { max(0, length - $0 + 1) }, matches: matches)
     }
 
-    private func ngramCounts(_ tokens: [Int]) -> [[Int]: Int] {
-        var counts: [[Int]: Int] = [:]
-        for order in 1...maxOrder where tokens.count >= order {
-            for start in 0...(tokens.count - order) {
-                counts[Array(tokens[start..<(start + order)]), default: 0] += 1
+    /// How often each n-gram occurs, by order (index 0: unigrams), n-grams given by their numbers.
+    private func ngramCounts(_ tokens: [Int], numbering: inout NGramNumbering) -> [[Int: Int]] {
+        var result: [[Int: Int]] = []
+        // The numbers of the n-grams starting at each position, one order at a time (unigrams: the tokens).
+        var numbers = tokens
+        for order in 1...maxOrder {
+            if order > 1 {
+                numbers = numbers.indices.dropLast().map {
+                    numbering.number(order: order, prefix: numbers[$0], last: tokens[$0 + order - 1])
+                }
             }
+            var counts: [Int: Int] = [:]
+            counts.reserveCapacity(numbers.count)
+            for number in numbers { counts[number, default: 0] += 1 }
+            result.append(counts)
         }
-        return counts
+        return result
     }
 
     /// BLEU@1…maxOrder from (possibly pooled) counts.
@@ -106,5 +117,27 @@ public struct Bleu: Sendable {
             samples.append(scores(sample))
         }
         return (scores(total), samples)
+    }
+}
+
+/// Numbers n-grams so that equal n-grams of one order get equal numbers without building an array per
+/// n-gram: an n-gram is the number of its (n−1)-gram prefix plus its last token.
+private struct NGramNumbering {
+    private struct Key: Hashable {
+        let order: Int
+        let prefix: Int
+        let last: Int
+    }
+
+    private var numbers: [Key: Int] = [:]
+
+    mutating func reserveCapacity(_ count: Int) { numbers.reserveCapacity(count) }
+
+    mutating func number(order: Int, prefix: Int, last: Int) -> Int {
+        let key = Key(order: order, prefix: prefix, last: last)
+        if let known = numbers[key] { return known }
+        let new = numbers.count
+        numbers[key] = new
+        return new
     }
 }

@@ -80,6 +80,17 @@ public struct TextMetrics: Sendable {
 
     /// Scores a corpus: `references[i]` holds the one or more reference captions of `hypotheses[i]`.
     public func evaluate(hypotheses: [String], references: [[String]]) throws -> TextMetricsReport {
+        guard hypotheses.count == references.count else {
+            throw MetricsError.sampleCountMismatch(hypotheses: hypotheses.count, references: references.count)
+        }
+        // rouge-score's F1 needs only the raw captions, so it runs on another core while the PTB tokenizer,
+        // BLEU and COCO's ROUGE-L run here: on long captions both ROUGE-Ls are bound by their LCS.
+        let rougeF1 = SlotWrittenOnce<[Double]>()
+        let group = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: group) { [rougeScorer] in
+            rougeF1.value = zip(hypotheses, references).map { rougeScorer.score(targets: $1, prediction: $0).fmeasure }
+        }
+        defer { group.wait() }
         // As COCOEvalCap: one PTB call over all references (sample by sample), one over all hypotheses.
         let normalizedHypotheses = tokenizer.normalize(batch: hypotheses)
         var flat = tokenizer.normalize(batch: references.flatMap { $0 })[...]
@@ -89,7 +100,8 @@ public struct TextMetrics: Sendable {
         }
         let bleuScores = try bleu.evaluate(hypotheses: normalizedHypotheses, references: normalizedReferences)
         let rougeScores = try rouge.evaluate(hypotheses: normalizedHypotheses, references: normalizedReferences)
-        let f1 = zip(hypotheses, references).map { rougeScorer.score(targets: $1, prediction: $0).fmeasure }
+        group.wait()
+        let f1 = rougeF1.value ?? []
         let samples = hypotheses.indices.map {
             TextSampleScores(bleu: bleuScores.samples[$0], rougeL: rougeScores.samples[$0], rougeLF1: f1[$0])
         }
@@ -100,16 +112,18 @@ public struct TextMetrics: Sendable {
     }
 }
 
+/// A value one task writes and another reads after waiting for it on a DispatchGroup, which orders the two
+/// accesses (hence `@unchecked Sendable`: no lock is needed).
+private final class SlotWrittenOnce<Value>: @unchecked Sendable {
+    var value: Value?
+}
+
 /// Reads the line-per-sample caption files of `vans metrics text`.
 public enum CaptionFiles {
     /// The lines of a UTF-8 text file; a final newline does not start another sample, `\r\n` counts as `\n`.
     public static func lines(of url: URL) throws -> [String] {
         let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw MetricsError.unreadableFile(path: url.path, reason: (error as NSError).localizedDescription)
-        }
+        do { data = try UserFile.read(url.path) } catch { throw MetricsError.unreadableFile(path: url.path, reason: error.reason) }
         guard let text = String(data: data, encoding: .utf8) else { throw MetricsError.invalidText(path: url.path) }
         return TextLines.split(text)
     }

@@ -18,22 +18,6 @@ struct TokenInterner {
     mutating func identifiers(_ tokens: [String]) -> [Int] { tokens.map { identifier(Substring($0).unicodeScalars) } }
 }
 
-/// Length of the longest common subsequence of two token sequences (standard dynamic programming,
-/// one row at a time).
-func longestCommonSubsequence(_ first: [Int], _ second: [Int]) -> Int {
-    if first.isEmpty || second.isEmpty { return 0 }
-    var previous = [Int](repeating: 0, count: second.count + 1)
-    var current = previous
-    for item in first {
-        for column in 1...second.count {
-            current[column] = item == second[column - 1]
-                ? previous[column - 1] + 1 : max(previous[column], current[column - 1])
-        }
-        swap(&previous, &current)
-    }
-    return previous[second.count]
-}
-
 /// Python's `str.split()`: runs of whitespace separate tokens, judged per code point (a combining mark after a
 /// space starts the next token, and the separators U+001C…U+001F count), with no empty tokens.
 func pythonWhitespaceSplit(_ text: String) -> [Substring.UnicodeScalarView] {

@@ -18,12 +18,13 @@ public struct Tensor: Sendable {
     /// The autodiff node (nil when nothing upstream requires gradients).
     public internal(set) var gradientNode: GradientNode?
 
-    /// Wraps existing storage.
+    /// Wraps existing storage. The shape must pass `TensorLayout` (traps otherwise: shapes from files
+    /// are checked with `TensorLayout(shape:elementSize:)` first, which throws).
     public init(storage: Storage, shape: [Int], strides: [Int]? = nil, offset: Int = 0, dtype: DType) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        let layout = TensorLayout.trusted(shape, elementSize: dtype.byteCount)
         self.storage = storage
         self.shape = shape
-        self.strides = strides ?? Tensor.contiguousStrides(for: shape)
+        self.strides = strides ?? layout.strides
         self.offset = offset
         self.dtype = dtype
         gradientNode = nil
@@ -31,20 +32,20 @@ public struct Tensor: Sendable {
 
     /// A new tensor of the given shape, zero-filled unless `zeroed` is false.
     public init(shape: [Int], dtype: DType = .float32, zeroed: Bool = true) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        let count = shape.reduce(1, *)
+        let count = TensorLayout.trusted(shape, elementSize: dtype.byteCount).elementCount
         self.init(storage: Storage(byteCount: count * dtype.byteCount, zeroed: zeroed), shape: shape, dtype: dtype)
     }
 
-    /// Row-major strides of a contiguous tensor.
+    /// A new tensor of a shape read from data (a file, a user): throws instead of trapping when the
+    /// shape has a negative dimension or cannot be laid out in memory.
+    public init(validatingShape shape: [Int], dtype: DType = .float32, zeroed: Bool = true) throws(TensorError) {
+        _ = try TensorLayout(shape: shape, elementSize: dtype.byteCount)
+        self.init(shape: shape, dtype: dtype, zeroed: zeroed)
+    }
+
+    /// Row-major strides of a contiguous tensor (traps on a shape `TensorLayout` refuses).
     public static func contiguousStrides(for shape: [Int]) -> [Int] {
-        var strides = [Int](repeating: 1, count: shape.count)
-        var step = 1
-        for axis in shape.indices.reversed() {
-            strides[axis] = step
-            step *= Swift.max(shape[axis], 1)
-        }
-        return strides
+        TensorLayout.trusted(shape).strides
     }
 
     /// Number of axes.
@@ -86,16 +87,21 @@ public struct Tensor: Sendable {
 extension Tensor {
     /// A float32 tensor from values in row-major order (traps on a count mismatch; see `init(validating:shape:)`).
     public init(_ values: [Float], shape: [Int]) {
-        precondition(values.count == shape.reduce(1, *), "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        Tensor.requireCount(values.count, for: shape, dtype: .float32)
         self.init(shape: shape, dtype: .float32, zeroed: false)
         let destination = pointer(as: Float.self)
         values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: values.count) }
     }
 
+    /// Traps unless `shape` is valid and holds exactly `count` elements (for constructors given values by code).
+    private static func requireCount(_ count: Int, for shape: [Int], dtype: DType) {
+        let expected = TensorLayout.trusted(shape, elementSize: dtype.byteCount).elementCount
+        precondition(count == expected, "shape \(shape) needs \(expected) values, got \(count)")
+    }
+
     /// A float32 tensor from values, throwing when the count does not match the shape.
     public init(validating values: [Float], shape: [Int]) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError.invalidShape(shape) }
-        let expected = shape.reduce(1, *)
+        let expected = try TensorLayout(shape: shape, elementSize: DType.float32.byteCount).elementCount
         guard values.count == expected else {
             throw TensorError.elementCountMismatch(shape: shape, expected: expected, found: values.count)
         }
@@ -110,7 +116,7 @@ extension Tensor {
 
     /// An int64 tensor (indices, token ids, labels).
     public init(int64 values: [Int64], shape: [Int]) {
-        precondition(values.count == shape.reduce(1, *), "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        Tensor.requireCount(values.count, for: shape, dtype: .int64)
         self.init(shape: shape, dtype: .int64, zeroed: false)
         let destination = pointer(as: Int64.self)
         values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: values.count) }
@@ -121,7 +127,7 @@ extension Tensor {
 
     /// An int32 tensor.
     public init(int32 values: [Int32], shape: [Int]) {
-        precondition(values.count == shape.reduce(1, *), "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        Tensor.requireCount(values.count, for: shape, dtype: .int32)
         self.init(shape: shape, dtype: .int32, zeroed: false)
         let destination = pointer(as: Int32.self)
         values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: values.count) }
@@ -129,7 +135,7 @@ extension Tensor {
 
     /// A bool tensor (masks).
     public init(bools values: [Bool], shape: [Int]) {
-        precondition(values.count == shape.reduce(1, *), "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        Tensor.requireCount(values.count, for: shape, dtype: .bool)
         self.init(shape: shape, dtype: .bool, zeroed: false)
         let destination = pointer(as: UInt8.self)
         for (index, value) in values.enumerated() { destination[index] = value ? 1 : 0 }

@@ -36,7 +36,7 @@ indirect enum Decoder: Sendable {
         case "Strip":
             let content = try node["content"].string()
             guard content.count == 1 else { throw node["content"].fail("expected one character") }
-            return .strip(content: Character(content), start: try node["start"].int(), stop: try node["stop"].int())
+            return .strip(content: Character(content), start: try node["start"].count(), stop: try node["stop"].count())
         case "Sequence": return .sequence(try node["decoders"].array().compactMap { try parse($0) })
         default: throw node["type"].unsupported("decoder \(type.debugDescription)")
         }
@@ -103,16 +103,20 @@ enum PostProcessor: Sendable {
 
     static func parse(_ node: JSONNode) throws -> PostProcessor {
         if node.isNull { return .none }
+        try node.requireDistinctFields()  // every post-processor of the reference refuses a repeated field
         let type = try node["type"].string()
         switch type {
         case "ByteLevel": return .none
         case "RobertaProcessing", "BertProcessing":
             let cls = try node["cls"].array(), sep = try node["sep"].array()
             guard cls.count == 2, sep.count == 2 else { throw node["cls"].fail("expected [token, id]") }
-            return .surround(prefix: [try cls[1].int()], suffix: [try sep[1].int()])
+            return .surround(prefix: [try cls[1].tokenID()], suffix: [try sep[1].tokenID()])
         case "TemplateProcessing":
             var specials: [String: [Int]] = [:]
-            for (name, entry) in try node["special_tokens"].object() { specials[name] = try entry["ids"].array().map { try $0.int() } }
+            for (name, entry) in try node["special_tokens"].object() {
+                try entry.requireDistinctFields()
+                specials[name] = try entry["ids"].array().map { try $0.tokenID() }
+            }
             var prefix: [Int] = [], suffix: [Int] = []
             var seenSequence = false
             for item in try node["single"].array() {

@@ -23,9 +23,8 @@ indirect enum Normalizer: Sendable {
         case "Replace": return .replace(try ReplacePattern.parse(node["pattern"]), with: try node["content"].string())
         case "Prepend": return .prepend(try node["prepend"].string())
         case "Precompiled":
-            let encoded = try node["precompiled_charsmap"].string()
-            guard let data = Data(base64Encoded: encoded) else { throw node["precompiled_charsmap"].fail("not valid base64") }
-            return .precompiled(try PrecompiledCharsMap(blob: Array(data), file: node.file, field: node["precompiled_charsmap"].path))
+            let field = node["precompiled_charsmap"]
+            return .precompiled(try PrecompiledCharsMap(base64: try field.string(), file: field.file, field: field.path))
         case "Sequence":
             return .sequence(try node["normalizers"].array().compactMap { try parse($0) })
         default:

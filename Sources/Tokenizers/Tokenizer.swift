@@ -39,6 +39,9 @@ public final class Tokenizer: Sendable {
     public let padID: Int?
     /// `model_max_length` from tokenizer_config.json, when given.
     public let modelMaxLength: Int?
+    /// tokenizer.json's own `truncation` and `padding`, applied as the reference applies them.
+    let savedTruncation: SavedTruncation?
+    let savedPadding: SavedPadding?
 
     /// The number of CLIP text positions: start token, 75 tokens, end token.
     public static let clipContextLength = 77
@@ -59,10 +62,21 @@ public final class Tokenizer: Sendable {
         try self.init(root: try JSONNode.load(file), config: nil)
     }
 
+    /// The fields tokenizers' own reader knows at the top level; it refuses any other.
+    private static let topLevelFields: Set<String> = ["version", "truncation", "padding", "added_tokens", "normalizer",
+                                                      "pre_tokenizer", "post_processor", "decoder", "model"]
+
     init(root: JSONNode, config: JSONNode?) throws {
-        _ = try root.object()
+        for (key, node) in try root.object() where !Self.topLevelFields.contains(key) { throw node.fail("unknown top-level field") }
+        if !root["version"].isMissing, case let version = try root["version"].string(), version != "1.0" {
+            throw root["version"].unsupported("tokenizer.json version \(version.debugDescription)")
+        }
+        savedTruncation = try SavedTruncation(root["truncation"])
+        savedPadding = try SavedPadding(root["padding"])
         let modelNode = root["model"]
-        let type = try modelNode["type"].optionalString() ?? (modelNode["merges"].isNull ? "Unigram" : "BPE")
+        guard try modelNode.object().filter({ $0.key == "type" }).count <= 1 else { throw modelNode["type"].fail("repeated") }
+        // Without a `type` the reference guesses from the fields; a `type` that is there must be a name.
+        let type = modelNode["type"].isMissing ? (modelNode["merges"].isMissing ? "Unigram" : "BPE") : try modelNode["type"].string()
         switch type {
         case "BPE": model = .bpe(try BPEModel(modelNode))
         case "Unigram": model = .unigram(try UnigramModel(modelNode))
@@ -74,14 +88,16 @@ public final class Tokenizer: Sendable {
         decoder = try Decoder.parse(root["decoder"])
         isByteLevel = preTokenizer?.isByteLevel ?? false
         var added: [AddedToken] = []
-        if !root["added_tokens"].isNull {
+        // Every field of an added token is required by the reference.
+        if !root["added_tokens"].isMissing {
             for entry in try root["added_tokens"].array() {
-                added.append(AddedToken(id: try entry["id"].int(), content: try entry["content"].string(),
-                                        isSpecial: try entry["special"].bool(default: false),
-                                        singleWord: try entry["single_word"].bool(default: false),
-                                        leftStrip: try entry["lstrip"].bool(default: false),
-                                        rightStrip: try entry["rstrip"].bool(default: false),
-                                        normalized: try entry["normalized"].bool(default: true)))
+                try entry.requireDistinctFields()
+                added.append(AddedToken(id: try entry["id"].tokenID(), content: try entry["content"].string(),
+                                        isSpecial: try entry["special"].bool(),
+                                        singleWord: try entry["single_word"].bool(),
+                                        leftStrip: try entry["lstrip"].bool(),
+                                        rightStrip: try entry["rstrip"].bool(),
+                                        normalized: try entry["normalized"].bool()))
             }
         }
         addedTokens = added
@@ -95,7 +111,7 @@ public final class Tokenizer: Sendable {
         var maxLength: Int? = nil
         if let config {
             let padNode = config["pad_token"]
-            let padName = padNode.value is String ? try padNode.string() : try padNode["content"].optionalString()
+            let padName = padNode.isString ? try padNode.string() : try padNode["content"].optionalString()
             if let padName { pad = addedByContent[padName]?.id }
             if !config["model_max_length"].isNull { maxLength = Int(exactly: try config["model_max_length"].double()) }
         }
@@ -135,8 +151,18 @@ public final class Tokenizer: Sendable {
     /// Whether an id is a special added token (skipped by `decode(_:skipSpecialTokens: true)`).
     public func isSpecial(_ id: Int) -> Bool { addedByID[id]?.isSpecial ?? false }
 
-    /// Token ids of `text`. `maxLength` truncates (keeping room for the special tokens) as the reference does.
+    /// Token ids of `text`. `maxLength` truncates (keeping room for the special tokens) as the reference does;
+    /// without it, the file's own truncation applies. The file's padding, if any, comes last.
     public func encode(_ text: String, addSpecialTokens: Bool = true, maxLength: Int? = nil) throws -> [Int] {
+        var ids = try encodeUnpadded(text, addSpecialTokens: addSpecialTokens, maxLength: maxLength)
+        if let savedPadding {
+            let extra = try savedPadding.targetLength(longest: ids.count) - ids.count
+            if extra > 0 { ids.insert(contentsOf: repeatElement(savedPadding.id, count: extra), at: savedPadding.fromLeft ? 0 : ids.count) }
+        }
+        return ids
+    }
+
+    private func encodeUnpadded(_ text: String, addSpecialTokens: Bool, maxLength: Int?) throws -> [Int] {
         var ids: [Int] = []
         ids.reserveCapacity(text.utf8.count / 3 + 4)
         var isFirst = true
@@ -159,6 +185,8 @@ public final class Tokenizer: Sendable {
             guard maxLength >= 0 else { throw TokenizerError.invalidArgument("maxLength \(maxLength) is negative") }
             let room = max(0, maxLength - (addSpecialTokens ? postProcessor.addedCount : 0))
             if ids.count > room { ids.removeLast(ids.count - room) }
+        } else if let savedTruncation {
+            try savedTruncation.apply(&ids, specialCount: addSpecialTokens ? postProcessor.addedCount : 0)
         }
         return addSpecialTokens ? postProcessor.apply(ids) : ids
     }
@@ -218,18 +246,23 @@ public final class Tokenizer: Sendable {
         return decoder.decodeChain(pieces).joined()
     }
 
-    /// Encodes several texts, truncating to `maxLength` and padding with `padID` as asked.
+    /// Encodes several texts, truncating to `maxLength` and padding with `padID` as asked; with no padding
+    /// asked for, the file's own padding applies (with its pad id), as in the reference's `encode_batch`.
     public func encodeBatch(_ texts: [String], maxLength: Int? = nil, padding: Padding = .none, addSpecialTokens: Bool = true) throws -> BatchEncoding {
-        var rows = try texts.map { try encode($0, addSpecialTokens: addSpecialTokens, maxLength: maxLength) }
+        var rows = try texts.map { try encodeUnpadded($0, addSpecialTokens: addSpecialTokens, maxLength: maxLength) }
         var masks = rows.map { [Int](repeating: 1, count: $0.count) }
+        let longest = rows.map(\.count).max() ?? 0
         let target: Int
         let left: Bool
+        let padWith: Int?
         switch padding {
-        case .none: return BatchEncoding(ids: rows, attentionMask: masks)
-        case .longest(let side): target = rows.map(\.count).max() ?? 0; left = side
-        case .fixed(let length, let side): target = length; left = side
+        case .none:
+            guard let savedPadding else { return BatchEncoding(ids: rows, attentionMask: masks) }
+            target = try savedPadding.targetLength(longest: longest); left = savedPadding.fromLeft; padWith = savedPadding.id
+        case .longest(let side): target = longest; left = side; padWith = padID
+        case .fixed(let length, let side): target = length; left = side; padWith = padID
         }
-        guard let padID else { throw TokenizerError.invalidArgument("padding asked for, but the tokenizer has no pad token") }
+        guard let padID = padWith else { throw TokenizerError.invalidArgument("padding asked for, but the tokenizer has no pad token") }
         for index in rows.indices where rows[index].count < target {
             let extra = target - rows[index].count
             if left {

@@ -46,7 +46,7 @@ struct UnigramModel: Sendable {
         self.edges = edges
         self.terminal = terminal
         if node["unk_id"].isNull { unknownID = nil } else {
-            let id = try node["unk_id"].int()
+            let id = try node["unk_id"].count()
             guard id >= 0 && id < pieces.count else { throw node["unk_id"].fail("unk_id \(id) outside the vocabulary of \(pieces.count)") }
             unknownID = id
         }

@@ -2,6 +2,7 @@
 import CFFmpeg
 import CFFmpegShims
 import Foundation
+import Support
 
 /// An opened input container with its best video stream; closes the container on deinit.
 final class MediaContainer {
@@ -45,15 +46,8 @@ final class MediaContainer {
 
     /// Rejects missing, unreadable and non-regular paths before FFmpeg sees them (a FIFO would block forever).
     static func checkReadable(_ path: String) throws(VideoIOError) {
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .unreadablePath(path: path, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw .unreadablePath(path: path, reason: "is a directory") }
-        let type = (try? manager.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
-        guard type == .typeRegular else { throw .unreadablePath(path: path, reason: "not a regular file") }
-        guard manager.isReadableFile(atPath: path) else {
+        do { try UserFile.checkRegularFile(path) } catch { throw .unreadablePath(path: path, reason: error.reason) }
+        guard FileManager.default.isReadableFile(atPath: path) else {
             throw .unreadablePath(path: path, reason: "permission denied")
         }
     }

@@ -65,7 +65,12 @@ struct TokenizeCommand: AsyncParsableCommand {
         }
         var source = text ?? ""
         if let input {
-            guard let data = FileManager.default.contents(atPath: input), let decoded = String(data: data, encoding: .utf8) else {
+            let data: Data
+            do { data = try UserFile.read(input) } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(3)
+            }
+            guard let decoded = String(data: data, encoding: .utf8) else {
                 FileHandle.standardError.write(Data("error: \(input): cannot read as UTF-8 text\n".utf8))
                 throw ExitCode(3)
             }

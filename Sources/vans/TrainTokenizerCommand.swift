@@ -102,9 +102,8 @@ struct TrainTokenizerCommand: AsyncParsableCommand {
     private func collectSequences() throws -> [String] {
         var sequences: [String] = []
         for path in text {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw TokenizerError.unreadableFile(path: path, reason: "no such file or not readable")
-            }
+            let data: Data
+            do { data = try UserFile.read(path) } catch { throw TokenizerError.unreadableFile(path: path, reason: error.reason) }
             guard String(validating: data, as: UTF8.self) != nil else {
                 throw TokenizerError.unreadableFile(path: path, reason: "not valid UTF-8")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Data
 
 @Suite("Manifest")
@@ -115,11 +116,43 @@ struct ManifestTests {
         let url = directory.appendingPathComponent(Manifest.fileName)
         let good = Self.line(Self.validObject())
         try Data((good + "\r\n" + "{oops" + "\n").utf8).write(to: url)
-        #expect(throws: DataError.badManifestLine(file: url.path, line: 2, reason: "not valid JSON")) {
+        #expect {
             try Manifest.read(from: url)
+        } throws: { error in
+            guard case .badManifestLine(url.path, 2, let reason) = error as? DataError else { return false }
+            return reason.hasPrefix("not valid JSON")
         }
         try Data((good + "\r\n").utf8).write(to: url)
         #expect(try Manifest.read(from: url).count == 1)
         #expect(throws: DataError.self) { try Manifest.read(from: directory.appendingPathComponent("absent.jsonl")) }
+    }
+
+    // Issue 17: `"kind":"procedural", …, "kind":"bogus"` passed with the first value while Python's json reads
+    // the last. A repeated key is refused, at any depth, so no two readers can see different samples.
+    @Test func repeatedKeysAreRefused() {
+        let valid = Self.line(Self.validObject())
+        let procedural = valid.replacingOccurrences(of: "\"kind\":\"predictive\"", with: "\"kind\":\"procedural\"")
+        let repeated = procedural.dropLast() + ",\"kind\":\"bogus\"}"
+        #expect(Self.problems([String(repeated)]) == [ManifestProblem(line: 1, reason: "key 'kind' appears more than once")])
+        let nested = valid.replacingOccurrences(of: "\"input_range\":{", with: "\"input_range\":{\"start\":1,")
+        #expect(Self.problems([nested]) == [ManifestProblem(line: 1, reason: "key 'input_range.start' appears more than once")])
+        #expect(Self.problems([procedural]).isEmpty)
+    }
+
+    // Issue 17: a named pipe or /dev/zero given as the manifest said "You don't have permission".
+    @Test func namedPipeAndDeviceAreNotRegularFiles() throws {
+        let pipe = try NamedPipeFixture(name: Manifest.fileName)
+        let started = Date()
+        let (errors, timedOut) = pipe.withWatchdog { () -> [DataError?] in
+            var errors: [DataError?] = []
+            do throws(DataError) { _ = try Manifest.read(from: pipe.url); errors.append(nil) } catch { errors.append(error) }
+            do throws(DataError) { _ = try DatasetValidator.validate(pipe.directory); errors.append(nil) } catch { errors.append(error) }
+            return errors
+        }
+        #expect(!timedOut && Date().timeIntervalSince(started) < 1)
+        #expect(errors == Array(repeating: DataError.unreadable(path: pipe.path, reason: "not a regular file (named pipe)"), count: 2))
+        #expect(throws: DataError.unreadable(path: "/dev/zero", reason: "not a regular file (character device)")) {
+            try Manifest.read(from: URL(fileURLWithPath: "/dev/zero"))
+        }
     }
 }

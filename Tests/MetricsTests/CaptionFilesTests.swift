@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Metrics
 
 @Suite("Caption files for `vans metrics text`")
@@ -43,5 +44,19 @@ struct CaptionFilesTests {
         let invalid = FileManager.default.temporaryDirectory.appendingPathComponent("invalid-\(UUID().uuidString).txt")
         try Data([0xFF, 0xFE, 0x41]).write(to: invalid)
         #expect(throws: MetricsError.invalidText(path: invalid.path)) { try CaptionFiles.lines(of: invalid) }
+    }
+
+    // Issue 17: a named pipe or /dev/zero given as a metrics input said "You don't have permission".
+    @Test func namedPipeAndDeviceAreNotRegularFiles() throws {
+        let pipe = try NamedPipeFixture(name: "hypotheses.txt")
+        let started = Date()
+        let (error, timedOut) = pipe.withWatchdog { () -> MetricsError? in
+            do { _ = try CaptionFiles.lines(of: pipe.url); return nil } catch let error as MetricsError { return error } catch { return nil }
+        }
+        #expect(!timedOut && Date().timeIntervalSince(started) < 1)
+        #expect(error == .unreadableFile(path: pipe.path, reason: "not a regular file (named pipe)"))
+        #expect(throws: MetricsError.unreadableFile(path: "/dev/zero", reason: "not a regular file (character device)")) {
+            try CaptionFiles.lines(of: URL(fileURLWithPath: "/dev/zero"))
+        }
     }
 }

@@ -3,18 +3,6 @@ import Testing
 
 @Suite("Metrics on arbitrary text")
 struct RobustnessTests {
-    /// A small deterministic generator (SplitMix64) so the random corpus is the same on every run.
-    private struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     private static let pieces: [String] = [
         "a", "B", "ç", "e\u{301}", "'", "\u{2019}", "\"", "n't", "'s", ".", "..", "…", "-", "—", "(", ")", "[", "{",
         " ", "  ", "\t", "\n", "\r\n", "3", "3.5", ",", ":", "/", "@", "#", "$", "€", "%", "?", "!", "😀", "\u{AD}",

@@ -96,7 +96,7 @@ struct ReferenceCorpusTests {
         var model = root["model"] as! [String: Any]
         model["byte_fallback"] = true
         root["model"] = model
-        let tokenizer = try Tokenizer(root: JSONNode(value: root, path: "", file: "byte-fallback"), config: nil)
+        let tokenizer = try Tokenizer(root: JSONNode.parse(try JSONSerialization.data(withJSONObject: root), name: "byte-fallback"), config: nil)
         let plain = try ReferenceCorpus.tokenizer("t5-unigram")
         var failures: [String] = []
         for (index, text) in fixture.corpus.prefix(2000).enumerated() {

@@ -26,7 +26,7 @@ import VideoIO
         defer { try? FileManager.default.removeItem(at: directory) }
         let missing = directory.appendingPathComponent("nope.mp4").path
         #expect(failure(opening: missing) == .unreadablePath(path: missing, reason: "no such file"))
-        #expect(failure(opening: directory.path) == .unreadablePath(path: directory.path, reason: "is a directory"))
+        #expect(failure(opening: directory.path) == .unreadablePath(path: directory.path, reason: "not a regular file (directory)"))
         #expect(failure(opening: missing)?.description.contains(missing) == true)
     }
 
@@ -36,7 +36,7 @@ import VideoIO
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("pipe.mp4").path
         #expect(mkfifo(path, 0o600) == 0)
-        #expect(failure(opening: path) == .unreadablePath(path: path, reason: "not a regular file"))
+        #expect(failure(opening: path) == .unreadablePath(path: path, reason: "not a regular file (named pipe)"))
     }
 
     // Empty and non-media files cannot be opened.

@@ -1,6 +1,7 @@
 // Loading Hugging Face `config.json` files into typed Swift configurations: decoding errors and
 // `validate()` violations become `CheckpointError.invalidConfig` naming the file and the key.
 import Foundation
+import Support
 
 /// One impossible or unsupported setting found by `validate()`.
 public struct ConfigurationViolation: Error, Equatable, Sendable, CustomStringConvertible {
@@ -26,6 +27,11 @@ public protocol ModelConfiguration: Codable, Sendable {
 extension ModelConfiguration {
     /// Decodes and validates a configuration from `config.json` bytes; `file` names the source in errors.
     public static func decode(from data: Data, file: String) throws(CheckpointError) -> Self {
+        // transformers reads config.json with Python's json, which keeps the last of two equal keys, and
+        // JSONDecoder keeps the first: refuse the file rather than load a different model than Python would.
+        if let document = try? StrictJSON.parse(data, maximumDepth: 512), let repeated = document.firstRepeatedKeyPath {
+            throw .invalidConfig(file: file, key: repeated, reason: "written more than once")
+        }
         let configuration: Self
         do {
             configuration = try JSONDecoder().decode(Self.self, from: data)
@@ -51,9 +57,7 @@ extension ModelConfiguration {
         let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         let file = exists && isDirectory.boolValue ? url.appendingPathComponent("config.json") : url
         let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw .cannotOpen(file: file.path, reason: error.localizedDescription)
-        }
+        do { data = try UserFile.read(file.path) } catch { throw .cannotOpen(file: file.path, reason: error.reason) }
         return try decode(from: data, file: file.path)
     }
 }

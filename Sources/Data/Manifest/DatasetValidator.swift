@@ -3,6 +3,7 @@
 // time ranges need. Each problem names the manifest line or the video file.
 import Dispatch
 import Foundation
+import Support
 import VideoIO
 
 /// One thing wrong with a dataset.
@@ -79,9 +80,7 @@ public enum DatasetValidator {
         }
         let manifest = isDirectory.boolValue ? path.appendingPathComponent(Manifest.fileName) : path
         let data: Data
-        do { data = try Data(contentsOf: manifest) } catch {
-            throw .unreadable(path: manifest.path, reason: "no readable \(Manifest.fileName) (\(error.localizedDescription))")
-        }
+        do { data = try UserFile.read(manifest.path) } catch { throw .unreadable(path: manifest.path, reason: error.reason) }
         let directory = manifest.deletingLastPathComponent()
         let contents = Manifest.parse(data)
         var problems = contents.problems.map { ValidationProblem(line: $0.line, file: nil, message: $0.reason) }

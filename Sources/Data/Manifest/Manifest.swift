@@ -50,9 +50,7 @@ public enum Manifest {
     /// Reads a manifest and throws on its first bad line.
     public static func read(from url: URL) throws(DataError) -> [DatasetSample] {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
-        }
+        do { data = try UserFile.read(url.path) } catch { throw .unreadable(path: url.path, reason: error.reason) }
         let contents = parse(data)
         if let problem = contents.problems.first {
             throw .badManifestLine(file: url.path, line: problem.line, reason: problem.reason)
@@ -91,12 +89,13 @@ public enum Manifest {
             return .failure("blank line (every line must be one sample)")
         }
         // Unknown keys are reported, not ignored: a misspelt optional key would otherwise vanish.
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed]) } catch {
-            return .failure("not valid JSON")
-        }
-        guard let dictionary = object as? [String: Any] else { return .failure("not a JSON object") }
-        let unknown = dictionary.keys.filter { !knownKeys.contains($0) }.sorted()
+        let object: StrictJSON
+        do { object = try StrictJSON.parse(line) } catch { return .failure("not valid JSON (\(error))") }
+        guard let members = object.members else { return .failure("not a JSON object") }
+        // Python's json keeps the last of two equal keys and Foundation the first, so a repeated key would
+        // make `vans data validate` and a Python reader see different samples: refuse it.
+        if let repeated = object.firstRepeatedKeyPath { return .failure("key '\(repeated)' appears more than once") }
+        let unknown = Set(members.map(\.key)).filter { !knownKeys.contains($0) }.sorted()
         if !unknown.isEmpty { return .failure("unknown key(s) \(unknown.map { "'\($0)'" }.joined(separator: ", "))") }
         let sample: DatasetSample
         do { sample = try JSONDecoder().decode(DatasetSample.self, from: line) } catch let error as DecodingError {

@@ -1,0 +1,43 @@
+// Replays the committed fuzz seeds and every crasher ever found through the fuzz entry points: each input
+// must be accepted or refused cleanly (a trap would end the test run), and quickly.
+import Foundation
+import FuzzTargets
+import Testing
+
+@Suite("Fuzz corpus replay")
+struct FuzzCorpusReplayTests {
+    struct Input: Sendable, CustomTestStringConvertible {
+        var target: FuzzTarget
+        var path: String
+        var testDescription: String { "\(target.rawValue)/\(URL(fileURLWithPath: path).lastPathComponent)" }
+    }
+
+    static let inputs: [Input] = {
+        guard let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else { return [] }
+        var inputs: [Input] = []
+        for folder in ["corpus", "crashers"] {
+            for target in FuzzTarget.allCases {
+                let directory = fixtures.appendingPathComponent(folder).appendingPathComponent(target.rawValue)
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+                for name in names.sorted() where !name.hasPrefix(".") {
+                    inputs.append(Input(target: target, path: directory.appendingPathComponent(name).path))
+                }
+            }
+        }
+        return inputs
+    }()
+
+    @Test func everyTargetHasSeeds() {
+        for target in FuzzTarget.allCases {
+            #expect(Self.inputs.contains { $0.target == target && $0.path.contains("/corpus/") }, "no seeds for \(target.rawValue)")
+        }
+    }
+
+    @Test(arguments: inputs)
+    func replays(_ input: Input) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: input.path))
+        let started = Date()
+        input.target.run(data)
+        #expect(Date().timeIntervalSince(started) < 1, "\(input.testDescription) took more than a second")
+    }
+}
