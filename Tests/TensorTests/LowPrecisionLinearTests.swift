@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tensor
+import CKernels
 
 /// `linear` against a frozen bf16/f16 weight reads the weight as stored. Its result must equal the
 /// float32 product with the widened weight (the widening is exact), on the decode-sized dot path and on
@@ -67,5 +68,21 @@ struct LowPrecisionLinearTests {
         let ours = table.embedding(ids)
         #expect(ours.shape == [2, 3, 13] && ours.dtype == .float32)
         #expect(ours.scalars == table.asFloat32.embedding(ids).scalars)
+    }
+
+    // bf16 × bf16 matmul through vdpbf16ps (where the CPU has AVX512-BF16) equals the float32 route up to the
+    // final bf16 rounding: both compute exact products, only the summation order differs. Every edge:
+    // odd k, n not a multiple of 32 or 16, m not a multiple of 8.
+    @Test func bfloat16MatmulAgreesWithFloat32Route() {
+        var random = RandomGenerator(seed: 13)
+        for (m, k, n) in [(1, 1, 1), (3, 5, 7), (8, 64, 32), (9, 33, 17), (17, 100, 48), (40, 129, 70), (64, 256, 96)] {
+            let a = random.normal([m, k]).converted(to: .bfloat16), b = random.normal([k, n]).converted(to: .bfloat16)
+            let ours = a.matmul(b)
+            let reference = a.asFloat32.matmul(b.asFloat32)
+            #expect(ours.dtype == .bfloat16 && ours.shape == [m, n])
+            // One bf16 rounding step (2⁻⁸ relative) of the float32 result, plus float32 summation noise.
+            let bad = zip(ours.asFloat32.scalars, reference.scalars).filter { abs($0 - $1) > 4e-3 * max(1, abs($1)) }
+            #expect(bad.isEmpty, "m \(m) k \(k) n \(n): \(bad.prefix(3)) (AVX512-BF16 path: \(vans_gemm_bf16_available() != 0))")
+        }
     }
 }

@@ -60,6 +60,19 @@ float vans_f16_to_f32_scalar(uint16_t value);
 int vans_linear_lowp_rows(const float *x, int64_t m, int64_t k, const uint16_t *w, int w_dtype, float *y, int64_t n,
                           int64_t row_begin, int64_t row_end);
 
+/* ---- bfloat16 GEMM with AVX512-BF16 (vdpbf16ps) ---- */
+/// Non-zero where the CPU has AVX512-BF16 and the kernel level is AVX-512 (VANS_CPU not below it).
+int vans_gemm_bf16_available(void);
+/// bf16 elements of B [k, n] packed into 32-column panels of k-pairs.
+int64_t vans_gemm_bf16_packed_count(int64_t k, int64_t n);
+/// Packs panels [panel_begin, panel_end) of B (row-major, ldb) for vans_gemm_bf16_rows; edges zero-padded.
+void vans_gemm_bf16_pack_b(const uint16_t *b, int64_t ldb, int64_t k, int64_t n, uint16_t *packed,
+                           int64_t panel_begin, int64_t panel_end);
+/// C rows [row_begin, row_end) = A · B in float32 (A bf16 row-major with lda, B packed, C row-major with ldc).
+/// Returns non-zero when its small buffer cannot be allocated.
+int vans_gemm_bf16_rows(const uint16_t *a, int64_t lda, int64_t k, const uint16_t *packed, int64_t n, float *c,
+                         int64_t ldc, int64_t row_begin, int64_t row_end);
+
 /* ---- strided copy: dst[linear i] (strided dst) = src (strided), for i in [start, end) of the
  * element order given by shape; element_size is 1, 2, 4 or 8 bytes; strides in elements. ---- */
 void vans_copy_strided(const void *src, const int64_t *src_strides, void *dst, const int64_t *dst_strides,

@@ -24,6 +24,7 @@ extension Tensor {
         if rank == 1 { return unsqueezed(0).matmul(other).squeezed(-2) }
         if other.rank == 1 { return matmul(other.unsqueezed(1)).squeezed(-1) }
         if dtype == .bfloat16 && other.dtype == .bfloat16 {
+            if let product = bfloat16MatrixProduct(other) { return product }
             return asFloat32.matmul(other.asFloat32).converted(to: .bfloat16)
         }
         let a = asFloat32, b = other.asFloat32
@@ -70,5 +71,32 @@ extension Tensor {
                                                        : flat.matmul(weight.transposed())
         if let bias { output = output + bias }
         return output.reshaped(Array(shape.dropLast()) + [weight.shape[0]])
+    }
+}
+
+extension Tensor {
+    /// bf16 [m, k] · bf16 [k, n] → bf16 with AVX512-BF16's vdpbf16ps (gemm_bf16.c): pairs of bf16 products
+    /// are exact in float32 and accumulate there, as torch's oneDNN path does, and neither operand is
+    /// widened to float32. Nil where the CPU lacks AVX512-BF16, the level is capped below AVX-512, an operand
+    /// needs a gradient or the operands are not plain matrices (the float32 route takes those).
+    fileprivate func bfloat16MatrixProduct(_ other: Tensor) -> Tensor? {
+        guard rank == 2, other.rank == 2, !requiresGradient, !other.requiresGradient,
+              vans_gemm_bf16_available() != 0 else { return nil }
+        let m = shape[0], k = shape[1], n = other.shape[1]
+        guard other.shape[0] == k, m > 0, n > 0, k > 0 else { return nil }
+        let a = contiguous(), b = other.contiguous()
+        let packed = Tensor(shape: [Int(vans_gemm_bf16_packed_count(Int64(k), Int64(n)))], dtype: .bfloat16, zeroed: false)
+        let pb = SendablePointer(b.pointer(as: UInt16.self)), pp = SendablePointer(packed.pointer(as: UInt16.self))
+        Parallel.forEach(count: (n + 31) / 32) { range in
+            vans_gemm_bf16_pack_b(pb.base, Int64(n), Int64(k), Int64(n), pp.base, Int64(range.lowerBound), Int64(range.upperBound))
+        }
+        let output = Tensor(shape: [m, n], zeroed: false)
+        let pa = SendablePointer(a.pointer(as: UInt16.self)), pc = SendablePointer(output.pointer(as: Float.self))
+        Parallel.forEach(count: (m + 7) / 8) { range in
+            let failed = vans_gemm_bf16_rows(pa.base, Int64(k), Int64(k), pp.base, Int64(n), pc.base, Int64(n),
+                                             Int64(range.lowerBound * 8), Int64(Swift.min(m, range.upperBound * 8)))
+            precondition(failed == 0, "out of memory for a \(8 * k * 2)-byte tile of A")
+        }
+        return output.converted(to: .bfloat16)
     }
 }
