@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QwenVLTests", dependencies: ["QwenVL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WanTests", dependencies: ["Wan"], resources: [.copy("Fixtures")]),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Metrics
 
 @Suite("Longest common subsequence")
@@ -38,7 +39,7 @@ struct LongestCommonSubsequenceTests {
 
     // Random sequences of many lengths (word boundaries included) and alphabet sizes, both orders.
     @Test func matchesTheDynamicProgrammingTable() {
-        var generator = SplitMix(state: 17)
+        var generator = SplitMix(seed: 17)
         for trial in 0..<600 {
             let alphabet = [1, 2, 3, 4, 8, 30, 1000][trial % 7]
             let first = (0..<Int.random(in: 0...300, using: &generator)).map { _ in Int.random(in: 0..<alphabet, using: &generator) }
@@ -52,7 +53,7 @@ struct LongestCommonSubsequenceTests {
     // Long runs of all-ones words, where carries travel far, and a sequence built by edits of the other; the
     // alphabets give dense masks only (50 tokens), sparse ones only (5,000), and both (a token half the time).
     @Test func longSequencesWithEdits() {
-        var generator = SplitMix(state: 99)
+        var generator = SplitMix(seed: 99)
         for trial in 0..<6 {
             let first = (0..<1500).map { _ in
                 switch trial % 3 {
@@ -82,7 +83,7 @@ struct LongestCommonSubsequenceTests {
     // (dense masks) and from a large one (sparse masks), where the answer is known: the second sequence is
     // the first with tokens deleted and fresh tokens inserted, so the LCS is what is left of the first.
     @Test func longSequencesFinishQuickly() {
-        var generator = SplitMix(state: 2024)
+        var generator = SplitMix(seed: 2024)
         for alphabet in [26, 50_000] {
             let first = (0..<30_000).map { _ in Int.random(in: 0..<alphabet, using: &generator) }
             var second: [Int] = []

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Metrics
 
 @Suite("Metrics on arbitrary text")
@@ -12,7 +13,7 @@ struct RobustnessTests {
     // Random mixes of letters, marks, quotes, emoji, control characters and tags never crash any metric,
     // and every kept PTB token is non-empty and space-free.
     @Test func randomTextIsHandled() throws {
-        var generator = SplitMix(state: 42)
+        var generator = SplitMix(seed: 42)
         let tokenizer = PTBTokenizer()
         let scorer = RougeScorer(usesStemmer: true)
         var texts: [String] = []

@@ -1,6 +1,7 @@
 // Bad inputs give a typed error naming the file, never a crash or a hang; failed encodes leave nothing behind.
 import Foundation
 import Testing
+import TestSupport
 import VideoIO
 
 @Suite struct VideoErrorTests {
@@ -139,18 +140,5 @@ import VideoIO
         #expect(throws: VideoIOError.self) { try VideoEncoder(path: missingDirectory, width: 16, height: 16, fps: 8) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.mp4"])
-    }
-}
-
-/// A tiny deterministic generator for corrupting bytes reproducibly.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -87,12 +87,11 @@ extension Tensor {
         let width = shape[1], count = index.elementCount
         let output = Tensor(shape: [count, width], zeroed: false)
         let table = SendablePointer(pointer(as: UInt16.self)), rows = SendablePointer(index.pointer(as: Int64.self))
-        let target = SendablePointer(output.pointer(as: Float.self)), isBFloat16 = dtype == .bfloat16
+        let target = SendablePointer(output.pointer(as: Float.self)), dtype = dtype
         Parallel.forEach(count: count, minimumChunk: Swift.max(1, 16384 / Swift.max(width, 1))) { range in
             for position in range {
-                let source = table.base + Int(rows.base[position]) * width, destination = target.base + position * width
-                if isBFloat16 { vans_bf16_to_f32(source, destination, Int64(width)) }
-                else { vans_f16_to_f32(source, destination, Int64(width)) }
+                Tensor.widen(table.base + Int(rows.base[position]) * width, dtype: dtype,
+                             into: target.base + position * width, count: width)
             }
         }
         return output

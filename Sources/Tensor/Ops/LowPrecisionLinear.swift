@@ -91,11 +91,15 @@ extension Tensor {
     /// Widens `elements` of the contiguous bf16/f16 `weight` into `destination`, in parallel.
     private static func widen(_ weight: Tensor, elements: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         let source = SendablePointer(weight.pointer(as: UInt16.self) + elements.lowerBound)
-        let target = SendablePointer(destination), isBFloat16 = weight.dtype == .bfloat16
+        let target = SendablePointer(destination), dtype = weight.dtype
         Parallel.forEach(count: elements.count, minimumChunk: 1 << 16) { range in
-            let count = Int64(range.count)
-            if isBFloat16 { vans_bf16_to_f32(source.base + range.lowerBound, target.base + range.lowerBound, count) }
-            else { vans_f16_to_f32(source.base + range.lowerBound, target.base + range.lowerBound, count) }
+            widen(source.base + range.lowerBound, dtype: dtype, into: target.base + range.lowerBound, count: range.count)
         }
+    }
+
+    /// Widens `count` bf16 or f16 values (`dtype`) at `source` into float32 at `destination` (exact).
+    static func widen(_ source: UnsafePointer<UInt16>, dtype: DType, into destination: UnsafeMutablePointer<Float>, count: Int) {
+        if dtype == .bfloat16 { vans_bf16_to_f32(source, destination, Int64(count)) }
+        else { vans_f16_to_f32(source, destination, Int64(count)) }
     }
 }
