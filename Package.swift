@@ -4,7 +4,7 @@
 // Layers (arrows point down only) — see README "Layout":
 //   vans (CLI) · VANSBench
 //   VANS (pipeline, training, rewards, eval)
-//   QwenVL · Wan (models)          Metrics · Data
+//   QwenVL · Wan · CLIP · I3D (models) → VideoMetrics     Metrics · Data
 //   NN · Checkpoints · Tokenizers · VideoIO
 //   Tensor (engine)
 //   CKernels · CFFmpeg/CFFmpegShims (C)
@@ -19,7 +19,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vans", targets: ["vans"]),
-        .library(name: "VANSKit", targets: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "VANS"]),
+        .library(name: "VANSKit", targets: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics", "VANS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,21 +47,27 @@ let package = Package(
         // Metrics, data, models
         .target(name: "Metrics", dependencies: ["Tokenizers", "Support"]),
         .target(name: "Data", dependencies: ["VideoIO", "Support"]),
-        .target(name: "QwenVL", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO"]),
+        .target(name: "QwenVL", dependencies: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "VideoIO"]),
         .target(name: "Wan", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO"]),
+        // The metric networks (paper App. C.2) and the video metrics built on them (CLIP-V, CLIP-T, CLIPScore, FVD).
+        .target(name: "CLIP", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO"]),
+        .target(name: "I3D", dependencies: ["Tensor", "NN", "Checkpoints"]),
+        .target(name: "VideoMetrics", dependencies: ["Tensor", "CLIP", "I3D", "VideoIO", "Support"]),
 
         // The method
-        .target(name: "VANS", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan"]),
+        .target(name: "VANS", dependencies: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
 
         // Front ends
         .executableTarget(name: "vans", dependencies: [
-            "VANS", "Support", "Tensor", "NN", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
+            "VANS", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
+            "CLIP", "I3D", "VideoMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Tokenizers", "VideoIO"]),
+        .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "VideoIO",
+                                                          "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
 
         // Fuzz entry points (issue 17): an ordinary library, so `make test` replays the corpus through them.
-        .target(name: "FuzzTargets", dependencies: ["Checkpoints", "Data", "QwenVL", "Support", "Tensor", "Tokenizers", "Wan"]),
+        .target(name: "FuzzTargets", dependencies: ["Checkpoints", "Data", "QwenVL", "Support", "Tensor", "Tokenizers", "Wan", "CLIP", "I3D"]),
 
         // Tests (Swift Testing)
         // Helpers shared by several test targets (named-pipe fixtures with a watchdog).
@@ -75,9 +81,12 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "QwenVLTests", dependencies: ["QwenVL"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "WanTests", dependencies: ["Wan"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VANSTests", dependencies: ["VANS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QwenVLTests", dependencies: ["QwenVL", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WanTests", dependencies: ["Wan", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "I3DTests", dependencies: ["I3D", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VideoMetricsTests", dependencies: ["VideoMetrics", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VANSTests", dependencies: ["VANS", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], resources: [.copy("Fixtures")]),
     ]
 )
