@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-600}"
-targets="${FUZZ_TARGETS:-safetensors-header safetensors-reader sharded-index config-json manifest tokenizer}"
+targets="${FUZZ_TARGETS:-safetensors-header safetensors-reader sharded-index config-json manifest tokenizer pytorch-archive}"
 scratch=.build-fuzz
 mkdir -p "$scratch"
 # gold warns once per ASan helper symbol ("Cannot export local symbol"); the rest of the output is shown.

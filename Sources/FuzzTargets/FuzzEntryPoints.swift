@@ -25,6 +25,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case manifest
     /// tokenizer.json, then a NUL byte and text to encode (a default text when there is no NUL).
     case tokenizer
+    /// A whole torch.save archive (.pth) through PyTorchArchive, every tensor bridged to the engine.
+    case pytorchArchive = "pytorch-archive"
 
     /// Runs the entry point on `input`, discarding errors.
     public func run(_ input: Data) {
@@ -35,6 +37,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .configJSON: FuzzEntryPoints.configJSON(input)
         case .manifest: _ = Manifest.parse(input)
         case .tokenizer: FuzzEntryPoints.tokenizer(input)
+        case .pytorchArchive: FuzzEntryPoints.pytorchArchive(input)
         }
     }
 }

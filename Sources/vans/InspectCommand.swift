@@ -35,8 +35,9 @@ struct InspectWeightsCommand: AsyncParsableCommand {
         commandName: "weights",
         abstract: "List every tensor of a checkpoint with its dtype and shape, and where a model's rule table maps it.",
         discussion: """
-        PATH is a .safetensors file, a directory of them, or a sharded checkpoint: its directory or its \
-        index file (model.safetensors.index.json). Only headers are read. Each tensor line shows the stored key, dtype and shape, \
+        PATH is a .safetensors file, a directory of them, a sharded checkpoint (its directory or its \
+        index file, model.safetensors.index.json), or a torch.save archive (.pth/.pt, read by the restricted \
+        state-dict reader). Only headers (or the pickle) are read. Each tensor line shows the stored key, dtype and shape, \
         then `→` and the module key (and shape, when a rule reshapes it), or `dropped` with the rule. Tied keys \
         (filled from another tensor) follow, then each rule with how many keys it matched.
 
@@ -48,7 +49,7 @@ struct InspectWeightsCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "A .safetensors file, a directory of them, or a sharded checkpoint (its directory or its *.safetensors.index.json).")
+    @Argument(help: "A .safetensors file, a directory of them, a sharded checkpoint (its directory or its *.safetensors.index.json), or a torch.save .pth/.pt archive.")
     var path: String
 
     @Option(name: .long, help: "The rule table to map keys with.")
@@ -100,19 +101,31 @@ struct InspectWeightsCommand: AsyncParsableCommand {
         var url = URL(fileURLWithPath: path)
         // An index names its shards relative to its directory, which is what the reader opens.
         if url.lastPathComponent.hasSuffix(".safetensors.index.json") { url.deleteLastPathComponent() }
-        let checkpoint = try SafetensorsCheckpoint(url: url)
-        var infos: [String: SafetensorsTensorInfo] = [:]
+        var infos: [String: StoredTensor] = [:]
         var fileNames: [String: String] = [:]
-        for file in checkpoint.files {
-            for (name, info) in file.tensors {
-                infos[name] = info
-                fileNames[name] = file.url.lastPathComponent
+        var files: [String] = []
+        if CheckpointFiles.isPyTorchArchive(url) {
+            // A torch.save archive (.pth/.pt): the restricted reader parses its pickle; no tensor data is read.
+            let archive = try PyTorchArchive(url: url)
+            files = [url.lastPathComponent]
+            for (name, info) in archive.tensors {
+                infos[name] = StoredTensor(dtype: info.dtype.rawValue, shape: info.shape)
+                fileNames[name] = url.lastPathComponent
+            }
+        } else {
+            let checkpoint = try SafetensorsCheckpoint(url: url)
+            files = checkpoint.files.map(\.url.lastPathComponent)
+            for file in checkpoint.files {
+                for (name, info) in file.tensors {
+                    infos[name] = StoredTensor(dtype: info.dtype.rawValue, shape: info.shape)
+                    fileNames[name] = file.url.lastPathComponent
+                }
             }
         }
         let rules = model.rules
         let plan = try rules.plan(shapes: infos.mapValues(\.shape))
         let report = Report(
-            checkpoint: path, files: checkpoint.files.map(\.url.lastPathComponent), model: model.rawValue,
+            checkpoint: path, files: files, model: model.rawValue,
             tensors: Self.entries(plan: plan, infos: infos, fileNames: fileNames),
             ties: plan.mappings.compactMap { key, mapping in
                 mapping.tie.map { Report.Tie(key: key, source: mapping.source, rule: $0) }
@@ -134,13 +147,19 @@ struct InspectWeightsCommand: AsyncParsableCommand {
     }
 
     /// One entry per stored tensor, sorted by key: where it maps (its own mapping, not a tie's copy) or which rule dropped it.
-    private static func entries(plan: CheckpointPlan, infos: [String: SafetensorsTensorInfo],
+    /// What the listing needs of a stored tensor, from either format.
+    struct StoredTensor {
+        var dtype: String
+        var shape: [Int]
+    }
+
+    private static func entries(plan: CheckpointPlan, infos: [String: StoredTensor],
                                 fileNames: [String: String]) -> [Report.Entry] {
         var targetBySource: [String: String] = [:]
         for (target, mapping) in plan.mappings where mapping.tie == nil { targetBySource[mapping.source] = target }
         return infos.keys.sorted().map { key in
             let info = infos[key]!
-            var entry = Report.Entry(key: key, file: fileNames[key]!, dtype: info.dtype.rawValue, shape: info.shape,
+            var entry = Report.Entry(key: key, file: fileNames[key]!, dtype: info.dtype, shape: info.shape,
                                      target: nil, targetShape: nil, rules: [])
             if let target = targetBySource[key], let mapping = plan.mappings[target] {
                 entry.target = target

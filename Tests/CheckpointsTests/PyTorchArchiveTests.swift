@@ -1,0 +1,166 @@
+// The restricted torch.save reader against archives written by torch (scripts/fixtures/pytorch_archives.py):
+// values equal the safetensors copies bit for bit, views share storage, and hostile files are refused.
+import Foundation
+import Tensor
+import Testing
+@testable import Checkpoints
+
+@Suite("PyTorch archive reader")
+struct PyTorchArchiveTests {
+    static let pairs = ["f32", "bf16", "f16", "integers", "f64", "views", "nested", "module", "parameters"]
+
+    func archive(_ name: String) throws -> PyTorchArchive {
+        try PyTorchArchive(url: fixtureURL("pytorch_archives/\(name).pth"))
+    }
+
+    func bytes(_ tensor: Tensor) -> Data {
+        let contiguous = tensor.contiguous()
+        return Data(bytes: contiguous.baseAddress, count: contiguous.elementCount * contiguous.dtype.byteCount)
+    }
+
+    // Every tensor torch.save wrote loads with the dtype, shape and bytes of its safetensors copy, mapped or copied.
+    @Test(arguments: pairs)
+    func matchesSafetensorsCopy(_ name: String) throws {
+        let archive = try archive(name)
+        let reference = try SafetensorsFile(url: fixtureURL("pytorch_archives/\(name).safetensors"))
+        #expect(Set(archive.tensorNames) == Set(reference.tensorNames))
+        for mapped in [false, true] {
+            let tensors = try archive.allTensors(mapped: mapped)
+            for key in reference.tensorNames {
+                let expected = try reference.tensor(key)
+                let found = try #require(tensors[key], "\(name): \(key) missing")
+                #expect(found.dtype == expected.dtype && found.shape == expected.shape, "\(name): \(key)")
+                #expect(bytes(found) == bytes(expected), "\(name): \(key) (mapped \(mapped))")
+            }
+        }
+    }
+
+    // Views keep torch's geometry over one shared storage: a transpose, a row slice with an offset, a broadcast.
+    @Test func viewsShareStorage() throws {
+        let archive = try archive("views")
+        let tensors = try archive.allTensors(mapped: true)
+        let base = try #require(tensors["base"]), transposed = try #require(tensors["transposed"])
+        let rows = try #require(tensors["rows"]), expanded = try #require(tensors["expanded"])
+        #expect(transposed.storage === base.storage && rows.storage === base.storage)
+        #expect(transposed.strides == [1, 6] && rows.offset == 6 && expanded.strides == [1, 0])
+        #expect(try archive.info("every_other").strides == [12, 2])
+    }
+
+    // A state_dict()'s `_metadata` (set through BUILD) is accepted and is not a tensor; scalars are listed apart.
+    @Test func metadataAndScalars() throws {
+        #expect(try archive("module").otherValues.isEmpty)
+        let nested = try archive("nested")
+        #expect(nested.otherValues == ["step": "42", "lr": "0.5", "name": "'tiny'", "nothing": "None"])
+        #expect(nested.tensorNames == ["model.encoder.w", "model.head", "extras.0", "extras.1"])
+        #expect(try archive("f32").formatVersion == "3")
+    }
+
+    // zip64 central-directory extra fields and end records (torch's writer past 4 GiB) read like the plain file.
+    @Test func zip64() throws {
+        let plain = try archive("f32").allTensors(), wide = try archive("zip64").allTensors()
+        #expect(Set(plain.keys) == Set(wide.keys))
+        for (key, tensor) in plain { #expect(bytes(tensor) == bytes(try #require(wide[key])), "\(key)") }
+    }
+
+    // Pickles that would run os.system or eval (protocol 2 spells builtins `__builtin__`) are refused at the GLOBAL, naming it; nothing runs.
+    @Test(arguments: [("malicious_system", "posix.system"), ("malicious_eval", "__builtin__.eval")])
+    func refusesCode(_ name: String, _ global: String) throws {
+        #expect {
+            _ = try archive(name)
+        } throws: { error in
+            guard case .forbiddenGlobal(_, _, let named) = error as? PyTorchArchiveError else { return false }
+            return named == global && "\(error)".contains("refusing global '\(global)'")
+        }
+    }
+
+    // The pre-1.6 format is named as such, with the conversion to run.
+    @Test func legacyFormat() throws {
+        #expect {
+            _ = try archive("legacy")
+        } throws: { error in
+            guard case .legacyFormat = error as? PyTorchArchiveError else { return false }
+            return "\(error)".contains("torch.save(torch.load(")
+        }
+    }
+
+    // Hand-built pickles with impossible views, sizes or calls are refused with the matching error.
+    @Test func craftedArchives() throws {
+        #expect(try archive("crafted_good").tensor("t").scalars == [2, 3, 4])
+        func refusal(_ name: String) -> PyTorchArchiveError? {
+            do { _ = try archive(name).allTensors(); return nil } catch { return error as? PyTorchArchiveError }
+        }
+        func isInvalidTensor(_ error: PyTorchArchiveError?) -> Bool { if case .invalidTensor = error { true } else { false } }
+        #expect(isInvalidTensor(refusal("crafted_view_past_end")))
+        #expect(isInvalidTensor(refusal("crafted_negative_stride")))
+        #expect(isInvalidTensor(refusal("crafted_huge_shape")))
+        #expect(isInvalidTensor(refusal("crafted_rank_mismatch")))
+        if case .invalidArchive(_, let reason) = refusal("crafted_count_mismatch") { #expect(reason.contains("storage '0'")) } else { Issue.record("count mismatch accepted") }
+        if case .missingRecord(_, let record) = refusal("crafted_missing_record") { #expect(record == "archive/data/7") } else { Issue.record("missing record accepted") }
+        if case .notAStateDict = refusal("crafted_not_a_dict") {} else { Issue.record("a list was accepted as a state dict") }
+        if case .forbiddenCall(_, _, let callable, _) = refusal("crafted_ordered_dict_args") { #expect(callable == "collections.OrderedDict") } else { Issue.record("OrderedDict with items accepted") }
+        if case .forbiddenCall(_, _, _, let reason) = refusal("crafted_hooks") { #expect(reason.contains("backward hooks")) } else { Issue.record("hooks accepted") }
+        if case .forbiddenGlobal(_, _, let global) = refusal("crafted_complex") { #expect(global == "torch.ComplexFloatStorage") } else { Issue.record("complex accepted") }
+    }
+
+    // Every truncation of a valid archive is a typed error, never a trap or an out-of-bounds read.
+    @Test func truncations() throws {
+        let data = try Data(contentsOf: fixtureURL("pytorch_archives/module.pth"))
+        let url = scratchURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        for length in 0..<data.count {
+            try data.prefix(length).write(to: url)
+            #expect(throws: PyTorchArchiveError.self, "length \(length)") { _ = try PyTorchArchive(url: url).allTensors() }
+        }
+    }
+
+    // Flipping any single byte either still loads (tensor data, padding) or fails with a typed error; a flipped
+    // pickle byte is caught by the CRC.
+    @Test func corruptions() throws {
+        let data = try Data(contentsOf: fixtureURL("pytorch_archives/views.pth"))
+        let url = scratchURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        var loads = 0, refusals = 0
+        for position in 0..<data.count {
+            var corrupted = data
+            corrupted[position] ^= 0x5A
+            try corrupted.write(to: url)
+            // The reader throws only PyTorchArchiveError (typed throws); reaching the end means no trap.
+            do { _ = try PyTorchArchive(url: url).allTensors(mapped: true); loads += 1 } catch { refusals += 1 }
+        }
+        #expect(loads > 0 && refusals > 0 && loads + refusals == data.count)
+        let pickleStart = 30 + "views/data.pkl".count + 64 // inside data.pkl, after its local header and padding
+        var corrupted = data
+        corrupted[pickleStart + 10] ^= 0x01
+        try corrupted.write(to: url)
+        #expect { _ = try PyTorchArchive(url: url) } throws: { "\($0)".contains("CRC mismatch") }
+    }
+
+    // A central directory pointing outside the file is refused, naming the entry.
+    @Test func badOffsets() throws {
+        var data = try Data(contentsOf: fixtureURL("pytorch_archives/f32.pth"))
+        let signature = Data([0x50, 0x4B, 0x01, 0x02])
+        let central = try #require(data.range(of: signature)).lowerBound
+        data.replaceSubrange((central + 42)..<(central + 46), with: [0xF0, 0xFF, 0xFF, 0x7F])
+        let url = scratchURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        try data.write(to: url)
+        #expect { _ = try PyTorchArchive(url: url) } throws: { error in
+            guard case .invalidArchive(_, let reason) = error as? PyTorchArchiveError else { return false }
+            return reason.contains("f32/data.pkl")
+        }
+    }
+
+    // One call loads either format: a .pth archive and a safetensors file give the same tensors.
+    @Test func checkpointFilesDispatch() throws {
+        let fromArchive = try CheckpointFiles.allTensors(at: fixtureURL("pytorch_archives/bf16.pth"))
+        let fromSafetensors = try CheckpointFiles.allTensors(at: fixtureURL("pytorch_archives/bf16.safetensors"))
+        #expect(Set(fromArchive.keys) == Set(fromSafetensors.keys))
+        for (key, tensor) in fromArchive { #expect(bytes(tensor) == bytes(try #require(fromSafetensors[key]))) }
+        #expect(CheckpointFiles.isPyTorchArchive(try fixtureURL("pytorch_archives/bf16.pth")))
+        #expect(!CheckpointFiles.isPyTorchArchive(try fixtureURL("pytorch_archives/bf16.safetensors")))
+    }
+
+    func scratchURL() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("pth-\(UUID().uuidString).pth")
+    }
+}
