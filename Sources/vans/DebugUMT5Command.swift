@@ -13,7 +13,8 @@ struct DebugUMT5Command: AsyncParsableCommand {
         discussion: """
         --model is a text_encoder directory (config.json + safetensors, possibly sharded) or a single checkpoint \
         file such as Wan's models_t5_umt5-xxl-enc-bf16.pth (its configuration is inferred from the shapes). \
-        Weights are widened to float32 exactly; the result matches `UMT5EncoderModel(...).last_hidden_state`.
+        Activations are float32 and bf16/f16 weights are widened exactly inside each product (they stay \
+        memory-mapped in their stored dtype); the result matches `UMT5EncoderModel(...).last_hidden_state` in float32.
         """
     )
 
@@ -30,7 +31,7 @@ struct DebugUMT5Command: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let encoder = try UMT5EncoderModel.load(from: URL(fileURLWithPath: model), dtype: .float32)
+        let encoder = try UMT5EncoderModel.load(from: URL(fileURLWithPath: model))
         let file = try SafetensorsFile(url: URL(fileURLWithPath: inputs))
         let ids = try Self.rows(file, "input_ids")
         let mask = file.tensors["attention_mask"] == nil ? nil : try Self.rows(file, "attention_mask")

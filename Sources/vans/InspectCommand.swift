@@ -20,12 +20,14 @@ enum CheckpointRuleTable: String, CaseIterable, ExpressibleByArgument {
     case identity
     case qwen25VL = "qwen2.5-vl"
     case wanTransformer = "wan-transformer"
+    case umt5
 
     var rules: CheckpointRules {
         switch self {
         case .identity: return []
         case .qwen25VL: return .qwen25VL()
         case .wanTransformer: return .wanTransformer
+        case .umt5: return .umt5Encoder
         }
     }
 }

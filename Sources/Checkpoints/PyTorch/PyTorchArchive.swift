@@ -91,10 +91,10 @@ public final class PyTorchArchive: Sendable {
     }
 
     /// Whether `url` starts like a zip archive (PK\x03\x04), the container of `torch.save` since PyTorch 1.6.
+    /// Only regular files are looked at (a named pipe would block a plain open).
     public static func isArchive(_ url: URL) -> Bool {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
-        defer { try? handle.close() }
-        return (try? handle.read(upToCount: 4)) == Data([0x50, 0x4B, 0x03, 0x04])
+        guard let mapping = try? UserFile.map(url.path), mapping.bytes.count >= 4 else { return false }
+        return Array(mapping.bytes[0..<4]) == [0x50, 0x4B, 0x03, 0x04]
     }
 
     /// The description of tensor `name`.

@@ -60,25 +60,24 @@ public final class UMT5Attention: Module {
         relativeAttentionBias = Embedding(reservingCount: configuration.relativeAttentionBuckets, dimensions: heads, dtype: dtype)
     }
 
-    /// `hidden` [B, L, D] → [B, L, D]. `bucketIDs` [L, L]; `keyPaddingMask` bool [B, L] (true at padding);
-    /// `emptyRowScale` [B, 1, 1, 1] is 0 for rows whose every key is padding (see UMT5Stack), 1 elsewhere.
-    func callAsFunction(_ hidden: Tensor, bucketIDs: Tensor, keyPaddingMask: Tensor?, emptyRowScale: Tensor?) -> Tensor {
+    /// `hidden` [B, L, D] → [B, L, D].
+    func callAsFunction(_ hidden: Tensor, context: UMT5ForwardContext) -> Tensor {
         let batch = hidden.shape[0], length = hidden.shape[1]
         func heads(_ projected: Tensor) -> Tensor {
             projected.reshaped([batch, length, self.heads, headDimension]).transposed(1, 2) // [B, H, L, K]
         }
         var q = heads(query(hidden))
         let k = heads(key(hidden)), v = heads(value(hidden))
-        var bias = relativeAttentionBias(bucketIDs) // [Lq, Lk, H]
+        var bias = relativeAttentionBias(context.bucketIDs) // [Lq, Lk, H]
             .permuted([2, 0, 1]).reshaped([1, self.heads, length, length]) // [1, H, Lq, Lk]
-        if let emptyRowScale {
+        if let emptyRowScale = context.emptyRowScale {
             // Equal scores for every key: the uniform average torch gives such rows.
             q = q * emptyRowScale
             bias = bias * emptyRowScale // [B, H, Lq, Lk]
         }
         // T5 folds its scale into the initialisation: scores are q·k + bias, unscaled.
         let attended = Tensor.scaledDotProductAttention(query: q, key: k, value: v, bias: bias,
-                                                        keyPaddingMask: keyPaddingMask, scale: 1) // [B, H, L, K]
+                                                        keyPaddingMask: context.keyPaddingMask, scale: 1) // [B, H, L, K]
         return output(attended.transposed(1, 2).reshaped([batch, length, self.heads * headDimension])) // [B, L, H·K] → [B, L, D]
     }
 }

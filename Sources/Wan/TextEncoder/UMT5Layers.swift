@@ -4,6 +4,16 @@
 import NN
 import Tensor
 
+/// What every layer of one forward pass shares: the relative-position buckets and the padding.
+struct UMT5ForwardContext {
+    /// [L, L] int64 bucket ids.
+    var bucketIDs: Tensor
+    /// Bool [B, L], true at padding (nil: no padding).
+    var keyPaddingMask: Tensor?
+    /// [B, 1, 1, 1]: 0 for rows whose every key is padding, 1 elsewhere (nil: no such row).
+    var emptyRowScale: Tensor?
+}
+
 /// `layer.0`: x + SelfAttention(layer_norm(x)).
 public final class UMT5LayerSelfAttention: Module {
     @ModuleInfo(key: "SelfAttention") public var attention: UMT5Attention
@@ -15,8 +25,8 @@ public final class UMT5LayerSelfAttention: Module {
         norm = RMSNorm(weight: .reserved([configuration.modelDimension], dtype: dtype), epsilon: Float(configuration.layerNormEpsilon))
     }
 
-    func callAsFunction(_ hidden: Tensor, bucketIDs: Tensor, keyPaddingMask: Tensor?, emptyRowScale: Tensor?) -> Tensor {
-        hidden + attention(norm(hidden), bucketIDs: bucketIDs, keyPaddingMask: keyPaddingMask, emptyRowScale: emptyRowScale)
+    func callAsFunction(_ hidden: Tensor, context: UMT5ForwardContext) -> Tensor {
+        hidden + attention(norm(hidden), context: context)
     }
 }
 
@@ -67,8 +77,8 @@ public final class UMT5Block: Module {
         feedForward = UMT5LayerFeedForward(configuration: configuration, dtype: dtype)
     }
 
-    func callAsFunction(_ hidden: Tensor, bucketIDs: Tensor, keyPaddingMask: Tensor?, emptyRowScale: Tensor?) -> Tensor {
-        feedForward(selfAttention(hidden, bucketIDs: bucketIDs, keyPaddingMask: keyPaddingMask, emptyRowScale: emptyRowScale))
+    func callAsFunction(_ hidden: Tensor, context: UMT5ForwardContext) -> Tensor {
+        feedForward(selfAttention(hidden, context: context))
     }
 }
 
@@ -100,9 +110,10 @@ public final class UMT5Stack: Module {
                                     shape: [batch, length])
             if empty.contains(true) { emptyRowScale = Tensor(empty.map { $0 ? 0 : 1 }, shape: [batch, 1, 1, 1]) }
         }
+        let context = UMT5ForwardContext(bucketIDs: bucketIDs, keyPaddingMask: keyPaddingMask, emptyRowScale: emptyRowScale)
         var hidden = embeddings
         for (index, block) in blocks.enumerated() {
-            hidden = block(hidden, bucketIDs: bucketIDs, keyPaddingMask: keyPaddingMask, emptyRowScale: emptyRowScale)
+            hidden = block(hidden, context: context)
             progress?(index + 1)
         }
         return finalNorm(hidden)
