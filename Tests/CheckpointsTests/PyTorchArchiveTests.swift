@@ -3,6 +3,7 @@
 import Foundation
 import Tensor
 import Testing
+import TestSupport
 @testable import Checkpoints
 
 @Suite("PyTorch archive reader")
@@ -99,7 +100,7 @@ struct PyTorchArchiveTests {
         if case .notAStateDict = refusal("crafted_not_a_dict") {} else { Issue.record("a list was accepted as a state dict") }
         if case .forbiddenCall(_, _, let callable, _) = refusal("crafted_ordered_dict_args") { #expect(callable == "collections.OrderedDict") } else { Issue.record("OrderedDict with items accepted") }
         if case .forbiddenCall(_, _, _, let reason) = refusal("crafted_hooks") { #expect(reason.contains("backward hooks")) } else { Issue.record("hooks accepted") }
-        if case .forbiddenGlobal(_, _, let global) = refusal("crafted_complex") { #expect(global == "torch.ComplexFloatStorage") } else { Issue.record("complex accepted") }
+        if case .unsupportedStorage(_, let type) = refusal("crafted_complex") { #expect(type == "torch.ComplexFloatStorage") } else { Issue.record("complex accepted") }
     }
 
     // Every truncation of a valid archive is a typed error, never a trap or an out-of-bounds read.
@@ -158,6 +159,19 @@ struct PyTorchArchiveTests {
         for (key, tensor) in fromArchive { #expect(bytes(tensor) == bytes(try #require(fromSafetensors[key]))) }
         #expect(CheckpointFiles.isPyTorchArchive(try fixtureURL("pytorch_archives/bf16.pth")))
         #expect(!CheckpointFiles.isPyTorchArchive(try fixtureURL("pytorch_archives/bf16.safetensors")))
+    }
+
+    // A named pipe is refused without being opened (a blocking open would hang), and is not sniffed as an archive.
+    @Test func namedPipe() throws {
+        let pipe = try NamedPipeFixture(name: "model.pth")
+        let (outcome, timedOut) = pipe.withWatchdog { () -> (PyTorchArchiveError?, Bool) in
+            var error: PyTorchArchiveError?
+            do { _ = try PyTorchArchive(url: pipe.url) } catch let caught as PyTorchArchiveError { error = caught } catch {}
+            return (error, CheckpointFiles.isPyTorchArchive(pipe.url))
+        }
+        #expect(!timedOut)
+        #expect(outcome.0 == .cannotOpen(file: pipe.path, reason: "not a regular file (named pipe)"))
+        #expect(outcome.1 == false)
     }
 
     func scratchURL() -> URL {

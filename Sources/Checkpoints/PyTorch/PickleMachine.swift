@@ -197,6 +197,10 @@ struct PickleMachine {
 
     private func global(module: String, name: String) throws(PyTorchArchiveError) -> PickleGlobal {
         guard let global = PickleGlobal(module: module, name: name) else {
+            // A storage class of a dtype the engine lacks (complex, float8, quantised) is a dtype problem, not a threat.
+            if module == "torch", name.hasSuffix("Storage"), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                throw .unsupportedStorage(file: file, storageType: "torch.\(name)")
+            }
             throw .forbiddenGlobal(file: file, offset: opcodeStart, global: "\(module).\(name)")
         }
         return global
