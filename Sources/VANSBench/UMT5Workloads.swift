@@ -5,8 +5,10 @@ import Wan
 /// The text-encoder workloads `make bench` compares with transformers.
 let umt5Workloads: [Workload] = [
     Workload(name: "umt5_encode",
-             summary: "umT5-XXL-width encoder (d_model 4096, 64 heads × 64, d_ff 10240), 4 layers, 128 tokens, random bf16 weights (torch in bf16, its faster dtype on this CPU)") {
+             summary: "umT5-XXL-width encoder (d_model 4096, 64 heads × 64, d_ff 10240), 4 layers, 128 tokens, random bf16 weights, bf16 products (torch in bf16, its faster dtype on this CPU)") {
         let model = UMT5BenchModel.make(layers: 4)
+        // bf16 products against torch's bf16 model: the same arithmetic class (bf16 inputs, float32 accumulation).
+        model.productPrecision = .bfloat16
         let ids = [(0..<128).map { ($0 * 37 + 11) % UMT5BenchModel.vocabularySize }]
         return {
             Autograd.withoutGradient {

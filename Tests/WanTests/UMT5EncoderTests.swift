@@ -48,6 +48,19 @@ struct UMT5EncoderTests {
         #expect(widened.parameters().values.allSatisfy { $0.dtype == .float32 })
     }
 
+    // bf16 products (bf16 activations × bf16 weights, float32 accumulation) stay within bf16 rounding of the
+    // float32 result, and really take the bf16 path (the result differs).
+    @Test func bfloat16Products() throws {
+        let encoder = try UMT5EncoderModel.load(from: umt5Fixture("wide_kv_bf16"))
+        let inputs = try SafetensorsFile(url: umt5Fixture("wide_kv_bf16/inputs.safetensors"))
+        let expected = try SafetensorsFile(url: umt5Fixture("wide_kv_bf16/outputs.safetensors")).tensor("last_hidden_state")
+        encoder.productPrecision = .bfloat16
+        let hidden = try encoder.lastHiddenState(inputIDs: integerRows(inputs, "input_ids"),
+                                                 attentionMask: integerRows(inputs, "attention_mask"))
+        let error = relativeError(hidden, expected)
+        #expect(error < 3e-2 && error > 1e-6, "\(error)")
+    }
+
     // Wan's official .pth (its own key names, no config) loads through the PyTorch reader and the rename table,
     // its configuration inferred from the shapes, and computes the same states.
     @Test func officialCheckpoint() throws {

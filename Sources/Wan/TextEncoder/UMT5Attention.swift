@@ -66,8 +66,8 @@ public final class UMT5Attention: Module {
         func heads(_ projected: Tensor) -> Tensor {
             projected.reshaped([batch, length, self.heads, headDimension]).transposed(1, 2) // [B, H, L, K]
         }
-        var q = heads(query(hidden))
-        let k = heads(key(hidden)), v = heads(value(hidden))
+        var q = heads(context.project(hidden, query))
+        let k = heads(context.project(hidden, key)), v = heads(context.project(hidden, value))
         var bias = relativeAttentionBias(context.bucketIDs) // [Lq, Lk, H]
             .permuted([2, 0, 1]).reshaped([1, self.heads, length, length]) // [1, H, Lq, Lk]
         if let emptyRowScale = context.emptyRowScale {
@@ -78,6 +78,6 @@ public final class UMT5Attention: Module {
         // T5 folds its scale into the initialisation: scores are q·k + bias, unscaled.
         let attended = Tensor.scaledDotProductAttention(query: q, key: k, value: v, bias: bias,
                                                         keyPaddingMask: context.keyPaddingMask, scale: 1) // [B, H, L, K]
-        return output(attended.transposed(1, 2).reshaped([batch, length, self.heads * headDimension])) // [B, L, H·K] → [B, L, D]
+        return context.project(attended.transposed(1, 2).reshaped([batch, length, self.heads * headDimension]), output) // [B, L, H·K] → [B, L, D]
     }
 }

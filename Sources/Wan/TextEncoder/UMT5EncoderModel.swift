@@ -16,6 +16,8 @@ public final class UMT5EncoderModel: Module {
     @ModuleInfo(key: "shared") public var sharedEmbedding: Embedding
     @ModuleInfo(key: "encoder") public var encoder: UMT5Stack
     public let configuration: UMT5Configuration
+    /// The precision of the matrix products (float32 by default; see `UMT5ProductPrecision`).
+    public var productPrecision: UMT5ProductPrecision = .float32
 
     /// A shape-only model whose parameters of `dtype` take no memory until `load(weights:)` replaces them.
     public init(configuration: UMT5Configuration, dtype: DType = .float32) {
@@ -33,7 +35,7 @@ public final class UMT5EncoderModel: Module {
                                 progress: ((Int) -> Void)? = nil) throws(UMT5Error) -> Tensor {
         let ids = try validated(inputIDs: inputIDs, attentionMask: attentionMask)
         let embeddings = sharedEmbedding(ids).converted(to: .float32) // [B, L, D]
-        return encoder(embeddings, attentionMask: attentionMask, progress: progress)
+        return encoder(embeddings, attentionMask: attentionMask, precision: productPrecision, progress: progress)
     }
 
     /// What the Wan pipeline feeds the DiT for already tokenized prompts (ids and mask padded to the same length,

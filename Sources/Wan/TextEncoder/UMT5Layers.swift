@@ -4,7 +4,7 @@
 import NN
 import Tensor
 
-/// What every layer of one forward pass shares: the relative-position buckets and the padding.
+/// What every layer of one forward pass shares: the relative-position buckets, the padding, the product precision.
 struct UMT5ForwardContext {
     /// [L, L] int64 bucket ids.
     var bucketIDs: Tensor
@@ -12,6 +12,28 @@ struct UMT5ForwardContext {
     var keyPaddingMask: Tensor?
     /// [B, 1, 1, 1]: 0 for rows whose every key is padding, 1 elsewhere (nil: no such row).
     var emptyRowScale: Tensor?
+    var precision: UMT5ProductPrecision
+
+    /// `linear(input)` [.., in] → [.., out] float32, in the chosen precision.
+    func project(_ input: Tensor, _ linear: Linear) -> Tensor {
+        guard precision == .bfloat16, linear.weight.dtype == .bfloat16, linear.bias == nil else { return linear(input) }
+        // The engine's bf16 GEMM packs its right operand; packing the few activation rows (Xᵀ) rather than the
+        // weight lets W [out, in] be read in place as the left operand: y = (W · Xᵀ)ᵀ.
+        let rows = input.reshaped([-1, linear.inputDimensions]).converted(to: .bfloat16) // [M, in]
+        let product = linear.weight.matmul(rows.transposed()) // [out, M], bf16 (float32 accumulation)
+        return product.transposed().converted(to: .float32) // [M, out]
+            .reshaped(Array(input.shape.dropLast()) + [linear.outputDimensions])
+    }
+}
+
+/// The precision of the encoder's matrix products.
+public enum UMT5ProductPrecision: Sendable {
+    /// float32 activations; bf16/f16 weights widened exactly inside each product (what conformance compares).
+    case float32
+    /// With bf16 weights, activations rounded to bf16 and multiplied in the engine's bf16 GEMM (float32
+    /// accumulation, bf16 result), as torch's bf16 `nn.Linear` does; norms, attention and the residual stream
+    /// stay float32. For speed, where the reference pipeline runs its encoder in bf16 anyway.
+    case bfloat16
 }
 
 /// `layer.0`: x + SelfAttention(layer_norm(x)).
@@ -44,9 +66,9 @@ public final class UMT5GatedFeedForward: Module {
         down = Linear(reserving: inner, model, bias: false, dtype: dtype)
     }
 
-    func callAsFunction(_ hidden: Tensor) -> Tensor {
+    func callAsFunction(_ hidden: Tensor, context: UMT5ForwardContext) -> Tensor {
         // "gated-gelu" selects gelu_new, the tanh approximation (UMT5Config.__init__).
-        down(gate(hidden).gelu(approximation: .tanh) * up(hidden))
+        context.project(context.project(hidden, gate).gelu(approximation: .tanh) * context.project(hidden, up), down)
     }
 }
 
@@ -61,8 +83,8 @@ public final class UMT5LayerFeedForward: Module {
         norm = RMSNorm(weight: .reserved([configuration.modelDimension], dtype: dtype), epsilon: Float(configuration.layerNormEpsilon))
     }
 
-    func callAsFunction(_ hidden: Tensor) -> Tensor {
-        hidden + feedForward(norm(hidden))
+    func callAsFunction(_ hidden: Tensor, context: UMT5ForwardContext) -> Tensor {
+        hidden + feedForward(norm(hidden), context: context)
     }
 }
 
@@ -78,7 +100,7 @@ public final class UMT5Block: Module {
     }
 
     func callAsFunction(_ hidden: Tensor, context: UMT5ForwardContext) -> Tensor {
-        feedForward(selfAttention(hidden, context: context))
+        feedForward(selfAttention(hidden, context: context), context: context)
     }
 }
 
@@ -96,7 +118,8 @@ public final class UMT5Stack: Module {
     }
 
     /// `embeddings` [B, L, D], `attentionMask` rows of 1 (token) and 0 (padding) → [B, L, D].
-    func callAsFunction(_ embeddings: Tensor, attentionMask: [[Int]]?, progress: ((Int) -> Void)? = nil) -> Tensor {
+    func callAsFunction(_ embeddings: Tensor, attentionMask: [[Int]]?, precision: UMT5ProductPrecision,
+                        progress: ((Int) -> Void)? = nil) -> Tensor {
         let batch = embeddings.shape[0], length = embeddings.shape[1]
         let bucketIDs = UMT5RelativePositions.bucketIDs(length: length, buckets: configuration.relativeAttentionBuckets,
                                                         maxDistance: configuration.relativeAttentionMaxDistance)
@@ -110,7 +133,8 @@ public final class UMT5Stack: Module {
                                     shape: [batch, length])
             if empty.contains(true) { emptyRowScale = Tensor(empty.map { $0 ? 0 : 1 }, shape: [batch, 1, 1, 1]) }
         }
-        let context = UMT5ForwardContext(bucketIDs: bucketIDs, keyPaddingMask: keyPaddingMask, emptyRowScale: emptyRowScale)
+        let context = UMT5ForwardContext(bucketIDs: bucketIDs, keyPaddingMask: keyPaddingMask, emptyRowScale: emptyRowScale,
+                                         precision: precision)
         var hidden = embeddings
         for (index, block) in blocks.enumerated() {
             hidden = block(hidden, context: context)
