@@ -8,7 +8,7 @@ import TestSupport
 
 @Suite("PyTorch archive reader")
 struct PyTorchArchiveTests {
-    static let pairs = ["f32", "bf16", "f16", "integers", "f64", "views", "nested", "module", "parameters"]
+    static let pairs = ["f32", "bf16", "f16", "integers", "f64", "views", "nested", "module", "parameters", "protocol4"]
 
     func archive(_ name: String) throws -> PyTorchArchive {
         try PyTorchArchive(url: fixtureURL("pytorch_archives/\(name).pth"))
@@ -71,6 +71,18 @@ struct PyTorchArchiveTests {
         } throws: { error in
             guard case .forbiddenGlobal(_, _, let named) = error as? PyTorchArchiveError else { return false }
             return named == global && "\(error)".contains("refusing global '\(global)'")
+        }
+    }
+
+    // Tensors of dtypes the engine lacks are refused as such; a numpy array is a forbidden global like any other.
+    @Test func unsupportedContents() throws {
+        #expect { _ = try archive("float8") } throws: { error in
+            guard case .unsupportedStorage(_, let type) = error as? PyTorchArchiveError else { return false }
+            return type.contains("_rebuild_tensor_v3")
+        }
+        #expect { _ = try archive("numpy") } throws: { error in
+            guard case .forbiddenGlobal(_, _, let global) = error as? PyTorchArchiveError else { return false }
+            return global.hasPrefix("numpy.")
         }
     }
 

@@ -201,6 +201,10 @@ struct PickleMachine {
             if module == "torch", name.hasSuffix("Storage"), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
                 throw .unsupportedStorage(file: file, storageType: "torch.\(name)")
             }
+            // torch pickles tensors of dtypes without a storage class (float8, uint16/32/64) with this rebuilder.
+            if module == "torch._utils", name == "_rebuild_tensor_v3" {
+                throw .unsupportedStorage(file: file, storageType: "a dtype without a storage class (torch._utils._rebuild_tensor_v3: float8, uint16/32/64, …)")
+            }
             throw .forbiddenGlobal(file: file, offset: opcodeStart, global: "\(module).\(name)")
         }
         return global
