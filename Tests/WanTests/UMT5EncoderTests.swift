@@ -133,6 +133,24 @@ struct UMT5EncoderTests {
         #expect(relativeError(embeddings, expected) < 1e-5, "\(relativeError(embeddings, expected))")
     }
 
+    // End to end from text: clean, tokenize (the t5-unigram fixture tokenizer, shared with the Tokenizers tests),
+    // encode, trim and pad: diffusers' _get_t5_prompt_embeds on the same prompts.
+    @Test func encodeMatchesPipelineFromText() throws {
+        let encoder = try UMT5EncoderModel.load(from: umt5Fixture("pipeline_encoder"))
+        let file = try SafetensorsFile(url: umt5Fixture("pipeline_encoder/prompt_embeds.safetensors"))
+        let chosen = try JSONDecoder().decode([Int].self, from: Data(try #require(file.metadata["prompt_rows"]).utf8))
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: umt5Fixture("../umt5_prompt_ids.json"))) as? [String: Any])
+        let prompts = try chosen.map { index -> String in
+            let entries = try #require(rows["prompts"] as? [[Any]])
+            return try #require(entries[index][0] as? String)
+        }
+        let tokenizer = try Tokenizer(file: PromptCleaningTests.tokenizersFixtures.appendingPathComponent("t5-unigram/tokenizer.json"))
+        let embeddings = try encoder.encode(prompts, tokenizer: tokenizer)
+        let expected = try file.tensor("prompt_embeds")
+        #expect(embeddings.shape == expected.shape)
+        #expect(relativeError(embeddings, expected) < 1e-5)
+    }
+
     // Bad ids and masks are typed errors, never a trap in the embedding lookup.
     @Test func rejectsBadInputs() throws {
         let encoder = try UMT5EncoderModel.load(from: umt5Fixture("base"))
