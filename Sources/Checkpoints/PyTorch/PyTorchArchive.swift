@@ -16,8 +16,9 @@ import Tensor
 public final class PyTorchArchive: Sendable {
     /// Deepest nesting of dicts and lists accepted in the pickled object.
     public static let maximumNesting = 64
-    /// Most leaves accepted when flattening (memo references can repeat a container many times).
-    public static let maximumLeaves = 10_000_000
+    /// Most values (containers and leaves) visited when flattening: memo references can repeat a container,
+    /// or put a list inside itself, so the tree a small pickle describes can be exponentially large.
+    public static let maximumEntries = 1_000_000
 
     /// The file this was read from.
     public let url: URL
@@ -125,7 +126,7 @@ struct StateDictFlattener {
     var tensors: [String: PyTorchTensorInfo] = [:]
     var order: [String] = []
     var others: [String: String] = [:]
-    private var leaves = 0
+    private var visited = 0
 
     init(file: String) { self.file = file }
 
@@ -135,6 +136,7 @@ struct StateDictFlattener {
     }
 
     private mutating func visit(_ value: PickleValue, prefix: String, depth: Int) throws(PyTorchArchiveError) {
+        try count()
         guard depth <= PyTorchArchive.maximumNesting else {
             throw .notAStateDict(file: file, reason: "nesting deeper than \(PyTorchArchive.maximumNesting) at '\(prefix)'")
         }
@@ -155,7 +157,6 @@ struct StateDictFlattener {
         case .tuple(let items):
             for (index, item) in items.enumerated() { try visit(item, prefix: join(String(index)), depth: depth + 1) }
         case .tensor(let storage, let offset, let shape, let strides):
-            try count()
             let info = PyTorchTensorInfo(name: prefix, storage: storage, storageOffset: offset, shape: shape, strides: strides)
             try validate(info)
             guard tensors[prefix] == nil else { throw .notAStateDict(file: file, reason: "key '\(prefix)' appears twice after flattening") }
@@ -164,15 +165,14 @@ struct StateDictFlattener {
         case .storage, .global:
             throw .notAStateDict(file: file, reason: "'\(prefix)' is a bare \(value.typeName)")
         default:
-            try count()
             others[prefix] = value.scalarDescription ?? value.typeName
         }
     }
 
     private mutating func count() throws(PyTorchArchiveError) {
-        leaves += 1
-        guard leaves <= PyTorchArchive.maximumLeaves else {
-            throw .notAStateDict(file: file, reason: "more than \(PyTorchArchive.maximumLeaves) entries")
+        visited += 1
+        guard visited <= PyTorchArchive.maximumEntries else {
+            throw .notAStateDict(file: file, reason: "more than \(PyTorchArchive.maximumEntries) values (a container repeated or inside itself?)")
         }
     }
 
