@@ -112,10 +112,12 @@ struct PyTorchArchiveTests {
         if case .notAStateDict = refusal("crafted_not_a_dict") {} else { Issue.record("a list was accepted as a state dict") }
         if case .forbiddenCall(_, _, let callable, _) = refusal("crafted_ordered_dict_args") { #expect(callable == "collections.OrderedDict") } else { Issue.record("OrderedDict with items accepted") }
         if case .forbiddenCall(_, _, _, let reason) = refusal("crafted_hooks") { #expect(reason.contains("backward hooks")) } else { Issue.record("hooks accepted") }
-        let started = Date()
         if case .notAStateDict(_, let reason) = refusal("crafted_cycle") { #expect(reason.contains("nesting deeper than 64")) } else { Issue.record("a self-containing list was accepted") }
+        // 2^40 leaves would take hours to walk; the bound on visited values stops it in about a second (generous
+        // limit: the machine may be busy).
+        let started = Date()
         if case .notAStateDict(_, let reason) = refusal("crafted_doubling") { #expect(reason.contains("more than 1000000 values")) } else { Issue.record("2^40 shared leaves were accepted") }
-        #expect(Date().timeIntervalSince(started) < 5, "self-referencing containers took too long to refuse")
+        #expect(Date().timeIntervalSince(started) < 30, "shared sublists took too long to refuse")
         if case .unsupportedStorage(_, let type) = refusal("crafted_complex") { #expect(type == "torch.ComplexFloatStorage") } else { Issue.record("complex accepted") }
     }
 

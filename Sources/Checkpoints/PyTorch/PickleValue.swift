@@ -150,7 +150,8 @@ enum PickleValue {
         case .bool(let flag): return flag ? "True" : "False"
         case .int(let number): return String(number)
         case .float(let number): return String(number)
-        case .string(let text): return "'\(text)'"
+        // Bounded: one long string referenced from many places must not be copied many times.
+        case .string(let text): return text.count <= 200 ? "'\(text)'" : "'\(text.prefix(200))…' (\(text.utf8.count) bytes)"
         default: return nil
         }
     }
