@@ -118,6 +118,7 @@ struct PyTorchArchiveTests {
         let started = Date()
         if case .notAStateDict(_, let reason) = refusal("crafted_doubling") { #expect(reason.contains("more than 1000000 values")) } else { Issue.record("2^40 shared leaves were accepted") }
         #expect(Date().timeIntervalSince(started) < 30, "shared sublists took too long to refuse")
+        if case .notAStateDict(_, let reason) = refusal("crafted_long_names") { #expect(reason.contains("key names exceed")) } else { Issue.record("80 MB of key names were accepted") }
         if case .unsupportedStorage(_, let type) = refusal("crafted_complex") { #expect(type == "torch.ComplexFloatStorage") } else { Issue.record("complex accepted") }
     }
 

@@ -19,6 +19,8 @@ public final class PyTorchArchive: Sendable {
     /// Most values (containers and leaves) visited when flattening: memo references can repeat a container,
     /// or put a list inside itself, so the tree a small pickle describes can be exponentially large.
     public static let maximumEntries = 1_000_000
+    /// Most bytes of flattened key names in all (long keys nested under repeated containers multiply).
+    public static let maximumNameBytes = 64 << 20
 
     /// The file this was read from.
     public let url: URL
@@ -127,6 +129,7 @@ struct StateDictFlattener {
     var order: [String] = []
     var others: [String: String] = [:]
     private var visited = 0
+    private var nameBytes = 0
 
     init(file: String) { self.file = file }
 
@@ -157,6 +160,7 @@ struct StateDictFlattener {
         case .tuple(let items):
             for (index, item) in items.enumerated() { try visit(item, prefix: join(String(index)), depth: depth + 1) }
         case .tensor(let storage, let offset, let shape, let strides):
+            try countName(prefix)
             let info = PyTorchTensorInfo(name: prefix, storage: storage, storageOffset: offset, shape: shape, strides: strides)
             try validate(info)
             guard tensors[prefix] == nil else { throw .notAStateDict(file: file, reason: "key '\(prefix)' appears twice after flattening") }
@@ -165,6 +169,7 @@ struct StateDictFlattener {
         case .storage, .global:
             throw .notAStateDict(file: file, reason: "'\(prefix)' is a bare \(value.typeName)")
         default:
+            try countName(prefix)
             others[prefix] = value.scalarDescription ?? value.typeName
         }
     }
@@ -173,6 +178,13 @@ struct StateDictFlattener {
         visited += 1
         guard visited <= PyTorchArchive.maximumEntries else {
             throw .notAStateDict(file: file, reason: "more than \(PyTorchArchive.maximumEntries) values (a container repeated or inside itself?)")
+        }
+    }
+
+    private mutating func countName(_ name: String) throws(PyTorchArchiveError) {
+        nameBytes += name.utf8.count
+        guard nameBytes <= PyTorchArchive.maximumNameBytes else {
+            throw .notAStateDict(file: file, reason: "flattened key names exceed \(PyTorchArchive.maximumNameBytes >> 20) MB")
         }
     }
 
