@@ -40,8 +40,14 @@ struct DebugUMT5Command: AsyncParsableCommand {
         progress.finish()
         try SafetensorsWriter.write(tensors: ["last_hidden_state": hidden.contiguous()], to: URL(fileURLWithPath: out))
         if json {
-            let summary: [String: Any] = ["out": out, "last_hidden_state": hidden.shape]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            struct Summary: Encodable {
+                var out: String
+                var lastHiddenState: [Int]
+                enum CodingKeys: String, CodingKey { case out, lastHiddenState = "last_hidden_state" }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(Summary(out: out, lastHiddenState: hidden.shape)), as: UTF8.self))
         } else {
             print("last_hidden_state \(hidden.shape) → \(out)")
         }
