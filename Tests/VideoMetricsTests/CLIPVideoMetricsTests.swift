@@ -109,6 +109,21 @@ import VideoIO
         #expect(abs(scores.map { $0.clipT! }.reduce(0, +) / 3 - expected.clip_t) < 1e-5)
     }
 
+    // The command's report: per-video numbers in file-name order, means over videos, clip_t null without captions.
+    @Test func reportFollowsTheReference() throws {
+        let root = try Self.root()
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: root.appendingPathComponent("expected.json")))
+        let pairs = try VideoPairs(generated: root.appendingPathComponent("generated"), reference: root.appendingPathComponent("reference"))
+        let metrics = CLIPVideoMetrics(embedder: CLIPVideoEmbedder(clip: try CLIPBundle.load(directory: root.appendingPathComponent("model"))))
+        var calls = 0
+        let report = try metrics.evaluate(pairs: pairs, captions: try VideoPairs.captions(file: root.appendingPathComponent("captions.txt"), names: pairs.names)) { calls += 1 }
+        #expect(calls == 3 && report.videos == expected.videos && report.perVideo.map(\.video) == pairs.names)
+        #expect(abs(report.clipV - expected.clip_v) < 1e-5 && abs(report.clipT! - expected.clip_t) < 1e-5)
+        let withoutCaptions = try metrics.evaluate(pairs: pairs, captions: nil)
+        let json = String(decoding: try JSONEncoder().encode(withoutCaptions), as: UTF8.self)
+        #expect(json.contains("\"clip_t\":null") && withoutCaptions.clipT == nil)
+    }
+
     // Unpaired names and caption files of the wrong length are errors listing what is wrong.
     @Test func pairingErrorsListNames() throws {
         let root = try Self.root()
