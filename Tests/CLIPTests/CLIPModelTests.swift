@@ -94,3 +94,14 @@ enum CLIPFixtures {
         #expect(failure(weights) == "")
     }
 }
+
+@Suite struct CLIPConfigurationLegacyTests {
+    // A non-null text_config_dict replaces text_config entirely, defaults included, as transformers 5.25 does
+    // (CLIPConfig(text_config={hidden 64, heads 4}, text_config_dict={layers 3}) has hidden 512, 3 layers, 8 heads).
+    @Test func configDictionaryReplacesTheTowerConfig() throws {
+        let json = #"{"text_config": {"hidden_size": 64, "num_attention_heads": 4}, "text_config_dict": {"num_hidden_layers": 3}, "vision_config_dict": null}"#
+        let configuration = try CLIPConfiguration.decode(from: Data(json.utf8), file: "config.json")
+        #expect(configuration.text.hiddenSize == 512 && configuration.text.hiddenLayers == 3 && configuration.text.attentionHeads == 8)
+        #expect(configuration.vision == CLIPVisionConfiguration())
+    }
+}
