@@ -27,12 +27,16 @@ extension CLIPModel {
     /// Binds checkpoint tensors (keyed as Hugging Face stores them) after the rule table, converting floating
     /// tensors to float32; `source` names the checkpoint in errors.
     public func load(checkpoint weights: [String: Tensor], source: String) throws(CLIPError) {
-        let sanitized: [String: Tensor]
+        var sanitized: [String: Tensor]
         do { sanitized = try sanitize(weights: weights) } catch { throw .invalidModel("\(source): \(error.description)") }
-        for key in sanitized.keys.sorted() where !sanitized[key]!.dtype.isFloatingPoint {
-            throw .invalidModel("\(source): '\(key)' is stored as \(sanitized[key]!.dtype), expected floating point")
+        for key in sanitized.keys.sorted() {
+            let tensor = sanitized[key]!
+            guard tensor.dtype.isFloatingPoint else {
+                throw .invalidModel("\(source): '\(key)' is stored as \(tensor.dtype), expected floating point")
+            }
+            if tensor.dtype != .float32 { sanitized[key] = tensor.converted(to: .float32) }
         }
-        do { try load(weights: weights, dtype: .float32) } catch { throw .invalidModel("\(source): \(error.description)") }
+        do { try update(parameters: sanitized, requireAll: true) } catch { throw .invalidModel("\(source): \(error.description)") }
     }
 }
 

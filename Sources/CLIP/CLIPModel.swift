@@ -32,6 +32,12 @@ public final class CLIPModel: Module {
         guard let visionActivation = CLIPActivation(rawValue: configuration.vision.hiddenActivation) else {
             throw .invalidModel("config.json: vision_config.hidden_act '\(configuration.vision.hiddenActivation)' is not supported")
         }
+        // The engine's fused attention takes head dimensions up to 256 (ViT-bigG has 104).
+        for (tower, width, heads) in [("text_config", configuration.text.hiddenSize, configuration.text.attentionHeads),
+                                      ("vision_config", configuration.vision.hiddenSize, configuration.vision.attentionHeads)]
+        where width / max(heads, 1) > 256 {
+            throw .invalidModel("config.json: \(tower) head dimension \(width / heads) exceeds the supported 256")
+        }
         self.configuration = configuration
         super.init()
         visionModel = CLIPVisionTransformer(configuration.vision, activation: visionActivation)

@@ -26,8 +26,8 @@ import VideoIO
     }
 
     // pixel_values equal CLIPImageProcessorPil's within 1/255 (in fact to float rounding) for downscaling,
-    // upscaling, non-square crops, crops larger than the image (zero padding), bilinear and no-crop configs.
-    @Test(arguments: ["downscale", "upscale", "pad_bilinear", "resize_only"])
+    // upscaling, non-square crops, crops larger than the image (zero padding), bilinear, fixed-size and no-crop configs.
+    @Test(arguments: ["downscale", "upscale", "pad_bilinear", "fixed_size", "resize_only"])
     func pixelValuesMatchTransformers(_ name: String) throws {
         let directory = try CLIPFixtures.directory("processor")
         let processor = try CLIPImageProcessor.load(from: directory.appendingPathComponent("\(name).json"))

@@ -104,4 +104,12 @@ enum CLIPFixtures {
         #expect(configuration.text.hiddenSize == 512 && configuration.text.hiddenLayers == 3 && configuration.text.attentionHeads == 8)
         #expect(configuration.vision == CLIPVisionConfiguration())
     }
+
+    // A head dimension the attention kernel cannot take is a typed error, not a trap.
+    @Test func oversizedHeadsAreRejected() throws {
+        var configuration = CLIPConfiguration()
+        configuration.vision.hiddenSize = 1024
+        configuration.vision.attentionHeads = 2
+        #expect(throws: CLIPError.self) { try CLIPModel(configuration: configuration) }
+    }
 }
