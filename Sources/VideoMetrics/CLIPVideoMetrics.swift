@@ -37,15 +37,41 @@ public enum TextSimilarityForm: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// How per-frame embeddings become one video number.
+public enum FrameAggregation: String, Sendable, CaseIterable, Codable {
+    /// The mean of per-frame cosines (the paper's App. C.2 wording; the default).
+    case meanOfCosines = "mean"
+    /// The cosine of the renormalised means of the unit frame embeddings (metrics.md's "pooled" variant; for CLIP-V
+    /// both videos are pooled, the reference after resampling). `TextSimilarityForm` applies to the one cosine.
+    case pooled
+}
+
 /// The per-video similarities, computed in float64 from float32 embeddings.
 public enum CLIPSimilarity {
-    /// Cosine of two embeddings (0 when either is zero).
+    /// Cosine of two embeddings in float64 (0 when either is zero).
     public static func cosine(_ first: [Float], _ second: [Float]) -> Double {
+        cosine(first.map(Double.init), second.map(Double.init))
+    }
+
+    /// The mean of the unit-normalised embeddings (zero embeddings contribute 0).
+    static func meanOfUnitVectors(_ vectors: [[Float]]) -> [Double] {
+        guard let width = vectors.first?.count else { return [] }
+        var sum = [Double](repeating: 0, count: width)
+        for vector in vectors {
+            let norm = vector.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            guard norm > 0 else { continue }
+            for (index, value) in vector.enumerated() where index < width { sum[index] += Double(value) / norm }
+        }
+        return sum.map { $0 / Double(vectors.count) }
+    }
+
+    /// Cosine of two float64 vectors (0 when either is zero).
+    static func cosine(_ first: [Double], _ second: [Double]) -> Double {
         var dot = 0.0, firstNorm = 0.0, secondNorm = 0.0
         for (a, b) in zip(first, second) {
-            dot += Double(a) * Double(b)
-            firstNorm += Double(a) * Double(a)
-            secondNorm += Double(b) * Double(b)
+            dot += a * b
+            firstNorm += a * a
+            secondNorm += b * b
         }
         let denominator = (firstNorm * secondNorm).squareRoot()
         return denominator > 0 ? dot / denominator : 0
@@ -53,17 +79,23 @@ public enum CLIPSimilarity {
 
     /// CLIP-V of one pair: the mean over the generated frames of cos(generated_f, reference_{r(f)}), with r the
     /// `FrameResampling` of the reference to the generated frame count.
-    public static func videoSimilarity(generated: [[Float]], reference: [[Float]]) throws(VideoMetricsError) -> Double {
+    public static func videoSimilarity(generated: [[Float]], reference: [[Float]],
+                                       aggregation: FrameAggregation = .meanOfCosines) throws(VideoMetricsError) -> Double {
         guard !generated.isEmpty, !reference.isEmpty else {
             throw .invalidInput("CLIP-V needs at least one generated and one reference frame (got \(generated.count) and \(reference.count))")
         }
         let indices = FrameResampling.indices(sourceCount: reference.count, count: generated.count)
+        if aggregation == .pooled {
+            return cosine(meanOfUnitVectors(generated), meanOfUnitVectors(indices.map { reference[$0] }))
+        }
         return zip(generated, indices).map { cosine($0, reference[$1]) }.reduce(0, +) / Double(generated.count)
     }
 
     /// CLIP-T (or CLIPScore) of one video: the mean over frames of `form.score(cos(frame, text))`.
-    public static func textSimilarity(frames: [[Float]], text: [Float], form: TextSimilarityForm = .cosine) throws(VideoMetricsError) -> Double {
+    public static func textSimilarity(frames: [[Float]], text: [Float], form: TextSimilarityForm = .cosine,
+                                      aggregation: FrameAggregation = .meanOfCosines) throws(VideoMetricsError) -> Double {
         guard !frames.isEmpty else { throw .invalidInput("CLIP-T needs at least one frame") }
+        if aggregation == .pooled { return form.score(cosine(meanOfUnitVectors(frames), text.map(Double.init))) }
         return frames.map { form.score(cosine($0, text)) }.reduce(0, +) / Double(frames.count)
     }
 }
@@ -136,10 +168,12 @@ public struct CLIPVideoScores: Sendable, Equatable, Codable {
 public struct CLIPVideoMetrics {
     public let embedder: any VideoEmbedding
     public let textForm: TextSimilarityForm
+    public let aggregation: FrameAggregation
 
-    public init(embedder: any VideoEmbedding, textForm: TextSimilarityForm = .cosine) {
+    public init(embedder: any VideoEmbedding, textForm: TextSimilarityForm = .cosine, aggregation: FrameAggregation = .meanOfCosines) {
         self.embedder = embedder
         self.textForm = textForm
+        self.aggregation = aggregation
     }
 
     /// Scores of each generated video against the reference at the same position (and its caption, when given).
@@ -154,8 +188,11 @@ public struct CLIPVideoMetrics {
         let texts = try captions.map { try embedder.textEmbeddings($0) }
         return try generated.indices.map { index in
             let frames = embeddings[index]
-            let clipV = try CLIPSimilarity.videoSimilarity(generated: frames, reference: embeddings[generated.count + index])
-            let clipT = try texts.map { try CLIPSimilarity.textSimilarity(frames: frames, text: $0[index], form: textForm) }
+            let clipV = try CLIPSimilarity.videoSimilarity(generated: frames, reference: embeddings[generated.count + index],
+                                                           aggregation: aggregation)
+            let clipT = try texts.map {
+                try CLIPSimilarity.textSimilarity(frames: frames, text: $0[index], form: textForm, aggregation: aggregation)
+            }
             return CLIPVideoScores(clipV: clipV, clipT: clipT)
         }
     }

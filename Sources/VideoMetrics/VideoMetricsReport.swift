@@ -33,13 +33,15 @@ public struct VideoMetricsReport: Sendable, Equatable, Encodable {
     public var clipT: Double?
     /// How the caption cosines were scored (`cosine` = CLIP-T, `clipscore` = 2.5·max(cos, 0)).
     public var textForm: TextSimilarityForm
+    /// How frames were aggregated (`mean` of cosines, or `pooled` embeddings).
+    public var aggregation: FrameAggregation
     /// Number of video pairs.
     public var videos: Int
     /// Per video, in file-name order.
     public var perVideo: [Video]
 
     enum CodingKeys: String, CodingKey {
-        case clipV = "clip_v", clipT = "clip_t", textForm = "text_form", videos, perVideo = "per_video"
+        case clipV = "clip_v", clipT = "clip_t", textForm = "text_form", aggregation, videos, perVideo = "per_video"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -47,6 +49,7 @@ public struct VideoMetricsReport: Sendable, Equatable, Encodable {
         try container.encode(clipV, forKey: .clipV)
         try container.encode(clipT, forKey: .clipT)   // null without captions
         try container.encode(textForm, forKey: .textForm)
+        try container.encode(aggregation, forKey: .aggregation)
         try container.encode(videos, forKey: .videos)
         try container.encode(perVideo, forKey: .perVideo)
     }
@@ -72,6 +75,6 @@ extension CLIPVideoMetrics {
         return VideoMetricsReport(
             clipV: perVideo.map(\.clipV).reduce(0, +) / count,
             clipT: captions == nil ? nil : perVideo.map { $0.clipT ?? 0 }.reduce(0, +) / count,
-            textForm: textForm, videos: perVideo.count, perVideo: perVideo)
+            textForm: textForm, aggregation: aggregation, videos: perVideo.count, perVideo: perVideo)
     }
 }

@@ -16,7 +16,8 @@ struct VideoMetricsCommand: AsyncParsableCommand {
             frame, the cosine of its CLIP image embedding with the reference frame at index \
             round(linspace(0, n − 1, F)) (the reference resampled to the generated count F), averaged over frames, \
             then over videos. CLIP-T: per frame, the cosine with the caption's text embedding, averaged likewise \
-            (--text-form clipscore gives Hessel's 2.5·max(cos, 0) instead). Frames are preprocessed as the CLIP \
+            (--text-form clipscore gives Hessel's 2.5·max(cos, 0) instead; --aggregation pooled takes one cosine of the \
+            renormalised mean frame embeddings instead of the mean of per-frame cosines). Frames are preprocessed as the CLIP \
             directory's CLIPImageProcessor (PIL bicubic) does. Exit codes: 0 scored, 1 unreadable or unpaired \
             input, 64 bad option.
             """
@@ -37,10 +38,13 @@ struct VideoMetricsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How frame–caption cosines are scored: cosine (CLIP-T, the default) or clipscore (2.5·max(cos, 0)).")
     var textForm: TextSimilarityForm = .cosine
 
+    @Option(name: .long, help: "How frames are aggregated: mean (of per-frame cosines, the default) or pooled (cosine of the renormalised mean embeddings).")
+    var aggregation: FrameAggregation = .meanOfCosines
+
     @Option(name: .long, help: "Frames per CLIP forward pass (bounds memory).")
     var batchSize = 256
 
-    @Flag(name: .long, help: "Print one JSON object: clip_v, clip_t, text_form, videos and per_video.")
+    @Flag(name: .long, help: "Print one JSON object: clip_v, clip_t, text_form, aggregation, videos and per_video.")
     var json = false
 
     func validate() throws {
@@ -54,7 +58,8 @@ struct VideoMetricsCommand: AsyncParsableCommand {
             let pairs = try VideoPairs(generated: URL(fileURLWithPath: generated), reference: URL(fileURLWithPath: reference))
             let texts = try captions.map { try VideoPairs.captions(file: URL(fileURLWithPath: $0), names: pairs.names) }
             let bundle = try CLIPBundle.load(directory: URL(fileURLWithPath: clip!))
-            let metrics = CLIPVideoMetrics(embedder: CLIPVideoEmbedder(clip: bundle, maximumBatch: batchSize), textForm: textForm)
+            let metrics = CLIPVideoMetrics(embedder: CLIPVideoEmbedder(clip: bundle, maximumBatch: batchSize),
+                                           textForm: textForm, aggregation: aggregation)
             let bar = ProgressBar(total: pairs.names.count, label: "CLIP")
             report = try metrics.evaluate(pairs: pairs, captions: texts) { bar.advance() }
             bar.finish()
@@ -85,3 +90,4 @@ struct VideoMetricsCommand: AsyncParsableCommand {
 }
 
 extension TextSimilarityForm: ExpressibleByArgument {}
+extension FrameAggregation: ExpressibleByArgument {}

@@ -34,6 +34,17 @@ import VideoIO
         #expect(abs(try CLIPSimilarity.textSimilarity(frames: frames, text: text, form: .clipScore) - 2.5 / 3) < 1e-12)
     }
 
+    // Pooled aggregation: one cosine of the renormalised means of the unit frame embeddings.
+    @Test func pooledAggregation() throws {
+        let frames: [[Float]] = [[2, 0], [0, 5]]            // unit mean (0.5, 0.5)
+        let reference: [[Float]] = [[1, 0]]                 // resampled to [0, 0]: mean (1, 0)
+        #expect(abs(try CLIPSimilarity.videoSimilarity(generated: frames, reference: reference, aggregation: .pooled) - 0.5.squareRoot()) < 1e-12)
+        #expect(abs(try CLIPSimilarity.textSimilarity(frames: frames, text: [0, -3], aggregation: .pooled) + 0.5.squareRoot()) < 1e-12)
+        #expect(try CLIPSimilarity.textSimilarity(frames: frames, text: [0, -3], form: .clipScore, aggregation: .pooled) == 0)
+        // Mean of cosines differs on the same input: (1 + 0) / 2.
+        #expect(abs(try CLIPSimilarity.videoSimilarity(generated: frames, reference: reference) - 0.5) < 1e-12)
+    }
+
     // A group's generated and reference videos are embedded in one call, captions in another.
     @Test func metricsBatchOneEmbeddingPassPerGroup() throws {
         final class CountingEmbedder: VideoEmbedding {
