@@ -106,4 +106,23 @@ struct FixedReward: RewardScoring {
         // CLIP-V falls as the frame turns away from the ground truth, so the totals fall too.
         #expect(zip(result.total, result.total.dropFirst()).allSatisfy { $0 > $1 })
     }
+
+    // Stage 2 scores r_v2 and r_c2 from one image pass per group (the second reward reuses the first's embeddings),
+    // and a new group is embedded afresh.
+    @Test func stageTwoSharesOnePass() throws {
+        let embedder = FakeEmbedder()
+        let combination = RewardCombination.stageTwo(embedder: embedder)
+        func group(_ offset: Int) -> RewardGroup {
+            RewardGroup(samples: (0 ..< 8).map { RewardSample(video: video([[1, $0 + offset], [2, 1]])) },
+                        groundTruthVideo: video([[1, 0]]), anchorCaption: "a man cooks")
+        }
+        let first = try combination.evaluate(group(0))
+        #expect(embedder.frameCalls == 1 && embedder.textCalls == 1)
+        _ = try combination.evaluate(group(1))
+        #expect(embedder.frameCalls == 2 && embedder.textCalls == 2)
+        // Same values as unshared scorers.
+        let direct = try CLIPScoreReward(embedder: FakeEmbedder()).scores(group(0))
+        #expect(first.raw["clipscore"] == direct)
+        #expect(first.raw["r_v2"] == (try VideoSimilarityReward(embedder: FakeEmbedder()).scores(group(0))))
+    }
 }

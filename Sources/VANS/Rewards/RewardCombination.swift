@@ -45,11 +45,13 @@ public struct RewardCombination {
         ])
     }
 
-    /// Stage 2 (VDM tuning): λ_v2·CLIP-V + λ_c2·CLIPScore (raw cosine), λ = 1 by default.
+    /// Stage 2 (VDM tuning): λ_v2·CLIP-V + λ_c2·CLIPScore (raw cosine), λ = 1 by default; both read the videos'
+    /// embeddings from one pass (`ReusedEmbeddings`).
     public static func stageTwo(embedder: any VideoEmbedding, weights: (video: Double, caption: Double) = (1, 1)) -> RewardCombination {
-        RewardCombination([
-            WeightedReward(VideoSimilarityReward(embedder: embedder, name: "r_v2"), weight: weights.video),
-            WeightedReward(CLIPScoreReward(embedder: embedder), weight: weights.caption),
+        let shared = ReusedEmbeddings(embedder)
+        return RewardCombination([
+            WeightedReward(VideoSimilarityReward(embedder: shared, name: "r_v2"), weight: weights.video),
+            WeightedReward(CLIPScoreReward(embedder: shared), weight: weights.caption),
         ])
     }
 
