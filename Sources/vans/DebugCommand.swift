@@ -10,6 +10,7 @@ struct DebugCommand: AsyncParsableCommand {
         subcommands: [
             // One line per component; each command lives in its own file (Debug<Component>Command.swift).
             DebugUMT5Command.self,
+            DebugCLIPCommand.self,
         ]
     )
 }

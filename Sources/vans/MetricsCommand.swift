@@ -7,7 +7,7 @@ struct MetricsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
         abstract: "Compute the paper's metrics.",
-        subcommands: [TextMetricsCommand.self]
+        subcommands: [TextMetricsCommand.self, VideoMetricsCommand.self]
     )
 }
 

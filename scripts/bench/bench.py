@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from umt5_bench import umt5_encode
 
+import clip_bench
+
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
     """The Qwen2-style layer of Sources/VANSBench/DecoderLayer.swift (same shapes and ops)."""
@@ -131,6 +133,7 @@ def workloads():
         "token_logprob_fwd_bwd": token_logprob,
         "rms_norm_channels": channel_rms_norm,
         "umt5_encode": umt5_encode,
+        **clip_bench.workloads(g),
     }
 
 

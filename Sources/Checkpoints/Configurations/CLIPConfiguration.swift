@@ -17,11 +17,21 @@ public struct CLIPConfiguration: ModelConfiguration, Equatable {
         case projectionDimension = "projection_dim", logitScaleInitialValue = "logit_scale_init_value"
     }
 
+    /// The pre-2022 spellings of the tower configs, read only.
+    enum LegacyKeys: String, CodingKey {
+        case text = "text_config_dict", vision = "vision_config_dict"
+    }
+
     public init(from decoder: Decoder) throws {
         self.init()
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try container.update(&text, .text)
         try container.update(&vision, .vision)
+        // Older files carry `[text|vision]_config_dict`; transformers then builds the tower's config from it alone
+        // (its defaults included), replacing `[text|vision]_config`.
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        if let dictionary = try legacy.decodeIfPresent(CLIPTextConfiguration.self, forKey: .text) { text = dictionary }
+        if let dictionary = try legacy.decodeIfPresent(CLIPVisionConfiguration.self, forKey: .vision) { vision = dictionary }
         try container.update(&projectionDimension, .projectionDimension)
         try container.update(&logitScaleInitialValue, .logitScaleInitialValue)
     }
