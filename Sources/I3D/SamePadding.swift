@@ -15,7 +15,8 @@ func samePadding(input: Tensor, kernel: [Int], stride: [Int]) -> [ConvolutionPad
     (0..<3).map { samePadding(size: input.shape[2 + $0], kernel: kernel[$0], stride: stride[$0]) }
 }
 
-/// `MaxPool3dSamePadding`: zero padding to SAME (F.pad's default constant 0, not −∞), then an unpadded max pool.
+/// `MaxPool3dSamePadding`: zero padding to SAME (F.pad's default constant 0, not −∞), then an unpadded max pool
+/// (the engine's separable `maxPool3d(kernel:stride:zeroPadding:)`, which never materialises the padded tensor).
 ///
 /// The zeros only matter when a window could be all-negative: every pool in I3D follows a ReLU, so there
 /// they equal −∞ padding, but this mirrors the port's rule for any input rather than relying on that.
@@ -29,10 +30,6 @@ public struct MaxPool3dSamePadding: Sendable {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let pads = samePadding(input: input, kernel: kernel, stride: stride)
-        // F.pad order: last axis first, (before, after) pairs.
-        let amounts = [pads[2].front, pads[2].back, pads[1].front, pads[1].back, pads[0].front, pads[0].back]
-        let padded = amounts.allSatisfy { $0 == 0 } ? input : input.padded(amounts)
-        return padded.maxPool3d(kernel: kernel, stride: stride)
+        input.maxPool3d(kernel: kernel, stride: stride, zeroPadding: samePadding(input: input, kernel: kernel, stride: stride))
     }
 }

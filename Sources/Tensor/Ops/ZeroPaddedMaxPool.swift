@@ -1,0 +1,87 @@
+// `F.max_pool3d(F.pad(x, pad), kernel, stride)`: max pooling over a zero-padded border (I3D's MaxPool3dSamePadding,
+// TF SAME, asymmetric), computed separably (W, then H, then T) without materialising the padded tensor.
+// Forward only: it serves inference (FVD features); the result carries no gradient.
+
+extension Tensor {
+    /// Max pooling of [N, C, T, H, W] after zero padding (`padding[axis]` before/after T, H, W): equal, element for
+    /// element, to `padded(...)` followed by `maxPool3d(kernel:stride:)`. Max is exact and a box is the product of its
+    /// three axes, so three 1-D passes (k per output each, not k³) give the same values.
+    ///
+    /// Forward only: no autodiff record is made, so gradients do not flow through it.
+    public func maxPool3d(kernel: [Int], stride: [Int], zeroPadding padding: [ConvolutionPadding]) -> Tensor {
+        precondition(rank == 5 && kernel.count == 3 && stride.count == 3 && padding.count == 3,
+                     "maxPool3d(zeroPadding:) expects [N, C, T, H, W] and three-element parameters")
+        let input = shape[2...].map { $0 }
+        var output = [Int]()
+        for axis in 0..<3 {
+            let span = input[axis] + padding[axis].front + padding[axis].back
+            precondition(kernel[axis] > 0 && stride[axis] > 0 && padding[axis].front >= 0 && padding[axis].back >= 0 && span >= kernel[axis],
+                         "maxPool3d(zeroPadding:): kernel \(kernel[axis]) does not fit the padded size \(span) on axis \(axis)")
+            output.append((span - kernel[axis]) / stride[axis] + 1)
+        }
+        let x = converted(to: .float32).contiguous()
+        let result = Tensor(shape: Array(shape[0..<2]) + output, zeroed: false)
+        let planes = shape[0] * shape[1]
+        let (t, h, w) = (input[0], input[1], input[2]), (to, ho, wo) = (output[0], output[1], output[2])
+        let source = SendablePointer(x.pointer(as: Float.self)), target = SendablePointer(result.pointer(as: Float.self))
+        let geometry = (kernel: kernel, stride: stride, front: padding.map(\.front))
+        Parallel.forEach(count: planes) { range in
+            // Scratch per worker: after the W pass [T, H, Wo], after the H pass [T, Ho, Wo].
+            let afterWidth = UnsafeMutablePointer<Float>.allocate(capacity: t * h * wo)
+            let afterHeight = UnsafeMutablePointer<Float>.allocate(capacity: t * ho * wo)
+            defer {
+                afterWidth.deallocate()
+                afterHeight.deallocate()
+            }
+            for plane in range {
+                let planeInput = source.base + plane * t * h * w, planeOutput = target.base + plane * to * ho * wo
+                // W: rows of w → rows of wo, element by element.
+                for row in 0..<(t * h) {
+                    Self.poolLine(planeInput + row * w, count: w, into: afterWidth + row * wo, outputs: wo,
+                                  kernel: geometry.kernel[2], stride: geometry.stride[2], front: geometry.front[2], step: 1)
+                }
+                // H and T: whole rows at once (the inner loop runs along W, contiguous and vectorisable).
+                for frame in 0..<t {
+                    Self.poolRows(afterWidth + frame * h * wo, rows: h, into: afterHeight + frame * ho * wo, outputs: ho, width: wo,
+                                  kernel: geometry.kernel[1], stride: geometry.stride[1], front: geometry.front[1])
+                }
+                Self.poolRows(afterHeight, rows: t, into: planeOutput, outputs: to, width: ho * wo,
+                              kernel: geometry.kernel[0], stride: geometry.stride[0], front: geometry.front[0])
+            }
+        }
+        return result
+    }
+
+    /// out[j] = max of in[j·stride − front + i], i < kernel, reading 0 outside [0, count).
+    private static func poolLine(_ input: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, outputs: Int,
+                                 kernel: Int, stride: Int, front: Int, step: Int) {
+        for j in 0..<outputs {
+            let start = j * stride - front, end = start + kernel
+            var best: Float = (start < 0 || end > count) ? 0 : -.infinity
+            for i in Swift.max(start, 0)..<Swift.min(end, count) {
+                let value = input[i * step]
+                if value > best || value.isNaN { best = value }  // NaN propagates, as torch's max_pool does
+            }
+            output[j] = best
+        }
+    }
+
+    /// Row j of the output = element-wise max of input rows j·stride − front + i (zero rows outside [0, rows)).
+    private static func poolRows(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, outputs: Int,
+                                 width: Int, kernel: Int, stride: Int, front: Int) {
+        for j in 0..<outputs {
+            let start = j * stride - front, end = start + kernel
+            let first = Swift.max(start, 0), last = Swift.min(end, rows)
+            let target = output + j * width
+            if start < 0 || end > rows {
+                target.initialize(repeating: 0, count: width)
+            } else {
+                target.initialize(repeating: -.infinity, count: width)
+            }
+            for i in first..<last {
+                let row = input + i * width
+                for k in 0..<width where row[k] > target[k] || row[k].isNaN { target[k] = row[k] }
+            }
+        }
+    }
+}
