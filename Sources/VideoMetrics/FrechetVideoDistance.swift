@@ -36,9 +36,14 @@ public struct FrechetVideoDistance {
 
     /// I3D features ([classes] logits) of one video file.
     public func features(of url: URL) throws -> [Float] {
-        let decoded: [VideoFrame]
+        var decoded: [VideoFrame] = []
         do {
-            decoded = try VideoDecoder(path: url.path).decodeAll()
+            // With `.first(n)`, decoding stops after n frames.
+            try VideoDecoder(path: url.path).forEachFrame { frame in
+                decoded.append(frame)
+                if case .first(let count) = frames { return decoded.count < count }
+                return true
+            }
         } catch {
             throw VideoMetricsError.invalidInput("\(url.path): \(error)")
         }

@@ -35,6 +35,11 @@ struct DebugI3DCommand: AsyncParsableCommand {
         guard video.dtype.isFloatingPoint else {
             throw ValidationError("\(inputs): `video` must be a float tensor, got \(video.dtype)")
         }
+        let values = video.converted(to: .float32).contiguous().scalars
+        if let low = values.min(), let high = values.max(), low < -1.01 || high > 1.01 {
+            // Not an error (conformance inputs may be anything), but 0…255 or 0…1 frames are a common slip.
+            FileHandle.standardError.write(Data("warning: `video` spans [\(low), \(high)]; I3D expects [−1, 1] (FVD maps 0…255 to 2x/255 − 1)\n".utf8))
+        }
         let start = Date()
         let logits = try Autograd.withoutGradient { () throws -> Tensor in try network(video.converted(to: .float32)) }
         try SafetensorsWriter.write(tensors: ["logits": logits.contiguous()], to: URL(fileURLWithPath: out))

@@ -31,8 +31,8 @@ func seededI3D(classes: Int, channels: Int, seed: UInt64, epsilon: Float = 1e-5)
 
 @Suite("InceptionI3d")
 struct InceptionI3dTests {
-    // The time-averaged logits equal cd-fvd's within 1e-4 of their largest magnitude, for several sizes, class and
-    // channel counts and both batch-norm ε (random γ, β and running statistics).
+    // The time-averaged logits equal cd-fvd's within 1e-5 of their largest magnitude (the bar is 1e-4; we
+    // measure ~7e-7), for several sizes, class and channel counts and both batch-norm ε (random γ, β, running statistics).
     @Test func logitsMatchCdFvd() throws {
         for testCase in try i3dLogitsCases() {
             let model = try seededI3D(classes: testCase.classes, channels: testCase.channels, seed: testCase.weight_seed,
@@ -44,7 +44,7 @@ struct InceptionI3dTests {
             #expect(logits.shape == testCase.logits_shape)
             let scale = testCase.logits.map(abs).max() ?? 1
             let error = zip(logits.scalars, testCase.logits).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(error / scale < 1e-4, "case \(testCase.shape) ε \(testCase.eps): max error \(error), scale \(scale)")
+            #expect(error / scale < 1e-5, "case \(testCase.shape) ε \(testCase.eps): max error \(error), scale \(scale)")
         }
     }
 
