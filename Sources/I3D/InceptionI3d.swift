@@ -11,9 +11,15 @@ import Tensor
 /// let logits = try i3d(video)   // video [B, 3, T, 224, 224] in [−1, 1] → [B, 400]
 /// ```
 public final class InceptionI3d: Module {
-    /// Classes, input channels and batch-norm ε. ε may be changed after loading (1e-3 reproduces TF-Hub's
-    /// numerics with converted weights); the widths must match the loaded weights.
-    public var configuration: I3DConfiguration
+    /// Classes, input channels and batch-norm ε (fixed by the weights; ε through ``batchNormEpsilon``).
+    public private(set) var configuration: I3DConfiguration
+
+    /// Batch-norm ε, a property of the loaded model: 1e-5 for the PyTorch port, 1e-3 to reproduce the TF-Hub graph's
+    /// numerics with converted weights. Settable after loading; negative or non-finite values are ignored.
+    public var batchNormEpsilon: Float {
+        get { configuration.batchNormEpsilon }
+        set { if newValue.isFinite && newValue >= 0 { configuration.batchNormEpsilon = newValue } }
+    }
 
     @ModuleInfo(key: "Conv3d_1a_7x7") var stemConvolution: Unit3D
     @ModuleInfo(key: "Conv3d_2b_1x1") var stemReduce: Unit3D

@@ -12,6 +12,8 @@ public enum CovarianceNormalization: String, Sendable, Codable, CaseIterable {
 
 /// The mean and covariance of a set of feature vectors, in float64.
 public struct FeatureStatistics: Sendable, Equatable {
+    /// The widest features accepted: 8192 (a 512 MB covariance); FVD uses 400, FID 2048.
+    public static let maximumDimensions = 8192
     /// Number of feature vectors (videos).
     public let count: Int
     /// Feature width D.
@@ -27,6 +29,9 @@ public struct FeatureStatistics: Sendable, Equatable {
     public init(features: [Double], dimensions: Int, normalization: CovarianceNormalization = .unbiased,
                 name: String = "features") throws(VideoMetricsError) {
         guard dimensions > 0 else { throw .invalidInput("\(name): feature width must be positive, got \(dimensions)") }
+        guard dimensions <= Self.maximumDimensions else {
+            throw .invalidInput("\(name): feature width \(dimensions) exceeds \(Self.maximumDimensions) (a D × D float64 covariance and an O(D³) eigensolver)")
+        }
         guard features.count % dimensions == 0 else {
             throw .invalidInput("\(name): \(features.count) values are not whole rows of \(dimensions)")
         }
