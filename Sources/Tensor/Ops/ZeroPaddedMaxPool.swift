@@ -52,17 +52,26 @@ extension Tensor {
         return result
     }
 
-    /// out[j] = max of in[j·stride − front + i], i < kernel, reading 0 outside [0, count).
+    /// out[j] = max of in[(j·stride − front + i)·step], i < kernel, reading 0 outside [0, count). Tap by tap over
+    /// every output at once, so the inner loop is a branch-free strided max the compiler vectorises.
     private static func poolLine(_ input: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, outputs: Int,
                                  kernel: Int, stride: Int, front: Int, step: Int) {
         for j in 0..<outputs {
-            let start = j * stride - front, end = start + kernel
-            var best: Float = (start < 0 || end > count) ? 0 : -.infinity
-            for i in Swift.max(start, 0)..<Swift.min(end, count) {
-                let value = input[i * step]
-                if value > best || value.isNaN { best = value }  // NaN propagates, as torch's max_pool does
+            let start = j * stride - front
+            output[j] = (start < 0 || start + kernel > count) ? 0 : -.infinity  // a window over the border sees a 0
+        }
+        for i in 0..<kernel {
+            // Outputs whose tap i lands inside: 0 ≤ j·stride − front + i < count.
+            let low = front - i <= 0 ? 0 : (front - i + stride - 1) / stride
+            let limit = count - 1 + front - i
+            guard limit >= 0 else { continue }
+            let high = Swift.min(outputs - 1, limit / stride)
+            guard low <= high else { continue }
+            let offset = i - front
+            for j in low...high {
+                let value = input[(j * stride + offset) * step]
+                if value > output[j] || value.isNaN { output[j] = value }  // NaN propagates, as torch's max_pool does
             }
-            output[j] = best
         }
     }
 
