@@ -68,9 +68,10 @@ extension Tensor {
             let high = Swift.min(outputs - 1, limit / stride)
             guard low <= high else { continue }
             let offset = i - front
+            // Wrapping arithmetic (the indices are in bounds by construction) and a select keep the loop branch-free.
             for j in low...high {
-                let value = input[(j * stride + offset) * step]
-                if value > output[j] || value.isNaN { output[j] = value }  // NaN propagates, as torch's max_pool does
+                let value = input[(j &* stride &+ offset) &* step], best = output[j]
+                output[j] = value > best || value.isNaN ? value : best  // NaN propagates, as torch's max_pool does
             }
         }
     }
@@ -89,7 +90,10 @@ extension Tensor {
             }
             for i in first..<last {
                 let row = input + i * width
-                for k in 0..<width where row[k] > target[k] || row[k].isNaN { target[k] = row[k] }
+                for k in 0..<width {
+                    let value = row[k], best = target[k]
+                    target[k] = value > best || value.isNaN ? value : best
+                }
             }
         }
     }
