@@ -32,4 +32,21 @@ struct ZeroPaddedMaxPoolTests {
         let reference = x.padded([1, 0, 1, 1, 0, 1]).maxPool3d(kernel: [2, 3, 3], stride: [2, 2, 1])
         #expect(fast.shape == reference.shape && fast.scalars == reference.scalars)
     }
+
+    // Under autodiff it is differentiable: the same values and gradients as padded() + maxPool3d().
+    @Test func gradientsFollowPadThenPool() {
+        var random = RandomGenerator(seed: 5)
+        let x = random.normal([1, 2, 4, 5, 6])
+        let padding = [ConvolutionPadding(front: 1, back: 1), ConvolutionPadding(front: 0, back: 1), ConvolutionPadding(front: 1, back: 1)]
+        let fast = Autograd.valueAndGradient(at: ["x": x]) { p in
+            (p["x"]!.maxPool3d(kernel: [3, 3, 3], stride: [1, 2, 1], zeroPadding: padding) * 1.5).sum()
+        }
+        let reference = Autograd.valueAndGradient(at: ["x": x]) { p in
+            (p["x"]!.padded([1, 1, 0, 1, 1, 1]).maxPool3d(kernel: [3, 3, 3], stride: [1, 2, 1]) * 1.5).sum()
+        }
+        #expect(fast.value.scalars == reference.value.scalars)
+        let gradient = fast.gradients["x"]?.scalars ?? []
+        #expect(gradient.count == x.elementCount && gradient.contains { $0 != 0 })
+        #expect(gradient == reference.gradients["x"]?.scalars)
+    }
 }

@@ -1,16 +1,23 @@
 // `F.max_pool3d(F.pad(x, pad), kernel, stride)`: max pooling over a zero-padded border (I3D's MaxPool3dSamePadding,
 // TF SAME, asymmetric), computed separably (W, then H, then T) without materialising the padded tensor.
-// Forward only: it serves inference (FVD features); the result carries no gradient.
+// The separable kernel is forward only (inference: FVD features); under autodiff the op takes the differentiable
+// padded + maxPool3d route, which gives the same values.
 
 extension Tensor {
     /// Max pooling of [N, C, T, H, W] after zero padding (`padding[axis]` before/after T, H, W): equal, element for
     /// element, to `padded(...)` followed by `maxPool3d(kernel:stride:)`. Max is exact and a box is the product of its
     /// three axes, so three 1-D passes (k per output each, not k³) give the same values.
     ///
-    /// Forward only: no autodiff record is made, so gradients do not flow through it.
+    /// When autodiff is recording and the input carries a gradient, it runs as `padded` + `maxPool3d` instead (the
+    /// gradient goes to each window's first maximum; padding gets none); otherwise the separable forward-only kernel.
     public func maxPool3d(kernel: [Int], stride: [Int], zeroPadding padding: [ConvolutionPadding]) -> Tensor {
         precondition(rank == 5 && kernel.count == 3 && stride.count == 3 && padding.count == 3,
                      "maxPool3d(zeroPadding:) expects [N, C, T, H, W] and three-element parameters")
+        if Autograd.isRecording && gradientNode != nil {
+            // F.pad order: last axis first, (before, after) pairs.
+            let amounts = [padding[2].front, padding[2].back, padding[1].front, padding[1].back, padding[0].front, padding[0].back]
+            return padded(amounts).maxPool3d(kernel: kernel, stride: stride)
+        }
         let input = shape[2...].map { $0 }
         var output = [Int]()
         for axis in 0..<3 {
@@ -49,6 +56,7 @@ extension Tensor {
                               kernel: geometry.kernel[0], stride: geometry.stride[0], front: geometry.front[0])
             }
         }
+        withExtendedLifetime(x) {}  // the workers read x's storage through a raw pointer
         return result
     }
 
