@@ -36,16 +36,27 @@ extension Tensor {
             // Scratch per worker: after the W pass [T, H, Wo], after the H pass [T, Ho, Wo].
             let afterWidth = UnsafeMutablePointer<Float>.allocate(capacity: t * h * wo)
             let afterHeight = UnsafeMutablePointer<Float>.allocate(capacity: t * ho * wo)
+            // One row pooled at stride 1, subsampled afterwards when the W stride is larger.
+            let denseRow = UnsafeMutablePointer<Float>.allocate(capacity: (wo - 1) * geometry.stride[2] + 1)
             defer {
                 afterWidth.deallocate()
                 afterHeight.deallocate()
+                denseRow.deallocate()
             }
             for plane in range {
                 let planeInput = source.base + plane * t * h * w, planeOutput = target.base + plane * to * ho * wo
                 // W: rows of w → rows of wo, element by element.
+                let widthStride = geometry.stride[2]
                 for row in 0..<(t * h) {
-                    Self.poolLine(planeInput + row * w, count: w, into: afterWidth + row * wo, outputs: wo,
-                                  kernel: geometry.kernel[2], stride: geometry.stride[2], front: geometry.front[2], step: 1)
+                    let line = planeInput + row * w, pooled = afterWidth + row * wo
+                    if widthStride == 1 {
+                        Self.poolLine(line, count: w, into: pooled, outputs: wo, kernel: geometry.kernel[2], front: geometry.front[2])
+                    } else {
+                        // Every stride-th window of the stride-1 pooling: vector passes, then a subsample.
+                        Self.poolLine(line, count: w, into: denseRow, outputs: (wo - 1) * widthStride + 1,
+                                      kernel: geometry.kernel[2], front: geometry.front[2])
+                        for j in 0..<wo { pooled[j] = denseRow[j &* widthStride] }
+                    }
                 }
                 // H and T: whole rows at once (the inner loop runs along W, contiguous and vectorisable).
                 for frame in 0..<t {
@@ -60,27 +71,19 @@ extension Tensor {
         return result
     }
 
-    /// out[j] = max of in[(j·stride − front + i)·step], i < kernel, reading 0 outside [0, count). Tap by tap over
-    /// every output at once, so the inner loop is a branch-free strided max the compiler vectorises.
+    /// out[j] = max of in[j − front + i], i < kernel (stride 1), reading 0 outside [0, count): tap by tap over every
+    /// output at once, each tap one vectorised element-wise max.
     private static func poolLine(_ input: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, outputs: Int,
-                                 kernel: Int, stride: Int, front: Int, step: Int) {
+                                 kernel: Int, front: Int) {
         for j in 0..<outputs {
-            let start = j * stride - front
+            let start = j - front
             output[j] = (start < 0 || start + kernel > count) ? 0 : -.infinity  // a window over the border sees a 0
         }
         for i in 0..<kernel {
-            // Outputs whose tap i lands inside: 0 ≤ j·stride − front + i < count.
-            let low = front - i <= 0 ? 0 : (front - i + stride - 1) / stride
-            let limit = count - 1 + front - i
-            guard limit >= 0 else { continue }
-            let high = Swift.min(outputs - 1, limit / stride)
+            // Outputs whose tap i lands inside: 0 ≤ j − front + i < count.
+            let low = Swift.max(0, front - i), high = Swift.min(outputs - 1, count - 1 + front - i)
             guard low <= high else { continue }
-            let offset = i - front
-            // Wrapping arithmetic (the indices are in bounds by construction) and a select keep the loop branch-free.
-            for j in low...high {
-                let value = input[(j &* stride &+ offset) &* step], best = output[j]
-                output[j] = value > best || value.isNaN ? value : best  // NaN propagates, as torch's max_pool does
-            }
+            accumulateMaximum(into: output + low, from: input + (low + i - front), count: high - low + 1)
         }
     }
 
@@ -98,11 +101,26 @@ extension Tensor {
             }
             for i in first..<last {
                 let row = input + i * width
-                for k in 0..<width {
-                    let value = row[k], best = target[k]
-                    target[k] = value > best || value.isNaN ? value : best
-                }
+                accumulateMaximum(into: target, from: row, count: width)
             }
+        }
+    }
+
+    /// target[k] = max(target[k], source[k]) for k < count, NaN propagating; eight lanes at a time.
+    private static func accumulateMaximum(into target: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, count: Int) {
+        var k = 0
+        let targetBytes = UnsafeMutableRawPointer(target), sourceBytes = UnsafeRawPointer(source)
+        while k &+ 8 <= count {
+            let value = sourceBytes.loadUnaligned(fromByteOffset: k &* 4, as: SIMD8<Float>.self)
+            var best = targetBytes.loadUnaligned(fromByteOffset: k &* 4, as: SIMD8<Float>.self)
+            best.replace(with: value, where: (value .> best) .| (value .!= value))
+            targetBytes.storeBytes(of: best, toByteOffset: k &* 4, as: SIMD8<Float>.self)
+            k &+= 8
+        }
+        while k < count {
+            let value = source[k], best = target[k]
+            target[k] = value > best || value.isNaN ? value : best
+            k &+= 1
         }
     }
 }
