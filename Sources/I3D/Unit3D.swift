@@ -58,12 +58,39 @@ public final class Unit3D: Module {
         guard let batchNorm else {
             return input.conv3d(weight: convolution.weight, bias: convolution.bias, stride: stride, padding: padding)
         }
-        // Batch norm folded into the convolution (weight · scale, bias = shift): one pass over the output
-        // instead of three; it differs from conv-then-norm only in float32 rounding.
-        let (scale, shift) = batchNorm.affine(epsilon: epsilon)
-        let outputChannels = convolution.weight.shape[0]
-        let weight = convolution.weight.converted(to: .float32) * scale.reshaped([outputChannels, 1, 1, 1, 1])  // [O, C, kT, kH, kW]
+        let (weight, shift) = foldedParameters(batchNorm, epsilon: epsilon)
         let output = input.conv3d(weight: weight, bias: shift, stride: stride, padding: padding)
         return usesActivation ? output.relu() : output
     }
+
+    /// The convolution with batch norm folded in (weight · scale, bias = shift): one pass over the output instead of
+    /// three; it differs from conv-then-norm only in float32 rounding. Kept while the parameter tensors and ε stay the
+    /// same (`load`/`update` install new tensors, which rebuilds it); under autodiff it is rebuilt each call so
+    /// gradients reach the parameters.
+    private func foldedParameters(_ batchNorm: BatchNorm3d, epsilon: Float) -> (weight: Tensor, shift: Tensor) {
+        let parameters = [convolution.weight, batchNorm.weight, batchNorm.bias, batchNorm.runningMean, batchNorm.runningVariance]
+        let sources = parameters.map { FoldedConvolution.Source(storage: ObjectIdentifier($0.storage), offset: $0.offset) }
+        let recording = Autograd.isRecording && parameters.contains { $0.gradientNode != nil }
+        if !recording, let folded, folded.sources == sources, folded.epsilon == epsilon { return (folded.weight, folded.shift) }
+        let (scale, shift) = batchNorm.affine(epsilon: epsilon)
+        let outputChannels = convolution.weight.shape[0]
+        let weight = convolution.weight.converted(to: .float32) * scale.reshaped([outputChannels, 1, 1, 1, 1])  // [O, C, kT, kH, kW]
+        if !recording { folded = FoldedConvolution(sources: sources, epsilon: epsilon, weight: weight, shift: shift) }
+        return (weight, shift)
+    }
+
+    /// The cached fold and what it was built from.
+    private var folded: FoldedConvolution?
+}
+
+/// A folded convolution and the parameter tensors (by storage and offset) and ε it came from.
+struct FoldedConvolution {
+    struct Source: Equatable {
+        var storage: ObjectIdentifier
+        var offset: Int
+    }
+    var sources: [Source]
+    var epsilon: Float
+    var weight: Tensor
+    var shift: Tensor
 }
