@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "WanTests", dependencies: ["Wan", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "I3DTests", dependencies: ["I3D", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VideoMetricsTests", dependencies: ["VideoMetrics", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VideoMetricsTests", dependencies: ["VideoMetrics", "I3D", "Tensor", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VANSTests", dependencies: ["VANS", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], resources: [.copy("Fixtures")]),
     ]

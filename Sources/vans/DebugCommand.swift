@@ -11,6 +11,8 @@ struct DebugCommand: AsyncParsableCommand {
             // One line per component; each command lives in its own file (Debug<Component>Command.swift).
             DebugUMT5Command.self,
             DebugCLIPCommand.self,
+            DebugI3DCommand.self,
+            DebugFrechetCommand.self,
         ]
     )
 }

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from umt5_bench import umt5_encode
 
 import clip_bench
+from i3d_bench import i3d_workloads
 
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
@@ -134,6 +135,7 @@ def workloads():
         "rms_norm_channels": channel_rms_norm,
         "umt5_encode": umt5_encode,
         **clip_bench.workloads(g),
+        **i3d_workloads(),
     }
 
 
