@@ -28,11 +28,12 @@ extension InceptionI3d {
         }
     }
 
-    /// Loads a safetensors state dict (e.g. `i3d_pretrained_400.pt` converted with `safetensors.torch.save_file`).
+    /// Loads a state dict from a safetensors file or from a `torch.save` archive such as `i3d_pretrained_400.pt`
+    /// itself (read by the restricted PyTorch reader, which refuses anything but plain tensors).
     public static func load(contentsOf url: URL, batchNormEpsilon: Float = 1e-5) throws(I3DError) -> InceptionI3d {
         let weights: [String: Tensor]
         do {
-            weights = try SafetensorsFile(url: url).allTensors(mapped: true)
+            weights = try CheckpointFiles.allTensors(at: url, mapped: true)
         } catch {
             throw .invalidModel("\(url.path): \(error)")
         }
