@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs the front-end commands on committed fixtures and checks what a user or a script would read: the numbers
+# (against the reference values the fixture scripts recorded), the JSON keys and the exit codes of bad input.
+# Run by `make test` after the debug build; the libraries under these commands have their own parity tests.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+swift build $(< scripts/c-kernel-flags) --product vans >/dev/null
+vans="$(swift build $(< scripts/c-kernel-flags) --show-bin-path)/vans"
+failures=0
+checks=0
+expect() {  # expect DESCRIPTION EXIT-CODE PATTERN -- ARGS...
+    local description=$1 code=$2 pattern=$3
+    shift 4
+    local output status=0
+    output=$("$vans" "$@" 2>&1) || status=$?
+    checks=$((checks + 1))
+    if [[ $status -ne $code ]] || ! grep -qE -- "$pattern" <<<"$output"; then
+        echo "commands: FAILED: $description (exit $status, wanted $code and /$pattern/)" >&2
+        echo "$output" | tail -5 >&2
+        failures=$((failures + 1))
+    fi
+}
+
+# vans metrics video: CLIP-V 0.8860026452, CLIP-T -0.0057510480 from transformers (clip_metrics/expected.json).
+clip=Tests/VideoMetricsTests/Fixtures/clip_metrics
+expect "metrics video: CLIP-V as transformers" 0 '^CLIP-V +0\.886003$' -- \
+    metrics video --generated $clip/generated --reference $clip/reference --clip $clip/model --captions $clip/captions.txt
+expect "metrics video: CLIP-T as transformers" 0 '^CLIP-T +-0\.005751$' -- \
+    metrics video --generated $clip/generated --reference $clip/reference --clip $clip/model --captions $clip/captions.jsonl
+expect "metrics video --json: fvd key present (null without --i3d)" 0 '"fvd" : null' -- \
+    metrics video --generated $clip/generated --reference $clip/reference --clip $clip/model --json
+expect "metrics video: a missing directory" 1 'is not a directory' -- \
+    metrics video --generated $clip/generated --reference /nonexistent --clip $clip/model
+expect "metrics video: nothing to compute" 64 'give --clip DIR and/or --i3d FILE' -- \
+    metrics video --generated $clip/generated --reference $clip/reference
+expect "metrics video: I3D weights that are not a checkpoint" 1 'I3D model' -- \
+    metrics video --generated $clip/generated --reference $clip/reference --i3d $clip/captions.txt
+
+if [[ $failures -gt 0 ]]; then exit 1; fi
+echo "commands: $checks checks passed"
