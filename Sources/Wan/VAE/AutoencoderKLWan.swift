@@ -48,7 +48,8 @@ public final class AutoencoderKLWan: Module {
     /// frames go through the encoder in chunks [0], [1:5], [5:9], … sharing one feature cache.
     /// - Throws: `WanVAEError.frameCount` unless F = 4k + 1, `.invalidShape` for a tensor that is not
     ///   [B, in_channels, F, H, W].
-    public func encodeParameters(_ video: Tensor) throws(WanVAEError) -> Tensor {
+    /// `onChunk` is called after each chunk (for progress bars).
+    public func encodeParameters(_ video: Tensor, onChunk: (() -> Void)? = nil) throws(WanVAEError) -> Tensor {
         guard video.rank == 5, video.shape[1] == configuration.inputChannels, video.shape[3] > 0, video.shape[4] > 0 else {
             throw .invalidShape(name: "video", shape: video.shape,
                                 expected: "[batch, \(configuration.inputChannels), frames, height, width]")
@@ -62,13 +63,14 @@ public final class AutoencoderKLWan: Module {
             let start = chunk == 0 ? 0 : 1 + 4 * (chunk - 1)
             let end = chunk == 0 ? 1 : 1 + 4 * chunk
             outputs.append(encoder(video.sliced(axis: 2, start: start, end: end), cache: &cache))
+            onChunk?()
         }
         return quantConvolution(Tensor.concatenate(outputs, axis: 2))
     }
 
     /// The posterior mean [B, z, T', h, w] before normalisation: `encode(video).latent_dist.mode()`.
-    public func encodeMode(_ video: Tensor) throws(WanVAEError) -> Tensor {
-        try encodeParameters(video).sliced(axis: 1, start: 0, end: configuration.latentChannels).contiguous()
+    public func encodeMode(_ video: Tensor, onChunk: (() -> Void)? = nil) throws(WanVAEError) -> Tensor {
+        try encodeParameters(video, onChunk: onChunk).sliced(axis: 1, start: 0, end: configuration.latentChannels).contiguous()
     }
 
     // MARK: Decode
@@ -76,7 +78,8 @@ public final class AutoencoderKLWan: Module {
     /// Video [B, out_channels, 1 + 4(T'−1), H, W] clamped to [−1, 1] from un-normalised latents
     /// [B, z, T', h, w], one latent frame per chunk, as diffusers' `_decode`.
     /// - Throws: `WanVAEError.invalidShape` for a tensor that is not [B, z, T', h, w].
-    public func decode(_ latents: Tensor) throws(WanVAEError) -> Tensor {
+    /// `onChunk` is called after each latent frame (for progress bars).
+    public func decode(_ latents: Tensor, onChunk: (() -> Void)? = nil) throws(WanVAEError) -> Tensor {
         guard latents.rank == 5, latents.shape[1] == configuration.latentChannels, latents.shape[2] > 0,
               latents.shape[3] > 0, latents.shape[4] > 0 else {
             throw .invalidShape(name: "latents", shape: latents.shape,
@@ -88,6 +91,7 @@ public final class AutoencoderKLWan: Module {
         for frame in 0..<latents.shape[2] {
             cache.startChunk()
             outputs.append(decoder(x.sliced(axis: 2, start: frame, end: frame + 1), cache: &cache))
+            onChunk?()
         }
         return Tensor.concatenate(outputs, axis: 2).clamped(min: -1, max: 1)
     }
