@@ -17,6 +17,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+import wan_vae_bench
+
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
     """The Qwen2-style layer of Sources/VANSBench/DecoderLayer.swift (same shapes and ops)."""
@@ -129,6 +131,7 @@ def workloads():
         "small_ops_64k": small_ops,
         "token_logprob_fwd_bwd": token_logprob,
         "rms_norm_channels": channel_rms_norm,
+        **wan_vae_bench.workloads(),
     }
 
 
