@@ -32,6 +32,11 @@ struct WanVAEErrorTests {
         let vae = try AutoencoderKLWan.load(configuration: configuration, weights: weights)
         #expect(throws: WanVAEError.self) { try vae.encodeMode(Tensor.zeros([1, 4, 5, 8, 8])) }
         #expect(throws: WanVAEError.self) { try vae.decode(Tensor.zeros([1, 3, 2, 2])) }
+        #expect(throws: WanVAEError.self) { try vae.decode(Tensor.zeros([0, 4, 1, 2, 2])) }
+        // Too small to down-sample three times (the engine's convolution would otherwise trap).
+        #expect(throws: WanVAEError.self) { try vae.encodeMode(Tensor.zeros([1, 3, 1, 4, 1])) }
+        #expect(throws: WanVAEError.self) { try vae.encodeMode(Tensor.zeros([1, 3, 1, 0, 8])) }
+        #expect(throws: Never.self) { try vae.encodeMode(Tensor.zeros([1, 3, 1, 8, 8])) }
         do {
             _ = try vae.decode(Tensor.zeros([1, 5, 2, 2, 2]))
             Issue.record("a 5-channel latent decoded")

@@ -50,9 +50,22 @@ public final class AutoencoderKLWan: Module {
     ///   [B, in_channels, F, H, W].
     /// `onChunk` is called after each chunk (for progress bars).
     public func encodeParameters(_ video: Tensor, onChunk: (() -> Void)? = nil) throws(WanVAEError) -> Tensor {
-        guard video.rank == 5, video.shape[1] == configuration.inputChannels, video.shape[3] > 0, video.shape[4] > 0 else {
+        guard video.rank == 5, video.shape[0] > 0, video.shape[1] == configuration.inputChannels else {
             throw .invalidShape(name: "video", shape: video.shape,
                                 expected: "[batch, \(configuration.inputChannels), frames, height, width]")
+        }
+        // Each down-sampler pads one row/column and takes a stride-2 3×3 window, so it needs 2 pixels per axis.
+        var height = video.shape[3], width = video.shape[4]
+        for _ in 1..<configuration.dimensionMultipliers.count {
+            guard height >= 2, width >= 2 else {
+                throw .invalidShape(name: "video", shape: video.shape,
+                                    expected: "height and width of at least \(1 << (configuration.dimensionMultipliers.count - 1))")
+            }
+            height = (height - 2) / 2 + 1
+            width = (width - 2) / 2 + 1
+        }
+        guard height >= 1, width >= 1 else {
+            throw .invalidShape(name: "video", shape: video.shape, expected: "a height and width of at least 1")
         }
         let frames = video.shape[2]
         guard frames >= 1, (frames - 1) % 4 == 0 else { throw .frameCount(frames) }
@@ -80,7 +93,7 @@ public final class AutoencoderKLWan: Module {
     /// - Throws: `WanVAEError.invalidShape` for a tensor that is not [B, z, T', h, w].
     /// `onChunk` is called after each latent frame (for progress bars).
     public func decode(_ latents: Tensor, onChunk: (() -> Void)? = nil) throws(WanVAEError) -> Tensor {
-        guard latents.rank == 5, latents.shape[1] == configuration.latentChannels, latents.shape[2] > 0,
+        guard latents.rank == 5, latents.shape[0] > 0, latents.shape[1] == configuration.latentChannels, latents.shape[2] > 0,
               latents.shape[3] > 0, latents.shape[4] > 0 else {
             throw .invalidShape(name: "latents", shape: latents.shape,
                                 expected: "[batch, \(configuration.latentChannels), latent frames, height, width]")
