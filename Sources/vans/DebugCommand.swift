@@ -13,6 +13,7 @@ struct DebugCommand: AsyncParsableCommand {
             DebugCLIPCommand.self,
             DebugI3DCommand.self,
             DebugFrechetCommand.self,
+            DebugWanVAECommand.self,
         ]
     )
 }

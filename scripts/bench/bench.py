@@ -21,6 +21,8 @@ from umt5_bench import umt5_encode
 import clip_bench
 from i3d_bench import i3d_workloads
 
+import wan_vae_bench
+
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
     """The Qwen2-style layer of Sources/VANSBench/DecoderLayer.swift (same shapes and ops)."""
@@ -136,6 +138,7 @@ def workloads():
         "umt5_encode": umt5_encode,
         **clip_bench.workloads(g),
         **i3d_workloads(),
+        **wan_vae_bench.workloads(),
     }
 
 
