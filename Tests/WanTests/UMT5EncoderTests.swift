@@ -13,13 +13,6 @@ private func umt5Fixture(_ path: String) throws -> URL {
     return base.appendingPathComponent("umt5").appendingPathComponent(path)
 }
 
-/// max |a − b| ÷ max |b|.
-func relativeError(_ found: Tensor, _ expected: Tensor) -> Float {
-    let a = found.contiguous().scalars, b = expected.contiguous().scalars
-    let scale = b.map(abs).max() ?? 0
-    return zip(a, b).map { abs($0 - $1) }.max().map { $0 / max(scale, .leastNormalMagnitude) } ?? 0
-}
-
 func integerRows(_ file: SafetensorsFile, _ name: String) throws -> [[Int]] {
     let (values, shape) = try file.integers(name)
     return stride(from: 0, to: values.count, by: shape[1]).map { Array(values[$0..<($0 + shape[1])]) }

@@ -13,17 +13,6 @@ func wanVAEFixture(_ name: String) throws -> URL {
     return root.appendingPathComponent(name)
 }
 
-/// max |a − b| ÷ max |b|: the relative bar.
-func relativeError(_ value: Tensor, _ reference: Tensor) -> Float {
-    let a = value.scalars, b = reference.scalars
-    var error: Float = 0, scale: Float = 0
-    for (x, y) in zip(a, b) {
-        error = max(error, abs(x - y))
-        scale = max(scale, abs(y))
-    }
-    return error / max(scale, .leastNormalMagnitude)
-}
-
 @Suite("Wan VAE parity with diffusers")
 struct WanVAEParityTests {
     static let cases: [(model: String, frames: Int)] = [
