@@ -9,6 +9,8 @@ struct DebugCommand: AsyncParsableCommand {
         abstract: "Run one model component on tensors from a safetensors file (conformance checks).",
         subcommands: [
             // One line per component; each command lives in its own file (Debug<Component>Command.swift).
+            DebugWanTransformerCommand.self,
+            DebugWanSampleCommand.self,
         ]
     )
 }
