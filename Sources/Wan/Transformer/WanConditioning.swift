@@ -5,7 +5,7 @@ import Tensor
 
 /// Which input frames become reference frames.
 public enum WanReferenceSelection: String, Codable, Sendable, Equatable {
-    /// n frames evenly spaced over the input, first and last included (the default).
+    /// n frames evenly spaced over the input, first and last included (the default; numpy's round(linspace)).
     case evenlySpaced = "evenly_spaced"
     /// The last n frames of the input.
     case last
@@ -65,9 +65,8 @@ public struct WanConditioningConfiguration: Codable, Sendable, Equatable {
         case .last:
             return Array((frameCount - count)..<frameCount)
         case .evenlySpaced:
-            if count == 1 { return [frameCount - 1] }
-            // round(i·(F−1)/(n−1)), as numpy.linspace(0, F−1, n).round() gives.
-            return (0..<count).map { Int((Double($0) * Double(frameCount - 1) / Double(count - 1)).rounded(.toNearestOrEven)) }
+            // round(linspace(0, F−1, n)) as numpy gives (the video processor's rule; n = 1 picks frame 0).
+            return (try? WanVideoProcessor.referenceIndices(totalFrames: frameCount, count: count)) ?? []
         }
     }
 }
