@@ -16,6 +16,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+import wan_bench  # scripts/bench/ is on sys.path when this script runs
 
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
@@ -129,6 +130,7 @@ def workloads():
         "small_ops_64k": small_ops,
         "token_logprob_fwd_bwd": token_logprob,
         "rms_norm_channels": channel_rms_norm,
+        **wan_bench.workloads(),
     }
 
 
