@@ -1,10 +1,9 @@
 // What trains in Wan's DiT: all blocks (VANS's SFT, paper App. C.1) or LoRA on the attention projections
 // (flow_grpo's Wan recipe: to_q, to_k, to_v, to_out.0), through NN's scoped `LoRA.apply`.
 //
-// Gradient checkpointing: the engine's tape (Sources/Tensor/Autograd.swift) has no recomputation facility —
-// backward closures keep their forward intermediates, and a custom node cannot re-enable recording inside
-// backward — so every block's activations stay alive until backward. Memory therefore grows with
-// tokens × layers; see the report for what fits.
+// Gradient checkpointing: the engine's tape (Sources/Tensor/Autograd.swift) has no recomputation facility of its
+// own; `WanTransformer3DModel.gradientCheckpointing` builds one per block from `Autograd.record` and
+// `Autograd.valueAndGradient` (WanBlockCheckpoint.swift).
 import NN
 import Tensor
 

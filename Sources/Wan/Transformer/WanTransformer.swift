@@ -21,6 +21,8 @@ public final class WanTransformer3DModel: Module {
     @ModuleInfo(key: "proj_out") var outputProjection: Linear
     /// [1, 2, dim]: shift and scale of the output norm.
     @ParameterInfo(key: "scale_shift_table") var outputModulationTable: Tensor
+    /// Recompute each block's activations in backward instead of keeping them (training memory; same gradients).
+    public var gradientCheckpointing = false
 
     /// A model of `configuration` with shape-only parameters (no memory until `load` binds a checkpoint).
     public init(configuration: WanTransformerConfiguration, dtype: DType = .float32) {
@@ -111,7 +113,9 @@ public final class WanTransformer3DModel: Module {
         let text = conditionEmbedder.textEmbedder(context.converted(to: .float32))
         let image = imageContext.map { conditionEmbedder.imageEmbedder!($0.converted(to: .float32)) }
         for block in blocks {
-            hidden = block(hidden, context: text, imageContext: image, time: segments, rotary: rotary)
+            hidden = gradientCheckpointing && Autograd.isRecording
+                ? WanBlockCheckpoint.run(block, hidden: hidden, context: text, imageContext: image, time: segments, rotary: rotary)
+                : block(hidden, context: text, imageContext: image, time: segments, rotary: rotary)
         }
         let table = outputModulationTable.converted(to: .float32)
         hidden = segments.map(hidden) { part, run in
