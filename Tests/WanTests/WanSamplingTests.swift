@@ -112,6 +112,10 @@ struct WanSamplingTests {
             try WanSchedulerConfiguration.parse(["_class_name": "FlowMatchEulerDiscreteScheduler", "use_karras_sigmas": true], file: "f")
         }
         #expect(throws: WanError.self) { try WanSchedulerConfiguration.parse(["_class_name": "DDIMScheduler"], file: "f") }
+        let json = #"{"_class_name": "UniPCMultistepScheduler", "use_flow_sigmas": true, "prediction_type": "flow_prediction", "flow_shift": 1.0, "solver_order": 1}"#
+        let parsed = try WanSchedulerConfiguration.parse(try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]), file: "f")
+        guard case .uniPC(let settings) = parsed else { Issue.record("expected UniPC"); return }
+        #expect(settings.shift == 1 && settings.solverOrder == 1 && settings.solverType == "bh2")
         let index = try WanPipelineIndex(directory: WanFixtures.url("wan_sampling/pipeline"))
         #expect(index.components["vae"] == nil && index.components["transformer"] == "WanTransformer3DModel")
         #expect(throws: WanError.self) { try WanPipelineIndex(directory: WanFixtures.url("wan_sampling/pipeline"), requiring: ["vae"]) }

@@ -51,7 +51,7 @@ public enum WanSchedulerConfiguration: Sendable, Equatable {
     static func parse(_ json: [String: Any], file: String) throws(WanError) -> WanSchedulerConfiguration {
         func number(_ key: String, _ fallback: Double) throws(WanError) -> Double {
             guard let value = json[key], !(value is NSNull) else { return fallback }
-            guard let number = value as? NSNumber, !(value is Bool) || key.isEmpty else {
+            guard let number = value as? NSNumber else {
                 throw .unsupportedScheduler(file: file, key: key, reason: "expected a number, found \(value)")
             }
             return number.doubleValue
