@@ -32,6 +32,13 @@ public struct WanTransformerConfiguration: ModelConfiguration, Equatable {
 
     public init() {}
 
+    /// Whether `input` = 2·`output` + 4 (noisy | mask | condition), without overflowing on hostile configs.
+    static func isImageToVideoLayout(input: Int, output: Int) -> Bool {
+        let (doubled, overflow) = output.multipliedReportingOverflow(by: 2)
+        let (sum, overflowAgain) = doubled.addingReportingOverflow(4)
+        return !overflow && !overflowAgain && input == sum
+    }
+
     /// The model width, heads × head dimension.
     public var hiddenSize: Int { attentionHeads * attentionHeadDimension }
 
@@ -72,7 +79,7 @@ public struct WanTransformerConfiguration: ModelConfiguration, Equatable {
         // Without a recorded choice, an I2V-shaped input (2·out + 4 channels) means the channel layout.
         if let recorded = try container.decodeIfPresent(WanConditioningConfiguration.self, forKey: .conditioning) {
             conditioning = recorded
-        } else if inputChannels == 2 * outputChannels + 4 {
+        } else if Self.isImageToVideoLayout(input: inputChannels, output: outputChannels) {
             conditioning.mode = .channel
         }
     }
@@ -99,7 +106,7 @@ public struct WanTransformerConfiguration: ModelConfiguration, Equatable {
         try Require.positive(ropeMaxSequenceLength, "rope_max_seq_len")
         if let queryKeyNorm { try Require.oneOf(queryKeyNorm, ["rms_norm_across_heads"], "qk_norm") }
         try Require.positive(conditioning.referenceFrames, "vans_conditioning.reference_frames")
-        if conditioning.mode == .channel, inputChannels != outputChannels + 4 + outputChannels {
+        if conditioning.mode == .channel, !Self.isImageToVideoLayout(input: inputChannels, output: outputChannels) {
             throw ConfigurationViolation(key: "vans_conditioning.mode",
                                          reason: "channel conditioning needs in_channels = 2·out_channels + 4, found \(inputChannels)")
         }

@@ -56,6 +56,17 @@ struct WanTransformerTests {
         }
     }
 
+    // A config whose sizes overflow is a typed error naming the key, before any allocation; so is a missing directory.
+    @Test func hostileConfigurationsThrow() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wan-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(#"{"num_attention_heads": 4611686018427387904, "out_channels": 4611686018427387904}"#.utf8)
+            .write(to: directory.appendingPathComponent("config.json"))
+        #expect(throws: WanError.self) { try WanTransformer3DModel.load(directory: directory) }
+        #expect(throws: WanError.self) { try WanTransformer3DModel.load(directory: directory.appendingPathComponent("absent")) }
+    }
+
     // Wrong input shapes are typed errors, never traps.
     @Test func badInputsThrow() throws {
         let model = try WanTransformer3DModel.load(directory: WanFixtures.url("wan_transformer/t2v_basic/transformer"))

@@ -50,6 +50,7 @@ public final class WanTransformer3DModel: Module {
         } catch {
             throw .checkpoint(error)
         }
+        try checkSizes(configuration, file: directory.appendingPathComponent("config.json").path)
         let model = WanTransformer3DModel(configuration: configuration)
         do {
             try model.load(weights: weights, dtype: dtype)
@@ -132,6 +133,35 @@ public final class WanTransformer3DModel: Module {
             output = output.narrowed(axis: 2, start: referenceFrames, length: output.shape[2] - referenceFrames).contiguous()
         }
         return output
+    }
+
+    /// Refuses configurations whose parameter sizes overflow (hostile or corrupt config.json) before any allocation.
+    static func checkSizes(_ configuration: WanTransformerConfiguration, file: String) throws(WanError) {
+        let limit = 1 << 40
+        func product(_ factors: [Int]) -> Int? {
+            var result = 1
+            for factor in factors {
+                let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+                guard !overflow, next <= limit else { return nil }
+                result = next
+            }
+            return result
+        }
+        let c = configuration
+        let checks: [(String, [Int])] = [
+            ("num_attention_heads × attention_head_dim", [c.attentionHeads, c.attentionHeadDimension, 6, c.attentionHeads, c.attentionHeadDimension]),
+            ("ffn_dim", [c.feedForwardDimension, c.attentionHeads, c.attentionHeadDimension]),
+            ("text_dim", [c.textDimension, c.attentionHeads, c.attentionHeadDimension]),
+            ("in_channels × patch_size", [c.inputChannels, c.attentionHeads, c.attentionHeadDimension] + c.patchSize),
+            ("out_channels × patch_size", [c.outputChannels, c.attentionHeads, c.attentionHeadDimension] + c.patchSize),
+            ("freq_dim", [c.frequencyDimension, c.attentionHeads, c.attentionHeadDimension]),
+            ("image_dim", [c.imageDimension ?? 1, c.imageDimension ?? 1]),
+            ("added_kv_proj_dim", [c.addedKeyValueProjectionDimension ?? 1, c.attentionHeads, c.attentionHeadDimension]),
+            ("num_layers", [c.layers, c.attentionHeads, c.attentionHeadDimension]),
+        ]
+        for (key, factors) in checks where product(factors) == nil {
+            throw .checkpoint(.invalidConfig(file: file, key: key, reason: "sizes are too large for any model (overflow)"))
+        }
     }
 
     /// Checks a [B, C_in, F, H, W] input against the patch size; returns B.
