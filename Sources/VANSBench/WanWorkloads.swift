@@ -25,6 +25,7 @@ func wanBenchmarkTransformer(layers: Int = 30) -> WanTransformer3DModel {
 let wanWorkloads: [Workload] = wanMemoryProbes + [
     Workload(name: "wan_dit_step", summary: "Wan-1.3B-shaped DiT forward (30 layers, bf16 weights) on a 16×5×30×52 latent with 512 text rows") {
         let model = wanBenchmarkTransformer()
+        model.bfloat16Activations = true  // bf16 compute, as the torch side runs
         var random = RandomGenerator(seed: 22)
         let latents = random.normal([1, 16, 5, 30, 52]), context = random.normal([1, 512, 4096])
         return {

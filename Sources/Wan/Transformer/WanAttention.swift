@@ -17,6 +17,8 @@ final class WanAttention: Module {
     @ModuleInfo(key: "add_v_proj") var imageValueProjection: Linear? = nil
     @ModuleInfo(key: "norm_added_k") var imageKeyNorm: RMSNorm? = nil
     let heads: Int
+    /// bf16 × bf16 projections for bf16 weights (see WanLinear.swift); set by the model.
+    var bfloat16Activations = false
 
     init(dimension: Int, heads: Int, epsilon: Float, imageKeyValueDimension: Int?, dtype: DType) {
         self.heads = heads
@@ -51,26 +53,26 @@ final class WanAttention: Module {
     func selfAttention(_ x: Tensor, rotary: RotaryTable) -> Tensor {
         let (batch, length, dimension) = (x.shape[0], x.shape[1], x.shape[2])
         let headShape = [batch, length, heads, dimension / heads]                      // [B, L, H, D]
-        let query = queryNorm(queryProjection(x)).reshaped(headShape).applyingRotaryEmbedding(rotary, positionAxis: 1)
-        let key = keyNorm(keyProjection(x)).reshaped(headShape).applyingRotaryEmbedding(rotary, positionAxis: 1)
-        let value = valueProjection(x).reshaped(headShape)
+        let query = queryNorm(queryProjection.wanForward(x, bfloat16Activations: bfloat16Activations)).reshaped(headShape).applyingRotaryEmbedding(rotary, positionAxis: 1)
+        let key = keyNorm(keyProjection.wanForward(x, bfloat16Activations: bfloat16Activations)).reshaped(headShape).applyingRotaryEmbedding(rotary, positionAxis: 1)
+        let value = valueProjection.wanForward(x, bfloat16Activations: bfloat16Activations).reshaped(headShape)
         let attended = Tensor.scaledDotProductAttention(query: query.transposed(1, 2), key: key.transposed(1, 2),
                                                         value: value.transposed(1, 2))
-        return outputProjection(mergeHeads(attended))
+        return outputProjection.wanForward(mergeHeads(attended), bfloat16Activations: bfloat16Activations)
     }
 
     /// Un-masked cross-attention from `x` [B, L, dim] to `context` [B, S, dim] (every padded row attends),
     /// plus, for I2V models, to `imageContext` [B, S_img, dim].
     func crossAttention(_ x: Tensor, context: Tensor, imageContext: Tensor?) -> Tensor {
-        let query = splitHeads(queryNorm(queryProjection(x)))
-        let key = splitHeads(keyNorm(keyProjection(context)))
-        let value = splitHeads(valueProjection(context))
+        let query = splitHeads(queryNorm(queryProjection.wanForward(x, bfloat16Activations: bfloat16Activations)))
+        let key = splitHeads(keyNorm(keyProjection.wanForward(context, bfloat16Activations: bfloat16Activations)))
+        let value = splitHeads(valueProjection.wanForward(context, bfloat16Activations: bfloat16Activations))
         var attended = mergeHeads(Tensor.scaledDotProductAttention(query: query, key: key, value: value))
         if let imageContext, let imageKeyProjection, let imageValueProjection, let imageKeyNorm {
             let imageKey = splitHeads(imageKeyNorm(imageKeyProjection(imageContext)))
             let imageValue = splitHeads(imageValueProjection(imageContext))
             attended = attended + mergeHeads(Tensor.scaledDotProductAttention(query: query, key: imageKey, value: imageValue))
         }
-        return outputProjection(attended)
+        return outputProjection.wanForward(attended, bfloat16Activations: bfloat16Activations)
     }
 }

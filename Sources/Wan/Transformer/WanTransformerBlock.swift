@@ -15,7 +15,13 @@ final class WanFeedForward: Module {
         projectOut = Linear(reserving: hidden, dimension, dtype: dtype)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { projectOut(projectIn(x).gelu(approximation: .tanh)) }
+    /// bf16 × bf16 projections for bf16 weights (see WanLinear.swift); set by the model.
+    var bfloat16Activations = false
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let hidden = projectIn.wanForward(x, bfloat16Activations: bfloat16Activations).gelu(approximation: .tanh)
+        return projectOut.wanForward(hidden, bfloat16Activations: bfloat16Activations)
+    }
 }
 
 /// The per-token-segment time conditioning of a forward pass: consecutive token runs that share one
