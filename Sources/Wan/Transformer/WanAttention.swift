@@ -17,8 +17,16 @@ final class WanAttention: Module {
     @ModuleInfo(key: "add_v_proj") var imageValueProjection: Linear? = nil
     @ModuleInfo(key: "norm_added_k") var imageKeyNorm: RMSNorm? = nil
     let heads: Int
-    /// bf16 × bf16 projections for bf16 weights (see WanLinear.swift); set by the model.
-    var bfloat16Activations = false
+    /// Prepared bf16 Wᵀ of q, k, v, o for the bf16-activation mode (see WanLinear.swift); empty when off.
+    var transposedWeights: [Int: Tensor] = [:]
+
+    /// Switches the bf16-activation mode, preparing or dropping the transposed weights.
+    func setBFloat16Activations(_ enabled: Bool) {
+        let projections = [queryProjection, keyProjection, valueProjection, outputProjection]
+        transposedWeights = [:]
+        guard enabled else { return }
+        for (index, projection) in projections.enumerated() { transposedWeights[index] = projection.bfloat16TransposedWeight() }
+    }
 
     init(dimension: Int, heads: Int, epsilon: Float, imageKeyValueDimension: Int?, dtype: DType) {
         self.heads = heads
@@ -53,26 +61,26 @@ final class WanAttention: Module {
     func selfAttention(_ x: Tensor, rotary: RotaryTable) -> Tensor {
         let (batch, length, dimension) = (x.shape[0], x.shape[1], x.shape[2])
         let headShape = [batch, length, heads, dimension / heads]                      // [B, L, H, D]
-        let query = queryNorm(queryProjection.wanForward(x, bfloat16Activations: bfloat16Activations)).reshaped(headShape).applyingRotaryEmbedding(rotary, positionAxis: 1)
-        let key = keyNorm(keyProjection.wanForward(x, bfloat16Activations: bfloat16Activations)).reshaped(headShape).applyingRotaryEmbedding(rotary, positionAxis: 1)
-        let value = valueProjection.wanForward(x, bfloat16Activations: bfloat16Activations).reshaped(headShape)
+        let query = queryNorm(queryProjection.wanForward(x, transposedWeight: transposedWeights[0])).reshaped(headShape).applyingRotaryEmbedding(rotary, positionAxis: 1)
+        let key = keyNorm(keyProjection.wanForward(x, transposedWeight: transposedWeights[1])).reshaped(headShape).applyingRotaryEmbedding(rotary, positionAxis: 1)
+        let value = valueProjection.wanForward(x, transposedWeight: transposedWeights[2]).reshaped(headShape)
         let attended = Tensor.scaledDotProductAttention(query: query.transposed(1, 2), key: key.transposed(1, 2),
                                                         value: value.transposed(1, 2))
-        return outputProjection.wanForward(mergeHeads(attended), bfloat16Activations: bfloat16Activations)
+        return outputProjection.wanForward(mergeHeads(attended), transposedWeight: transposedWeights[3])
     }
 
     /// Un-masked cross-attention from `x` [B, L, dim] to `context` [B, S, dim] (every padded row attends),
     /// plus, for I2V models, to `imageContext` [B, S_img, dim].
     func crossAttention(_ x: Tensor, context: Tensor, imageContext: Tensor?) -> Tensor {
-        let query = splitHeads(queryNorm(queryProjection.wanForward(x, bfloat16Activations: bfloat16Activations)))
-        let key = splitHeads(keyNorm(keyProjection.wanForward(context, bfloat16Activations: bfloat16Activations)))
-        let value = splitHeads(valueProjection.wanForward(context, bfloat16Activations: bfloat16Activations))
+        let query = splitHeads(queryNorm(queryProjection.wanForward(x, transposedWeight: transposedWeights[0])))
+        let key = splitHeads(keyNorm(keyProjection.wanForward(context, transposedWeight: transposedWeights[1])))
+        let value = splitHeads(valueProjection.wanForward(context, transposedWeight: transposedWeights[2]))
         var attended = mergeHeads(Tensor.scaledDotProductAttention(query: query, key: key, value: value))
         if let imageContext, let imageKeyProjection, let imageValueProjection, let imageKeyNorm {
             let imageKey = splitHeads(imageKeyNorm(imageKeyProjection(imageContext)))
             let imageValue = splitHeads(imageValueProjection(imageContext))
             attended = attended + mergeHeads(Tensor.scaledDotProductAttention(query: query, key: imageKey, value: imageValue))
         }
-        return outputProjection.wanForward(attended, bfloat16Activations: bfloat16Activations)
+        return outputProjection.wanForward(attended, transposedWeight: transposedWeights[3])
     }
 }

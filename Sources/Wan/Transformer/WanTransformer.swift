@@ -24,13 +24,14 @@ public final class WanTransformer3DModel: Module {
     /// Recompute each block's activations in backward instead of keeping them (training memory; same gradients).
     public var gradientCheckpointing = false
     /// With bf16 weights, run the blocks' projections bf16 × bf16 as diffusers' bf16 DiT does (faster; activations
-    /// rounded to bf16). Off: float32 activations against exactly widened weights (the conformance path).
+    /// rounded to bf16; transposed weights prepared when set, so set it after loading). Off: float32 activations
+    /// against exactly widened weights (the conformance path).
     public var bfloat16Activations = false {
         didSet {
             for block in blocks {
-                block.selfAttention.bfloat16Activations = bfloat16Activations
-                block.crossAttention.bfloat16Activations = bfloat16Activations
-                block.feedForward.bfloat16Activations = bfloat16Activations
+                block.selfAttention.setBFloat16Activations(bfloat16Activations)
+                block.crossAttention.setBFloat16Activations(bfloat16Activations)
+                block.feedForward.setBFloat16Activations(bfloat16Activations)
             }
         }
     }

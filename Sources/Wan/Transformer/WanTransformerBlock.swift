@@ -15,12 +15,19 @@ final class WanFeedForward: Module {
         projectOut = Linear(reserving: hidden, dimension, dtype: dtype)
     }
 
-    /// bf16 × bf16 projections for bf16 weights (see WanLinear.swift); set by the model.
-    var bfloat16Activations = false
+    /// Prepared bf16 Wᵀ of both projections for the bf16-activation mode (see WanLinear.swift); empty when off.
+    var transposedWeights: [Int: Tensor] = [:]
+
+    func setBFloat16Activations(_ enabled: Bool) {
+        transposedWeights = [:]
+        guard enabled else { return }
+        transposedWeights[0] = projectIn.bfloat16TransposedWeight()
+        transposedWeights[1] = projectOut.bfloat16TransposedWeight()
+    }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let hidden = projectIn.wanForward(x, bfloat16Activations: bfloat16Activations).gelu(approximation: .tanh)
-        return projectOut.wanForward(hidden, bfloat16Activations: bfloat16Activations)
+        let hidden = projectIn.wanForward(x, transposedWeight: transposedWeights[0]).gelu(approximation: .tanh)
+        return projectOut.wanForward(hidden, transposedWeight: transposedWeights[1])
     }
 }
 
