@@ -27,8 +27,17 @@ public struct WanTransformerConfiguration: ModelConfiguration, Equatable {
     public var imageDimension: Int?
     public var addedKeyValueProjectionDimension: Int?
     public var ropeMaxSequenceLength = 1024
+    /// How reference frames condition the model (a VANS key, `vans_conditioning`; diffusers ignores it).
+    public var conditioning = WanConditioningConfiguration()
 
     public init() {}
+
+    /// Whether `input` = 2·`output` + 4 (noisy | mask | condition), without overflowing on hostile configs.
+    static func isImageToVideoLayout(input: Int, output: Int) -> Bool {
+        let (doubled, overflow) = output.multipliedReportingOverflow(by: 2)
+        let (sum, overflowAgain) = doubled.addingReportingOverflow(4)
+        return !overflow && !overflowAgain && input == sum
+    }
 
     /// The model width, heads × head dimension.
     public var hiddenSize: Int { attentionHeads * attentionHeadDimension }
@@ -45,7 +54,7 @@ public struct WanTransformerConfiguration: ModelConfiguration, Equatable {
         case frequencyDimension = "freq_dim", feedForwardDimension = "ffn_dim", layers = "num_layers"
         case crossAttentionNorm = "cross_attn_norm", queryKeyNorm = "qk_norm", epsilon = "eps"
         case imageDimension = "image_dim", addedKeyValueProjectionDimension = "added_kv_proj_dim"
-        case ropeMaxSequenceLength = "rope_max_seq_len"
+        case ropeMaxSequenceLength = "rope_max_seq_len", conditioning = "vans_conditioning"
     }
 
     public init(from decoder: Decoder) throws {
@@ -67,6 +76,12 @@ public struct WanTransformerConfiguration: ModelConfiguration, Equatable {
         imageDimension = try container.decodeIfPresent(Int.self, forKey: .imageDimension)
         addedKeyValueProjectionDimension = try container.decodeIfPresent(Int.self, forKey: .addedKeyValueProjectionDimension)
         try container.update(&ropeMaxSequenceLength, .ropeMaxSequenceLength)
+        // Without a recorded choice, an I2V-shaped input (2·out + 4 channels) means the channel layout.
+        if let recorded = try container.decodeIfPresent(WanConditioningConfiguration.self, forKey: .conditioning) {
+            conditioning = recorded
+        } else if Self.isImageToVideoLayout(input: inputChannels, output: outputChannels) {
+            conditioning.mode = .channel
+        }
     }
 
     public func validate() throws(ConfigurationViolation) {
@@ -90,6 +105,11 @@ public struct WanTransformerConfiguration: ModelConfiguration, Equatable {
         try Require.positive(epsilon, "eps")
         try Require.positive(ropeMaxSequenceLength, "rope_max_seq_len")
         if let queryKeyNorm { try Require.oneOf(queryKeyNorm, ["rms_norm_across_heads"], "qk_norm") }
+        try Require.positive(conditioning.referenceFrames, "vans_conditioning.reference_frames")
+        if conditioning.mode == .channel, !Self.isImageToVideoLayout(input: inputChannels, output: outputChannels) {
+            throw ConfigurationViolation(key: "vans_conditioning.mode",
+                                         reason: "channel conditioning needs in_channels = 2·out_channels + 4, found \(inputChannels)")
+        }
         if addedKeyValueProjectionDimension != nil, imageDimension == nil {
             throw ConfigurationViolation(key: "added_kv_proj_dim", reason: "image key/value projections need image_dim to be set")
         }

@@ -14,6 +14,8 @@ struct DebugCommand: AsyncParsableCommand {
             DebugI3DCommand.self,
             DebugFrechetCommand.self,
             DebugWanVAECommand.self,
+            DebugWanTransformerCommand.self,
+            DebugWanSampleCommand.self,
         ]
     )
 }

@@ -22,6 +22,7 @@ import clip_bench
 from i3d_bench import i3d_workloads
 
 import wan_vae_bench
+import wan_bench  # scripts/bench/ is on sys.path when this script runs
 
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
@@ -139,6 +140,7 @@ def workloads():
         **clip_bench.workloads(g),
         **i3d_workloads(),
         **wan_vae_bench.workloads(),
+        **wan_bench.workloads(),
     }
 
 
