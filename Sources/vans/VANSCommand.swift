@@ -15,6 +15,7 @@ struct VANSCommand: AsyncParsableCommand {
             MetricsCommand.self,
             SystemCommand.self,
             InspectCommand.self,
+            RenderCommand.self,
             DebugCommand.self,
         ]
     )

@@ -36,5 +36,20 @@ expect "metrics video: nothing to compute" 64 'give --clip DIR and/or --i3d FILE
 expect "metrics video: I3D weights that are not a checkpoint" 1 'I3D model' -- \
     metrics video --generated $clip/generated --reference $clip/reference --i3d $clip/captions.txt
 
+# vans render on a tiny diffusers pipeline (its numbers are checked against WanPipeline by WanRenderPipelineTests).
+pipeline=Tests/WanTests/Fixtures/wan_render/pipeline
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+expect "render: text-to-video, JSON report" 0 '"frames" : 5' -- \
+    render --model $pipeline --caption "A red ball rolls to the left." --out "$out/t2v.mp4" --frames 5 --size 32x48 --steps 2 --json
+expect "render: the video it wrote" 0 'size: +48×32' -- video info "$out/t2v.mp4"
+expect "render: reference frames of an input video, SDE sampler" 0 '3 reference frames' -- \
+    render --model $pipeline --caption "It stops." --reference $clip/generated/alpha.mp4 --reference-frames 3 \
+    --out "$out/ref.mp4" --frames 9 --size 32x48 --steps 2 --sampler sde
+expect "render: frame count not 4k + 1" 64 'must be 4k \+ 1' -- \
+    render --model $pipeline --caption x --out "$out/bad.mp4" --frames 6
+expect "render: not a pipeline directory" 1 'model_index.json' -- \
+    render --model "$out" --caption x --out "$out/bad.mp4"
+
 if [[ $failures -gt 0 ]]; then exit 1; fi
 echo "commands: $checks checks passed"
