@@ -6,7 +6,7 @@ import Tokenizers
 import VideoIO
 
 /// Everything the model needs for one prompt, in the processor's names and layouts.
-public struct QwenVLInput: Sendable, Equatable {
+public struct QwenVLPrompt: Sendable, Equatable {
     /// The rendered chat prompt before pad-token expansion (`apply_chat_template(..., tokenize=False)`).
     public var prompt: String
     /// `input_ids`: the expanded prompt, tokenised.
@@ -29,7 +29,7 @@ public struct QwenVLInput: Sendable, Equatable {
     }
 }
 
-/// Turns a question and a video (file or decoded frames) and/or an image into ``QwenVLInput``, with the same
+/// Turns a question and a video (file or decoded frames) and/or an image into ``QwenVLPrompt``, with the same
 /// ids and tensors as `Qwen2_5_VLProcessor` on the frames qwen-vl-utils hands it.
 ///
 /// ```swift
@@ -115,7 +115,7 @@ public struct QwenVLProcessor: Sendable {
     }
 
     /// Renders, expands and tokenises a prompt around already-processed vision inputs.
-    public func prepare(question: String, video: QwenVLVideoInput? = nil, image: QwenVLImageInput? = nil) throws -> QwenVLInput {
+    public func prepare(question: String, video: QwenVLVideoInput? = nil, image: QwenVLImageInput? = nil) throws -> QwenVLPrompt {
         let prompt = template.render(messages(question: question, hasVideo: video != nil, hasImage: image != nil),
                                      addGenerationPrompt: true)
         let videoGrids = video.map { [VisionGrid(temporal: $0.grid.t, height: $0.grid.h, width: $0.grid.w)] } ?? []
@@ -123,17 +123,17 @@ public struct QwenVLProcessor: Sendable {
             in: prompt, imageGrids: image.map { [$0.grid] } ?? [], videoGrids: videoGrids,
             mergeSize: videoProcessor.mergeSize)
         let ids = try tokenizer.encode(expanded, addSpecialTokens: true)
-        return QwenVLInput(prompt: prompt, inputIDs: ids, video: video, image: image)
+        return QwenVLPrompt(prompt: prompt, inputIDs: ids, video: video, image: image)
     }
 
     /// The whole path from decoded frames: `frames` is every frame of the video at `videoFPS`.
-    public func prepare(question: String, frames: [VideoFrame], videoFPS: Double, image: VideoFrame? = nil) throws -> QwenVLInput {
+    public func prepare(question: String, frames: [VideoFrame], videoFPS: Double, image: VideoFrame? = nil) throws -> QwenVLPrompt {
         let video = try videoProcessor.process(frames: frames, videoFPS: videoFPS)
         return try prepare(question: question, video: video, image: image.map { try imageProcessor.process($0) })
     }
 
     /// The whole path from files (decoded with FFmpeg); either may be absent, for an image-only or text-only prompt.
-    public func prepare(question: String, videoPath: String?, imagePath: String? = nil) throws -> QwenVLInput {
+    public func prepare(question: String, videoPath: String?, imagePath: String? = nil) throws -> QwenVLPrompt {
         let video = try videoPath.map { try videoProcessor.process(path: $0) }
         let image = try imagePath.map { try imageProcessor.process(path: $0) }
         return try prepare(question: question, video: video, image: image)

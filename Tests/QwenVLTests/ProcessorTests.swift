@@ -98,7 +98,7 @@ func processor(for item: ProcessorFile.Case, tokenizer: Tokenizer) -> QwenVLProc
         for item in file.cases {
             let processor = processor(for: item, tokenizer: tokenizer)
             let frames = syntheticFrames(seed: item.seed, count: item.frames, height: item.height, width: item.width)
-            let input: QwenVLInput
+            let input: QwenVLPrompt
             if item.kind == "video" {
                 input = try processor.prepare(question: item.question, frames: frames, videoFPS: item.video_fps)
                 let sampled = try processor.videoProcessor.sampledIndices(totalFrames: item.frames, videoFPS: item.video_fps)
