@@ -16,6 +16,7 @@ struct VANSCommand: AsyncParsableCommand {
             SystemCommand.self,
             InspectCommand.self,
             DebugCommand.self,
+            CaptionCommand.self,
         ]
     )
 }
