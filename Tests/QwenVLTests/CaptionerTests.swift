@@ -28,7 +28,7 @@ import VideoIO
         let model = QwenVLModel(configuration: preset.configuration)
         var generator = RandomGenerator(seed: 5)
         var weights: [String: Tensor] = [:]
-        for (key, tensor) in model.parameters() where !(preset.configuration.text.tieWordEmbeddings && key == "lm_head.weight") {
+        for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) where !(preset.configuration.text.tieWordEmbeddings && key == "lm_head.weight") {
             let isNorm = key.contains("norm") || key.contains("ln_q")
             weights[key] = isNorm ? generator.uniform(tensor.shape, low: 0.9, high: 1.1) : generator.uniform(tensor.shape, low: -0.15, high: 0.15)
         }

@@ -40,6 +40,29 @@ import Testing
         }
     }
 
+    // With every decoder layer recomputed in backward, the loss and adapter gradients equal the plain tape's
+    // (1e-6) and so PEFT's (1e-4).
+    @Test func recomputedLayersGiveSameGradients() throws {
+        let fixture = try QwenLoRAFixture("default_targets")
+        let model = try fixture.model()
+        _ = try QwenVLLoRA.load(into: model, from: fixture.adapterDirectory)
+        func loss(recompute: Bool) throws -> Tensor {
+            let scores = try QwenVLScoring.logProbabilityTensor(model: model, input: fixture.input, completions: [fixture.completion],
+                                                                temperature: fixture.temperature, recomputeLayers: recompute)
+            return -(scores.squeezed(0) * fixture.weights).sum()
+        }
+        let plain = try Gradients.valueAndGradient(of: model) { try loss(recompute: false) }
+        let recomputed = try Gradients.valueAndGradient(of: model) { try loss(recompute: true) }
+        #expect(plain.value.item == recomputed.value.item)
+        #expect(plain.gradients.keys.sorted() == recomputed.gradients.keys.sorted())
+        let expected = try fixture.expected()
+        for (key, gradient) in recomputed.gradients {
+            #expect(relativeDifference(gradient.scalars, plain.gradients[key]!.scalars) <= 1e-6, "\(key)")
+            let reference = try #require(expected["\(LoRAAdapters.savedKeyPrefix)\(key).grad"])
+            #expect(relativeDifference(gradient.scalars, reference.scalars) <= 1e-4, "\(key)")
+        }
+    }
+
     // Our saved adapter has PEFT's file layout: the same keys and shapes as PEFT's file, a config PEFT reads, and it
     // reloads to identical outputs.
     @Test(arguments: QwenLoRAFixture.names) func savedAdapterHasPEFTLayout(name: String) throws {
@@ -108,5 +131,46 @@ import Testing
         try SafetensorsWriter.write(tensors: ["base_model.model.model.language_model.layers.0.self_attn.q_proj.lora_A.weight": Tensor.zeros([4, 3])],
                                     to: weights)
         #expect(throws: (any Error).self) { try QwenVLLoRA.load(into: try fixture.model(), from: directory) }
+    }
+}
+
+/// Peak-memory probe for layer recomputation (run by hand, one mode per process, under `/usr/bin/time -v`):
+/// `VANS_RECOMPUTE_PROBE=plain|recompute swift test --filter QwenRecomputationProbe`.
+@Suite struct QwenRecomputationProbe {
+    // A 2048-token forward+backward through an 8-layer, width-512 decoder with LoRA on all seven projections
+    // yields a finite loss and a gradient for every adapter, in either mode.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["VANS_RECOMPUTE_PROBE"] != nil))
+    func forwardBackward() throws {
+        let recompute = ProcessInfo.processInfo.environment["VANS_RECOMPUTE_PROBE"] == "recompute"
+        var configuration = QwenVLConfiguration()
+        configuration.text = QwenVLPreset.synthText(vocabularySize: 1000, endOfText: 998, endOfTurn: 999)
+        configuration.text.hiddenSize = 512
+        configuration.text.attentionHeads = 8
+        configuration.text.keyValueHeads = 2
+        configuration.text.intermediateSize = 1376
+        configuration.text.hiddenLayers = 8
+        configuration.text.mropeSection = [8, 12, 12]
+        configuration.vision = QwenVLPreset.synthVision
+        configuration.vision.outHiddenSize = 512
+        (configuration.imageTokenId, configuration.videoTokenId, configuration.visionStartTokenId, configuration.visionEndTokenId) = (994, 995, 996, 997)
+        let model = QwenVLModel(configuration: configuration)
+        var generator = RandomGenerator(seed: 1)
+        var weights: [String: Tensor] = [:]
+        for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) where key != "lm_head.weight" {
+            weights[key] = key.contains("norm") || key.contains("ln_q") ? generator.uniform(tensor.shape, low: 0.9, high: 1.1)
+                : generator.uniform(tensor.shape, low: -0.05, high: 0.05)
+        }
+        try model.load(weights: weights)
+        let adapters = try QwenVLLoRA.apply(to: model)
+        let prompt = (0..<1536).map { ($0 * 7919) % 990 }, completion = (0..<512).map { ($0 * 104729) % 990 }
+        let started = Date()
+        let (value, gradients) = try Gradients.valueAndGradient(of: model) {
+            let scores = try QwenVLScoring.logProbabilityTensor(model: model, input: QwenVLInput(tokens: [prompt]), completions: [completion],
+                                                                recomputeLayers: recompute)
+            return -scores.sum()
+        }
+        print("probe \(recompute ? "recompute" : "plain"): loss \(value.item), \(Date().timeIntervalSince(started)) s")
+        #expect(value.item.isFinite)
+        #expect(gradients.count == adapters.layers.count * 2)
     }
 }

@@ -26,8 +26,11 @@ public enum QwenVLScoring {
 
     /// The same log-probabilities as a differentiable tensor [G, T] (entries past a completion's end are 0), from one
     /// full forward of the G rows prompt + completion: what a policy-gradient loss backpropagates through.
+    ///
+    /// - Parameter recomputeLayers: drop each decoder layer's activations after the forward pass and recompute them
+    ///   in backward (``Recomputation``), for long video prompts; same values and gradients.
     public static func logProbabilityTensor(model: QwenVLModel, input: QwenVLInput, completions: [[Int]],
-                                            temperature: Float = 1) throws -> Tensor {
+                                            temperature: Float = 1, recomputeLayers: Bool = false) throws -> Tensor {
         try validate(model: model, input: input, completions: completions, temperature: temperature)
         let prompt = input.tokens[0], promptLength = prompt.count
         let longest = completions.map(\.count).max() ?? 0
@@ -40,7 +43,8 @@ public enum QwenVLScoring {
                                secondsPerGrid: input.secondsPerGrid.map { Array(Array(repeating: $0, count: count).joined()) })
         rows.leadingPadding = nil
         var (tokens, state) = try model.prepare(rows)
-        let hidden = model.hiddenStates(tokens, caches: nil, state: &state)                        // [G, P+T, C]
+        let hidden = recomputeLayers ? model.recomputingHiddenStates(tokens, state: &state)
+            : model.hiddenStates(tokens, caches: nil, state: &state)                                // [G, P+T, C]
         // Position P−1+t predicts completion token t.
         let predicting = hidden.sliced(axis: 1, start: promptLength - 1, end: promptLength - 1 + longest)  // [G, T, C]
         var perRow: [Tensor] = []
