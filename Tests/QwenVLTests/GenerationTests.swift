@@ -101,6 +101,25 @@ import Testing
         #expect(adapted != base)
     }
 
+    // With a vocabulary limit (the tokenizer's size), padding rows of the embedding are never sampled, and the
+    // reported log-probabilities still equal scoring under the model's own distribution.
+    @Test func vocabularyLimitMasksPaddingRows() throws {
+        let fixture = try QwenLoRAFixture("attention_rank4")
+        let model = try fixture.model()
+        var options = Self.options(samples: 4, seed: 5, temperature: 1.5)
+        options.topK = 0
+        options.topP = 1
+        options.vocabularyLimit = 40
+        var request = QwenVLRequest(input: fixture.input, options: options)
+        let completions = try request.run(model: model).completions
+        #expect(completions.allSatisfy { $0.tokens.allSatisfy { $0 < 40 } })
+        let scores = try QwenVLScoring.logProbabilities(model: model, input: fixture.input, completions: completions.map(\.tokens),
+                                                        temperature: 1.5)
+        for (row, completion) in completions.enumerated() {
+            #expect(relativeDifference(scores[row], completion.logProbabilities) <= 1e-5)
+        }
+    }
+
     // Stop tokens: generation_config.json's eos_token_id as a list or an int, else the config's; a bad value throws.
     @Test func stopTokensFromGenerationConfig() throws {
         var configuration = QwenVLConfiguration()

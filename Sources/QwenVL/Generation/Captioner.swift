@@ -70,6 +70,7 @@ public final class QwenVLCaptioner {
         let inputSeconds = Date().timeIntervalSince(started)
         var sampling = options
         if sampling.stopTokens.isEmpty { sampling.stopTokens = stopTokens }
+        if sampling.vocabularyLimit == nil { sampling.vocabularyLimit = tokenizer.vocabularySize }
         var request = QwenVLRequest(input: prompt.modelInput, options: sampling)
         progress?(.prefill(promptTokens: prompt.inputIDs.count))
         try request.start(model: model)

@@ -20,6 +20,9 @@ public struct QwenVLSamplingOptions: Sendable, Equatable {
     public var maximumTokens = 512
     /// Tokens that end a rollout (kept as its last token); ``QwenVLStopTokens/load(directory:configuration:)``.
     public var stopTokens: Set<Int> = []
+    /// Never sample ids at or above this (the tokenizer's size: Qwen2.5-VL's embedding has 151936 rows for 151665
+    /// tokens, the rest padding); nil samples the whole embedding.
+    public var vocabularyLimit: Int?
 
     public init() {}
 
@@ -39,6 +42,7 @@ public struct QwenVLSamplingOptions: Sendable, Equatable {
         guard topK >= 0 else { throw .invalidInput("top-k must be ≥ 0, got \(topK)") }
         guard topP > 0, topP <= 1 else { throw .invalidInput("top-p must be in (0, 1], got \(topP)") }
         guard maximumTokens >= 1 else { throw .invalidInput("maximum tokens must be at least 1, got \(maximumTokens)") }
+        if let vocabularyLimit, vocabularyLimit < 1 { throw .invalidInput("the vocabulary limit must be positive, got \(vocabularyLimit)") }
         guard samples == 1 || temperature > 0 else {
             throw .invalidInput("\(samples) greedy samples would be identical; give a temperature > 0")
         }
@@ -84,4 +88,23 @@ private struct GenerationConfigFile: Decodable {
             endOfSequence = try container.decode([Int].self, forKey: .endOfSequence)
         }
     }
+}
+
+/// Masks the embedding's padding rows (ids ≥ `limit`) to −∞ so they are never sampled.
+struct VocabularyLimit: LogitProcessor {
+    let limit: Int
+
+    mutating func prompt(_ tokens: [[Int]]) {}
+
+    func process(_ logits: Tensor) -> Tensor {
+        let vocabulary = logits.shape[1]
+        guard limit < vocabulary else { return logits }
+        var values = logits.contiguous().scalars
+        for row in 0..<logits.shape[0] {
+            for index in (row * vocabulary + limit)..<((row + 1) * vocabulary) { values[index] = -.infinity }
+        }
+        return Tensor(values, shape: logits.shape)
+    }
+
+    mutating func didSample(_ tokens: [Int]) {}
 }

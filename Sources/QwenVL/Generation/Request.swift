@@ -83,8 +83,9 @@ public struct QwenVLRequest {
             ? ArgmaxSampler()
             : CategoricalSampler(parameters: options.samplingParameters,
                                  seeds: (0..<options.samples).map { options.seed &+ UInt64($0) })
+        let processors: [any LogitProcessor] = options.vocabularyLimit.map { [VocabularyLimit(limit: $0)] } ?? []
         iterator = try TokenIterator(model: model, prompt: tokens, state: state, rollouts: options.samples, sampler: sampler,
-                                     maximumTokens: options.maximumTokens, stopTokens: options.stopTokens,
+                                     processors: processors, maximumTokens: options.maximumTokens, stopTokens: options.stopTokens,
                                      scoringTemperature: options.scoringTemperature)
         prefillSeconds = Date().timeIntervalSince(started)
     }

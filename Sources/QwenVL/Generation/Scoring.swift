@@ -25,7 +25,9 @@ public enum QwenVLScoring {
     }
 
     /// The same log-probabilities as a differentiable tensor [G, T] (entries past a completion's end are 0), from one
-    /// full forward of the G rows prompt + completion: what a policy-gradient loss backpropagates through.
+    /// full forward of the G rows prompt + completion (the vision tower runs once, its features shared): what a
+    /// policy-gradient loss backpropagates through. For a 3B model on a long video, score one completion per call
+    /// and accumulate gradients: activations grow with G·(P+T).
     ///
     /// - Parameter recomputeLayers: drop each decoder layer's activations after the forward pass and recompute them
     ///   in backward (``Recomputation``), for long video prompts; same values and gradients.
@@ -34,15 +36,13 @@ public enum QwenVLScoring {
         try validate(model: model, input: input, completions: completions, temperature: temperature)
         let prompt = input.tokens[0], promptLength = prompt.count
         let longest = completions.map(\.count).max() ?? 0
-        let count = completions.count
         // Right-pad with the first completion token of row 0: any valid id works, its outputs are never read.
         let filler = completions[0][0]
-        var rows = QwenVLInput(tokens: completions.map { prompt + $0 + Array(repeating: filler, count: longest - $0.count) },
-                               images: input.images.map { repeatedVisual($0, count: count) },
-                               videos: input.videos.map { repeatedVisual($0, count: count) },
-                               secondsPerGrid: input.secondsPerGrid.map { Array(Array(repeating: $0, count: count).joined()) })
-        rows.leadingPadding = nil
-        var (tokens, state) = try model.prepare(rows)
+        let rows = completions.map { prompt + $0 + Array(repeating: filler, count: longest - $0.count) }
+        // The vision tower runs once for the prompt; its features are shared by the G rows.
+        let (_, promptState) = try model.prepare(input)
+        var state = try sharedPromptState(promptState, promptLength: promptLength, completionLength: longest, rows: rows.count)
+        let tokens = Tensor(indices: Array(rows.joined()), shape: [rows.count, promptLength + longest])
         let hidden = recomputeLayers ? model.recomputingHiddenStates(tokens, state: &state)
             : model.hiddenStates(tokens, caches: nil, state: &state)                                // [G, P+T, C]
         // Position P−1+t predicts completion token t.
@@ -73,9 +73,37 @@ public enum QwenVLScoring {
         }
     }
 
-    static func repeatedVisual(_ visual: QwenVLVisualInput, count: Int) -> QwenVLVisualInput {
-        QwenVLVisualInput(pixels: Tensor.concatenate(Array(repeating: visual.pixels, count: count), axis: 0),
-                          grids: Array(Array(repeating: visual.grids, count: count).joined()))
+    /// A state for `rows` sequences of prompt + completion from the prepared state of the prompt alone: the prompt's
+    /// M-RoPE positions, then text positions continuing from its next one; the prompt's vision features, gathered
+    /// into every row (the features follow the G·(P+T) text embeddings in the gather table).
+    static func sharedPromptState(_ prompt: QwenVLState, promptLength: Int, completionLength: Int, rows: Int) throws -> QwenVLState {
+        guard let prepared = prompt.prepared, prepared.length == promptLength, prepared.nextPositions.count == 1 else {
+            throw QwenVLError.invalidInput("scoring needs a freshly prepared one-row prompt")
+        }
+        let length = promptLength + completionLength
+        let next = prepared.nextPositions[0]
+        var positions: [[Int]] = [[], [], []]
+        for _ in 0..<rows {
+            for axis in 0..<3 { positions[axis] += prepared.positions[axis] + Array(next..<(next + completionLength)) }
+        }
+        var vision: (features: Tensor, rows: [Int])?
+        if let shared = prepared.vision {
+            var gather: [Int] = []
+            gather.reserveCapacity(rows * length)
+            for row in 0..<rows {
+                for index in 0..<length {
+                    let source = index < promptLength ? shared.rows[index] : index
+                    // Text rows move to this row's block; feature rows move past all G·(P+T) text rows.
+                    gather.append(source < promptLength || index >= promptLength ? row * length + source
+                                                                                  : rows * length + (source - promptLength))
+                }
+            }
+            vision = (shared.features, gather)
+        }
+        var state = QwenVLState(batch: rows)
+        state.prepared = .init(length: length, leadingPadding: Array(repeating: 0, count: rows), positions: positions,
+                               nextPositions: Array(repeating: next + completionLength, count: rows), vision: vision)
+        return state
     }
 
     /// Prefill once, fork, run the completions as one block; one [T, V] row of logits at a time.
