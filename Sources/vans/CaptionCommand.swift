@@ -140,12 +140,15 @@ struct CaptionCommand: AsyncParsableCommand {
         sampling.seed = seed
         sampling.maximumTokens = maxTokens
         var bar: ProgressBar?
+        var inputReady = false
         let caption: QwenVLCaptioner.Caption
         do {
             caption = try captioner.caption(question: question, videoPath: video, imagePath: image, options: sampling) { phase in
                 switch phase {
                 case .preparingInput: status("preparing \(video ?? image ?? "input") (fps \(fps))")
-                case .prefill(let tokens): status("prefill: \(tokens) prompt tokens")
+                case .prefill(let tokens):
+                    inputReady = true
+                    status("prefill: \(tokens) prompt tokens")
                 case .decode(let generated, let maximum):
                     if bar == nil { bar = ProgressBar(total: maximum, label: "decode") }
                     bar?.advance(by: 1)
@@ -153,14 +156,10 @@ struct CaptionCommand: AsyncParsableCommand {
                 }
             }
             bar?.finish()
-        } catch let error as QwenVLError {
-            bar?.finish()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(3)
         } catch {
             bar?.finish()
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(4)
+            throw ExitCode(inputReady ? 4 : 3)
         }
         let result = caption.result
         let samplesOut = zip(caption.texts, result.completions).map { text, completion in
