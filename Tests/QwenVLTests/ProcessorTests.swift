@@ -119,8 +119,9 @@ func processor(for item: ProcessorFile.Case, tokenizer: Tokenizer) -> QwenVLProc
     }
 
     /// Cases whose pixels are known to differ, and why (reported to the lead; ids and grids still match):
-    /// - fps2_capped: VideoIO's float-path antialiased bicubic (90×62 → 56×28) rounds a value one level away
-    ///   from torchvision's on this frame (its own fixture accepts ±1 on 0.1 % of values).
+    /// - fps2_capped: VideoIO's float-path antialiased bicubic (90×62 → 56×28) rounds one value of 18816 one level
+    ///   away from torchvision's (the filtered value sits within float error of 123.5; the accumulation order
+    ///   decides), and the processor's second resize (56×28 → 84×56) spreads it to neighbouring pixels.
     /// - image_small: the image processor re-resizes below its 3136-pixel floor with torchvision v2, whose uint8
     ///   bicubic runs PyTorch's fixed-point uint8 kernel, not the float path this port implements.
     static let knownPixelDifferences: Set<String> = ["fps2_capped", "image_small"]
@@ -174,7 +175,7 @@ func processor(for item: ProcessorFile.Case, tokenizer: Tokenizer) -> QwenVLProc
         let input = try processor.prepare(question: "What happens next?")
         #expect(input.prompt == "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nWhat happens next?<|im_end|>\n<|im_start|>assistant\n")
         #expect(input.secondPerGridTs.isEmpty && input.video == nil && input.image == nil)
-        #expect(try tokenizer.decode(input.inputIDs) == input.prompt)
+        #expect(tokenizer.decode(input.inputIDs) == input.prompt)
     }
 
     // The file path (FFmpeg decode) and the decoded-frames path give the same input for the same frames.
