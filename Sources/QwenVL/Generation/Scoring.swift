@@ -30,9 +30,11 @@ public enum QwenVLScoring {
     /// and accumulate gradients: activations grow with G·(P+T).
     ///
     /// - Parameter recomputeLayers: drop each decoder layer's activations after the forward pass and recompute them
-    ///   in backward (``Recomputation``), for long video prompts; same values and gradients.
+    ///   in backward (``Recomputation``), for long video prompts; same values and gradients. `recomputeChunk`
+    ///   tokens of an MLP are recomputed at a time.
     public static func logProbabilityTensor(model: QwenVLModel, input: QwenVLInput, completions: [[Int]],
-                                            temperature: Float = 1, recomputeLayers: Bool = false) throws -> Tensor {
+                                            temperature: Float = 1, recomputeLayers: Bool = false,
+                                            recomputeChunk: Int = 4096) throws -> Tensor {
         try validate(model: model, input: input, completions: completions, temperature: temperature)
         let prompt = input.tokens[0], promptLength = prompt.count
         let longest = completions.map(\.count).max() ?? 0
@@ -43,7 +45,7 @@ public enum QwenVLScoring {
         let (_, promptState) = try model.prepare(input)
         var state = try sharedPromptState(promptState, promptLength: promptLength, completionLength: longest, rows: rows.count)
         let tokens = Tensor(indices: Array(rows.joined()), shape: [rows.count, promptLength + longest])
-        let hidden = recomputeLayers ? model.recomputingHiddenStates(tokens, state: &state)
+        let hidden = recomputeLayers ? model.recomputingHiddenStates(tokens, state: &state, sequenceChunk: recomputeChunk)
             : model.hiddenStates(tokens, caches: nil, state: &state)                                // [G, P+T, C]
         // Position P−1+t predicts completion token t.
         let predicting = hidden.sliced(axis: 1, start: promptLength - 1, end: promptLength - 1 + longest)  // [G, T, C]

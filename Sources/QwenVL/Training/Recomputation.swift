@@ -29,9 +29,10 @@ public enum Recomputation {
 
 extension QwenVLModel {
     /// `hiddenStates(tokens, caches: nil, state:)` for training with every decoder layer recomputed in backward:
-    /// activation memory falls from all intermediates of all layers to one [B, L, C] input per layer plus one
-    /// layer's intermediates. Same values as `hiddenStates` (the same ops in the same order).
-    public func recomputingHiddenStates(_ tokens: Tensor, state: inout QwenVLState) -> Tensor {
+    /// activation memory falls from all intermediates of all layers to two [B, L, C] tensors per layer plus the
+    /// intermediates of one attention block, or of one `sequenceChunk`-token slice of one MLP (the MLP is
+    /// position-wise, so its recomputation is split along the sequence). Same values as `hiddenStates`.
+    public func recomputingHiddenStates(_ tokens: Tensor, state: inout QwenVLState, sequenceChunk: Int = 4096) -> Tensor {
         let (batch, length) = (tokens.shape[0], tokens.shape[1])
         precondition(batch == state.batch, "state holds \(state.batch) rows, tokens \(batch)")
         // The embedding and vision scatter of `hiddenStates` (Model.swift), then the decoder loop of QwenTextModel.
@@ -46,10 +47,22 @@ extension QwenVLModel {
         }
         let rotary = languageModel.rotaryTable(positions: positions)
         let mask = state.keyPaddingMask
+        let chunk = max(1, sequenceChunk)
         for layer in languageModel.layers {
-            hidden = Recomputation.checkpoint(hidden, leaves: Array(layer.trainableParameters().values)) { input in
-                layer(input, rotary: rotary, cache: nil, keyPaddingMask: mask)
+            // QwenDecoderLayer's two residual halves (TextModel.swift), each recomputed on its own.
+            let attentionLeaves = Array(layer.attention.trainableParameters().values) + Array(layer.inputNorm.trainableParameters().values)
+            let attended = Recomputation.checkpoint(hidden, leaves: attentionLeaves) { input in
+                input + layer.attention(layer.inputNorm(input), rotary: rotary, cache: nil, causal: true, keyPaddingMask: mask)
             }
+            let feedForwardLeaves = Array(layer.feedForward.trainableParameters().values)
+                + Array(layer.postAttentionNorm.trainableParameters().values)
+            let pieces = stride(from: 0, to: length, by: chunk).map { start in
+                Recomputation.checkpoint(attended.sliced(axis: 1, start: start, end: min(start + chunk, length)),  // [B, ≤chunk, C]
+                                         leaves: feedForwardLeaves) { input in
+                    input + layer.feedForward(layer.postAttentionNorm(input))
+                }
+            }
+            hidden = pieces.count == 1 ? pieces[0] : Tensor.concatenate(pieces, axis: 1)           // [B, L, C]
         }
         return languageModel.norm(hidden)
     }
