@@ -29,9 +29,9 @@ public enum Recomputation {
 
 extension QwenVLModel {
     /// `hiddenStates(tokens, caches: nil, state:)` for training with every decoder layer recomputed in backward:
-    /// activation memory falls from all intermediates of all layers to two [B, L, C] tensors per layer plus the
-    /// intermediates of one attention block, or of one `sequenceChunk`-token slice of one MLP (the MLP is
-    /// position-wise, so its recomputation is split along the sequence). Same values as `hiddenStates`.
+    /// activation memory falls from all intermediates of all layers to one [B, L, C] input per layer plus, during
+    /// one layer's backward, its attention block's intermediates and one `sequenceChunk`-token slice of its MLP's
+    /// (the MLP is position-wise, so its recomputation is split along the sequence). Same values as `hiddenStates`.
     public func recomputingHiddenStates(_ tokens: Tensor, state: inout QwenVLState, sequenceChunk: Int = 4096) -> Tensor {
         let (batch, length) = (tokens.shape[0], tokens.shape[1])
         precondition(batch == state.batch, "state holds \(state.batch) rows, tokens \(batch)")
@@ -49,20 +49,22 @@ extension QwenVLModel {
         let mask = state.keyPaddingMask
         let chunk = max(1, sequenceChunk)
         for layer in languageModel.layers {
-            // QwenDecoderLayer's two residual halves (TextModel.swift), each recomputed on its own.
-            let attentionLeaves = Array(layer.attention.trainableParameters().values) + Array(layer.inputNorm.trainableParameters().values)
-            let attended = Recomputation.checkpoint(hidden, leaves: attentionLeaves) { input in
-                input + layer.attention(layer.inputNorm(input), rotary: rotary, cache: nil, causal: true, keyPaddingMask: mask)
-            }
+            // One saved [B, L, C] input per layer. Its backward reruns QwenDecoderLayer's two residual halves
+            // (TextModel.swift): the attention half recorded, the position-wise MLP half as nested checkpoints of
+            // `chunk` tokens, so at most one chunk's MLP intermediates exist at a time.
             let feedForwardLeaves = Array(layer.feedForward.trainableParameters().values)
                 + Array(layer.postAttentionNorm.trainableParameters().values)
-            let pieces = stride(from: 0, to: length, by: chunk).map { start in
-                Recomputation.checkpoint(attended.sliced(axis: 1, start: start, end: min(start + chunk, length)),  // [B, ≤chunk, C]
-                                         leaves: feedForwardLeaves) { input in
-                    input + layer.feedForward(layer.postAttentionNorm(input))
+            hidden = Recomputation.checkpoint(hidden, leaves: Array(layer.trainableParameters().values)) { input in
+                let attended = input + layer.attention(layer.inputNorm(input), rotary: rotary, cache: nil, causal: true,
+                                                       keyPaddingMask: mask)                          // [B, L, C]
+                let pieces = stride(from: 0, to: length, by: chunk).map { start in
+                    Recomputation.checkpoint(attended.sliced(axis: 1, start: start, end: min(start + chunk, length)),
+                                             leaves: feedForwardLeaves) { slice in                    // [B, ≤chunk, C]
+                        slice + layer.feedForward(layer.postAttentionNorm(slice))
+                    }
                 }
+                return pieces.count == 1 ? pieces[0] : Tensor.concatenate(pieces, axis: 1)           // [B, L, C]
             }
-            hidden = pieces.count == 1 ? pieces[0] : Tensor.concatenate(pieces, axis: 1)           // [B, L, C]
         }
         return languageModel.norm(hidden)
     }
