@@ -9,6 +9,7 @@ struct DebugCommand: AsyncParsableCommand {
         abstract: "Run one model component on tensors from a safetensors file (conformance checks).",
         subcommands: [
             // One line per component; each command lives in its own file (Debug<Component>Command.swift).
+            DebugQwenCommand.self,
         ]
     )
 }

@@ -86,3 +86,32 @@ struct QwenVLModelParityTests {
         }
     }
 }
+
+@Suite("Qwen2.5-VL batching")
+struct QwenVLBatchingTests {
+    // A left-padded batch (a video prompt beside a shorter, padded text prompt) gives each row the logits it gets
+    // alone, in the prompt and in a cached decode step: padding is masked and positions count real tokens only.
+    @Test func leftPaddedBatchEqualsSeparateRows() throws {
+        let model = try QwenVLModel.load(directory: QwenModelFixtures.directory("nested_untied"))
+        let video = try QwenVLInput(conformanceFile: QwenModelFixtures.file("nested_untied", "video", "inputs"))
+        let text = try QwenVLInput(conformanceFile: QwenModelFixtures.file("nested_untied", "text", "inputs"))
+        let padding = video.tokens[0].count - text.tokens[0].count
+        let batch = QwenVLInput(tokens: [video.tokens[0], Array(repeating: 0, count: padding) + text.tokens[0]],
+                                leadingPadding: [0, padding], videos: video.videos, secondsPerGrid: video.secondsPerGrid)
+        let (tokens, preparedBatch) = try model.prepare(batch)
+        var state = preparedBatch
+        let caches = model.makeCaches()
+        let prefilled = model.prefill(tokens, caches: caches, state: &state)                      // [2, V]
+        let stepped = model.step(Tensor(indices: [7, 7], shape: [2]), caches: caches, state: &state)
+        for (row, single) in [video, text].enumerated() {
+            let (rowTokens, preparedState) = try model.prepare(single)
+            var rowState = preparedState
+            let rowCaches = model.makeCaches()
+            let alonePrefill = model.prefill(rowTokens, caches: rowCaches, state: &rowState)
+            let aloneStep = model.step(Tensor(indices: [7], shape: [1]), caches: rowCaches, state: &rowState)
+            let prefillError = QwenModelFixtures.relativeError(prefilled.sliced(axis: 0, start: row, end: row + 1).scalars, alonePrefill.scalars)
+            let stepError = QwenModelFixtures.relativeError(stepped.sliced(axis: 0, start: row, end: row + 1).scalars, aloneStep.scalars)
+            #expect(prefillError < 1e-5 && stepError < 1e-5, "row \(row): prefill \(prefillError), step \(stepError)")
+        }
+    }
+}
