@@ -125,6 +125,7 @@ import Testing
         var configuration = QwenVLConfiguration()
         configuration.text.vocabularySize = 1000
         configuration.text.eosTokenId = 7
+        configuration.text.eosTokenIds = [7]
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen-stop-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -52,14 +52,14 @@ public struct QwenVLSamplingOptions: Sendable, Equatable {
 /// The end-of-sequence tokens generation stops on.
 public enum QwenVLStopTokens {
     /// `eos_token_id` of `generation_config.json` in `directory` (an int or a list; Qwen2.5-VL lists
-    /// `<|im_end|>` and `<|endoftext|>`), else the configuration's `eos_token_id`.
+    /// `<|im_end|>` and `<|endoftext|>`), else the configuration's `eos_token_id` (one id or a list).
     public static func load(directory: URL, configuration: QwenVLConfiguration) throws -> Set<Int> {
         let file = directory.appendingPathComponent("generation_config.json")
-        guard FileManager.default.fileExists(atPath: file.path) else { return [configuration.text.eosTokenId] }
+        guard FileManager.default.fileExists(atPath: file.path) else { return Set(configuration.text.eosTokenIds) }
         let ids: [Int]
         do {
             guard let listed = try JSONDecoder().decode(GenerationConfigFile.self, from: Data(contentsOf: file)).endOfSequence else {
-                return [configuration.text.eosTokenId]
+                return Set(configuration.text.eosTokenIds)
             }
             ids = listed
         } catch {

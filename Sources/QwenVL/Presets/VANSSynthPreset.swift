@@ -71,6 +71,7 @@ public struct QwenVLPreset: Sendable, Equatable {
         text.tieWordEmbeddings = true
         text.bosTokenId = endOfText
         text.eosTokenId = endOfTurn
+        text.eosTokenIds = [endOfTurn]
         return text
     }
 
