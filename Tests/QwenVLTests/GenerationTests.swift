@@ -67,6 +67,24 @@ import Testing
         }
     }
 
+    // With bf16-stored weights (as real checkpoints ship), rollouts still reproduce per seed and their log-probs equal
+    // the scoring pass within 1e-5 (weights are widened exactly; compute stays float32).
+    @Test func bf16WeightsSampleAndScoreConsistently() throws {
+        let directory = try #require(Bundle.module.url(forResource: "Fixtures/qwen_model/bf16_stored", withExtension: nil))
+        let model = try QwenVLModel.load(directory: directory)
+        let input = QwenVLInput(tokens: [[125, 7, 19, 33, 64, 2, 90]])
+        var options = Self.options(samples: 3, seed: 21, temperature: 0.8)
+        options.stopTokens = [124]
+        var request = QwenVLRequest(input: input, options: options)
+        let completions = try request.run(model: model).completions
+        var again = QwenVLRequest(input: input, options: options)
+        #expect(try again.run(model: model).completions == completions)
+        let scores = try QwenVLScoring.logProbabilities(model: model, input: input, completions: completions.map(\.tokens), temperature: 0.8)
+        for (row, completion) in completions.enumerated() {
+            #expect(relativeDifference(scores[row], completion.logProbabilities) <= 1e-5)
+        }
+    }
+
     // Greedy decoding picks, at every step, the argmax of a full forward over the prompt and the tokens so far.
     @Test func greedyEqualsFullForwardArgmax() throws {
         let fixture = try QwenLoRAFixture("default_targets")

@@ -55,9 +55,16 @@ public enum QwenVLLoRA {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try SafetensorsWriter.write(tensors: adapters.savedWeights().mapValues { $0.detached().converted(to: .float32) },
                                     metadata: ["format": "pt"], to: directory.appendingPathComponent("adapter_model.safetensors"))
+        // The configuration's pattern when it names exactly the adapted modules; else (an adapter loaded from a file
+        // whose targets reached elsewhere) the adapted keys themselves, so peft adapts the same modules.
+        var targetModules = configuration.targetPattern
+        if let pattern = try? Regex(targetModules),
+           !adapters.keys.allSatisfy({ $0.wholeMatch(of: pattern) != nil }) {
+            targetModules = "(" + adapters.keys.map { $0.replacingOccurrences(of: ".", with: #"\."#) }.joined(separator: "|") + ")"
+        }
         let config: [String: Any] = [
             "peft_type": "LORA", "task_type": NSNull(), "r": configuration.rank, "lora_alpha": configuration.alpha,
-            "lora_dropout": configuration.dropout, "target_modules": configuration.targetPattern, "bias": "none",
+            "lora_dropout": configuration.dropout, "target_modules": targetModules, "bias": "none",
             "fan_in_fan_out": false, "use_rslora": false, "use_dora": false, "inference_mode": true,
             "init_lora_weights": true, "modules_to_save": NSNull(), "base_model_name_or_path": NSNull(),
             "rank_pattern": [String: Any](), "alpha_pattern": [String: Any](),
