@@ -15,12 +15,14 @@ public struct QwenVLPrompt: Sendable, Equatable {
     public var video: QwenVLVideoInput?
     /// `pixel_values` and `image_grid_thw`, when the prompt has an image.
     public var image: QwenVLImageInput?
+    /// Frames per temporal patch of the video processor that made `video`.
+    public var temporalPatchSize = 2
 
     /// `second_per_grid_ts`: seconds per temporal patch, `temporalPatch / sampleFPS`, one per video. The processor
     /// returns it as a float32 tensor, so this is rounded to float32 as the model sees it.
     public var secondPerGridTs: [Float] {
         guard let video else { return [] }
-        return [Float(Double(2) / video.sampleFPS)]
+        return [Float(Double(temporalPatchSize) / video.sampleFPS)]
     }
 
     /// `video_grid_thw` as a ``VisionGrid``.
@@ -81,8 +83,10 @@ public struct QwenVLProcessor: Sendable {
 
     /// - Parameters:
     ///   - systemPrompt: the system turn; the VANS prompt is ``ChatTemplate/vansSystemPrompt`` (the default).
+    ///   - vision: the model's vision configuration, whose patch, temporal patch and merge sizes the patches must
+    ///     follow (nil: Qwen2.5-VL's 14, 2 and 2).
     public init(tokenizer: Tokenizer, options: Options = .paperEvaluation,
-                systemPrompt: String? = ChatTemplate.vansSystemPrompt) {
+                systemPrompt: String? = ChatTemplate.vansSystemPrompt, vision: QwenVisionConfiguration? = nil) {
         self.tokenizer = tokenizer
         self.systemPrompt = systemPrompt
         self.options = options
@@ -94,6 +98,11 @@ public struct QwenVLProcessor: Sendable {
         video.totalPixels = options.videoTotalPixels
         video.processorMinPixels = options.processorMinPixels
         video.processorMaxPixels = options.processorMaxPixels
+        if let vision {
+            video.patchSize = vision.patchSize
+            video.temporalPatchSize = vision.temporalPatchSize
+            video.mergeSize = vision.spatialMergeSize
+        }
         videoProcessor = video
         var image = QwenVLImageProcessor()
         image.minPixels = options.imageMinPixels
@@ -123,7 +132,8 @@ public struct QwenVLProcessor: Sendable {
             in: prompt, imageGrids: image.map { [$0.grid] } ?? [], videoGrids: videoGrids,
             mergeSize: videoProcessor.mergeSize)
         let ids = try tokenizer.encode(expanded, addSpecialTokens: true)
-        return QwenVLPrompt(prompt: prompt, inputIDs: ids, video: video, image: image)
+        return QwenVLPrompt(prompt: prompt, inputIDs: ids, video: video, image: image,
+                            temporalPatchSize: videoProcessor.temporalPatchSize)
     }
 
     /// The whole path from decoded frames: `frames` is every frame of the video at `videoFPS`.

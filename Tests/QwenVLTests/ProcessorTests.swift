@@ -168,6 +168,21 @@ func processor(for item: ProcessorFile.Case, tokenizer: Tokenizer) -> QwenVLProc
             #expect(abs(squares - item.pixel_sum_squares) <= 4 * bound, "\(item.name): squares \(squares) vs \(item.pixel_sum_squares)")
     }
 
+    // A model's own patch, temporal patch and merge sizes shape the patches, the grid and second_per_grid_ts.
+    @Test func followsTheModelsVisionSizes() throws {
+        var vision = QwenVisionConfiguration()
+        (vision.patchSize, vision.temporalPatchSize, vision.spatialMergeSize) = (7, 1, 2)
+        var options = QwenVLProcessor.Options.paperEvaluation
+        options.videoMinPixels = 784
+        options.videoMaxPixels = 784
+        options.processorMinPixels = 784  // no second resize by the processor's own floor
+        let processor = QwenVLProcessor(tokenizer: tokenizer, options: options, vision: vision)
+        let input = try processor.prepare(question: "?", frames: syntheticFrames(seed: 2, count: 8, height: 28, width: 28), videoFPS: 2)
+        #expect(input.video?.shape == [4 * 4 * 4, 3 * 1 * 7 * 7])            // 4 frames, 14-pixel factor → 2×2 blocks of 2×2
+        #expect(input.videoGrid == VisionGrid(temporal: 4, height: 4, width: 4))
+        #expect(input.secondPerGridTs == [Float(1.0 / 1.0)])                    // 1 frame per patch at 1 fps
+    }
+
     // A text-only prompt has no vision tokens and no second_per_grid_ts; the default system turn is inserted
     // when the processor has none.
     @Test func textOnlyPrompt() throws {

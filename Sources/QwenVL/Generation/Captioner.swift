@@ -49,7 +49,7 @@ public final class QwenVLCaptioner {
               tokenizer.id(for: ChatTemplate.imagePad) == configuration.imageTokenId else {
             throw QwenVLError.invalidInput("\(directory.path): the tokenizer's vision pad ids differ from config.json's video_token_id/image_token_id")
         }
-        processor = QwenVLProcessor(tokenizer: tokenizer, options: options, systemPrompt: systemPrompt)
+        processor = QwenVLProcessor(tokenizer: tokenizer, options: options, systemPrompt: systemPrompt, vision: configuration.vision)
         stopTokens = try QwenVLStopTokens.load(directory: directory, configuration: configuration)
         if let adapter {
             let loaded = try QwenVLLoRA.load(into: model, from: adapter).adapters
