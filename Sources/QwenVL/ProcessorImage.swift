@@ -41,13 +41,14 @@ public struct QwenVLImageProcessor: Sendable {
             resized.width = size.width
             resized.height = size.height
         }
-        // The image processor's own budget (preprocessor_config.json) may resize again; it works on uint8.
+        // The image processor's own budget (preprocessor_config.json) may resize again: torchvision v2 on the
+        // uint8 image, which runs PyTorch's fixed-point uint8 kernel.
         let target = try QwenVLVideoProcessor.processorSmartResize(
             height: resized.height, width: resized.width, factor: patchifier.factor,
             minPixels: patchifier.processorMinPixels, maxPixels: patchifier.processorMaxPixels)
         if target != (resized.height, resized.width) {
-            resized.pixels = Resampling.antialiasedBicubic(resized.pixels, width: resized.width, height: resized.height,
-                                                           toWidth: target.width, height: target.height)
+            resized.pixels = FixedPointResampling.antialiasedBicubic(resized.pixels, width: resized.width, height: resized.height,
+                                                                     toWidth: target.width, height: target.height)
             (resized.height, resized.width) = target
         }
         // One frame is repeated to a whole temporal patch, exactly the video path's odd-count padding.

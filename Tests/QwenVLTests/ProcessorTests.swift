@@ -122,9 +122,7 @@ func processor(for item: ProcessorFile.Case, tokenizer: Tokenizer) -> QwenVLProc
     /// - fps2_capped: VideoIO's float-path antialiased bicubic (90×62 → 56×28) rounds one value of 18816 one level
     ///   away from torchvision's (the filtered value sits within float error of 123.5; the accumulation order
     ///   decides), and the processor's second resize (56×28 → 84×56) spreads it to neighbouring pixels.
-    /// - image_small: the image processor re-resizes below its 3136-pixel floor with torchvision v2, whose uint8
-    ///   bicubic runs PyTorch's fixed-point uint8 kernel, not the float path this port implements.
-    static let knownPixelDifferences: Set<String> = ["fps2_capped", "image_small"]
+    static let knownPixelDifferences: Set<String> = ["fps2_capped"]
 
     // pixel_values(_videos) equal the reference's within 1e-5 on the stored rows, and the whole tensor's sum and
     // sum of squares agree within 1e-5 per value.
