@@ -71,7 +71,9 @@ enum FloatResampling {
             let start = max(Int(Double(center - support) + 0.5), 0)
             let end = min(Int(Double(center + support) + 0.5), input)
             let size = min(max(end - start, 0), maxSize)
-            var weights = (0 ..< size).map { j in cubic(Float(Double(Float(j + start) - center) + 0.5) * invscale) }
+            // `(j + xmin - center + 0.5) * invscale`: int − float is float, + 0.5 and × invscale run in double,
+            // and the filter takes the float of that.
+            var weights = (0 ..< size).map { j in cubic(Float((Double(Float(j + start) - center) + 0.5) * Double(invscale))) }
             let total = weights.reduce(Float(0), +)
             if total != 0 { weights = weights.map { $0 / total } }
             return Window(start: start, weights: weights)
