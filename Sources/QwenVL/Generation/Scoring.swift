@@ -114,18 +114,18 @@ public enum QwenVLScoring {
         var caches = model.makeCaches()
         let last = model.prefill(tokens, caches: caches, state: &state)                           // [1, V]
         let count = completions.count, longest = completions.map(\.count).max() ?? 0
-        var blockLogits: Tensor?                                                                  // [G, T−1, C] hidden
+        var blockHidden: Tensor?                                                                  // [G, T−1, C]
         if longest > 1 {
             caches = caches.map { $0.repeated(count: count) }
             state = state.repeated(count: count)
             let filler = completions[0][0]
             let block = completions.flatMap { Array($0.prefix(longest - 1)) + Array(repeating: filler, count: longest - 1 - min($0.count, longest - 1)) }
-            blockLogits = model.hiddenStates(Tensor(indices: block, shape: [count, longest - 1]), caches: caches, state: &state)
+            blockHidden = model.hiddenStates(Tensor(indices: block, shape: [count, longest - 1]), caches: caches, state: &state)
         }
         var result: [[Float]] = []
         for (row, completion) in completions.enumerated() {
             var logits = last                                                                     // [1, V]
-            if completion.count > 1, let hidden = blockLogits {
+            if completion.count > 1, let hidden = blockHidden {
                 let rowHidden = hidden.sliced(axis: 0, start: row, end: row + 1).squeezed(0)
                     .sliced(axis: 0, start: 0, end: completion.count - 1)                         // [n−1, C]
                 logits = Tensor.concatenate([last, model.head(rowHidden)], axis: 0)                // [n, V]
