@@ -79,6 +79,7 @@ public struct QwenVLProcessor: Sendable {
     public var videoProcessor: QwenVLVideoProcessor
     /// The image path.
     public var imageProcessor: QwenVLImageProcessor
+    /// The ChatML template the prompt is rendered with.
     public var template = ChatTemplate()
 
     /// - Parameters:

@@ -9,8 +9,11 @@ import Tokenizers
 /// A loaded model directory ready to answer questions about videos and images; one instance serves many
 /// ``caption(question:videoPath:imagePath:options:progress:)`` calls (each is its own request).
 public final class QwenVLCaptioner {
+    /// The loaded model (read only by requests).
     public let model: QwenVLModel
+    /// The directory's tokenizer.
     public let tokenizer: Tokenizer
+    /// Prompt building and vision preprocessing, following the model's vision sizes.
     public var processor: QwenVLProcessor
     /// `eos_token_id` of generation_config.json (or config.json).
     public let stopTokens: Set<Int>
@@ -26,7 +29,9 @@ public final class QwenVLCaptioner {
 
     /// One caption call's outputs.
     public struct Caption {
+        /// The processed prompt (ids, vision tensors).
         public var prompt: QwenVLPrompt
+        /// Tokens, log-probabilities and phase timings.
         public var result: QwenVLGenerationResult
         /// Each rollout's text (stop token excluded, special tokens kept out).
         public var texts: [String]

@@ -59,6 +59,7 @@ extension QwenVLPrompt {
 public struct QwenVLRequest {
     /// The prompt, one batch row.
     public let input: QwenVLInput
+    /// How the rollouts sample.
     public let options: QwenVLSamplingOptions
     /// The decoding state after ``start(model:)``: caches, positions, samplers.
     public private(set) var iterator: TokenIterator<QwenVLModel>?
@@ -67,6 +68,7 @@ public struct QwenVLRequest {
     /// Seconds spent in ``start(model:)``.
     public private(set) var prefillSeconds: Double = 0
 
+    /// A request that has not run yet; ``start(model:)`` or ``run(model:progress:)`` runs it.
     public init(input: QwenVLInput, options: QwenVLSamplingOptions) {
         self.input = input
         self.options = options

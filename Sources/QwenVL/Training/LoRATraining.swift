@@ -8,8 +8,11 @@ import Tensor
 
 /// The LoRA knobs, with the paper's defaults (rank 8, α 32 on every linear layer of the language model).
 public struct QwenVLLoRAConfiguration: Sendable, Equatable {
+    /// Adapter rank r.
     public var rank = 8
+    /// Scale numerator: the update is (α / r)·B·A.
     public var alpha: Float = 32
+    /// Dropout on the adapter input while training (0 keeps recomputation exact).
     public var dropout: Float = 0
     /// Projection names inside each decoder layer (`self_attn.*_proj`, `mlp.*_proj`).
     public var targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -22,6 +25,7 @@ public struct QwenVLLoRAConfiguration: Sendable, Equatable {
         #".*language_model\.layers\.\d+\.(self_attn|mlp)\.("# + targets.joined(separator: "|") + ")"
     }
 
+    /// Rejects impossible settings with a message naming the knob.
     public func validate() throws(QwenVLError) {
         guard rank >= 1 else { throw .invalidInput("LoRA rank must be at least 1, got \(rank)") }
         guard alpha > 0, alpha.isFinite else { throw .invalidInput("LoRA alpha must be positive, got \(alpha)") }
