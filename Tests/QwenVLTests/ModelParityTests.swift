@@ -10,7 +10,7 @@ import Testing
 
 /// Locates the fixture directories and reads their prompts.
 enum QwenModelFixtures {
-    static let cases = ["hub_tied", "nested_untied", "bf16_stored"]
+    static let cases = ["hub_tied", "nested_untied", "bf16_stored", "gqa_merge3"]
     static let prompts = ["text", "image", "video", "two_videos_image"]
 
     static func directory(_ name: String) throws -> URL {
