@@ -172,3 +172,46 @@ import Testing
         #expect(throws: QwenVLError.self) { try options.validate() }
     }
 }
+
+/// Timing probe for GRPO groups (run by hand: `VANS_GROUP_PROBE=1 swift test --filter QwenGroupProbe`): G = 8
+/// rollouts from one prefill against 8 separate requests, on an 8-layer, width-512 decoder with a 1536-token prompt.
+@Suite struct QwenGroupProbe {
+    // The forked group draws the same tokens as the separate requests; the timings are printed.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["VANS_GROUP_PROBE"] != nil))
+    func groupVersusSeparate() throws {
+        var configuration = QwenVLConfiguration()
+        configuration.text = QwenVLPreset.synthText(vocabularySize: 1000, endOfText: 998, endOfTurn: 999)
+        (configuration.text.hiddenSize, configuration.text.attentionHeads, configuration.text.keyValueHeads) = (512, 8, 2)
+        (configuration.text.intermediateSize, configuration.text.hiddenLayers, configuration.text.mropeSection) = (1376, 8, [8, 12, 12])
+        configuration.vision = QwenVLPreset.synthVision
+        configuration.vision.outHiddenSize = 512
+        (configuration.imageTokenId, configuration.videoTokenId, configuration.visionStartTokenId, configuration.visionEndTokenId) = (994, 995, 996, 997)
+        let model = QwenVLModel(configuration: configuration)
+        var generator = RandomGenerator(seed: 1)
+        var weights: [String: Tensor] = [:]
+        for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) where key != "lm_head.weight" {
+            weights[key] = key.contains("norm") ? generator.uniform(tensor.shape, low: 0.9, high: 1.1)
+                : generator.uniform(tensor.shape, low: -0.05, high: 0.05)
+        }
+        try model.load(weights: weights)
+        let input = QwenVLInput(tokens: [(0..<1536).map { ($0 * 7919) % 990 }])
+        var options = QwenVLSamplingOptions()
+        (options.samples, options.temperature, options.seed, options.maximumTokens) = (8, 1, 100, 32)
+        var group = QwenVLRequest(input: input, options: options)
+        let started = Date()
+        let grouped = try group.run(model: model)
+        let groupSeconds = Date().timeIntervalSince(started)
+        var separateSeconds = 0.0
+        for rollout in 0..<8 {
+            var single = options
+            (single.samples, single.seed) = (1, 100 + UInt64(rollout))
+            var request = QwenVLRequest(input: input, options: single)
+            let begin = Date()
+            let result = try request.run(model: model)
+            separateSeconds += Date().timeIntervalSince(begin)
+            #expect(result.completions[0].tokens == grouped.completions[rollout].tokens)
+        }
+        print(String(format: "group probe: G=8 × 32 tokens after 1536: one prefill + fork %.2f s (prefill %.2f s, decode %.2f s); 8 separate requests %.2f s",
+                     groupSeconds, grouped.prefillSeconds, grouped.decodeSeconds, separateSeconds))
+    }
+}
