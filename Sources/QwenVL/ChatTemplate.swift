@@ -60,6 +60,12 @@ public struct VisionGrid: Sendable, Equatable {
 public struct ChatTemplate: Sendable {
     /// The system turn the template inserts when a conversation does not start with one.
     public static let defaultSystemPrompt = "You are a helpful assistant."
+    /// VANS's evaluation system prompt (paper, Appendix C.2), verbatim including the typographic apostrophe in
+    /// "user’s"; the same sentence as `VANS.AnswerFormat.paperSystemPrompt`.
+    public static let vansSystemPrompt =
+        "You will be given a video. Your task is to predict the next event based on the input video and the "
+        + "user\u{2019}s instructions. Please begin by providing your detailed reasoning between the [Think]/[/Think] "
+        + "tags, followed by your detailed description of the next event within the [Ans]/[/Ans] tags."
     public static let imStart = "<|im_start|>"
     public static let imEnd = "<|im_end|>"
     public static let visionStart = "<|vision_start|>"

@@ -73,6 +73,8 @@ public struct QwenTextConfiguration: Codable, Sendable, Equatable {
     public var tieWordEmbeddings = false
     public var bosTokenId = 151643
     public var eosTokenId = 151645
+    /// Every end-of-sequence id (`eos_token_id` may be one id or a list; `eosTokenId` is the first).
+    public var eosTokenIds = [151645]
 
     public init() {}
 
@@ -122,7 +124,12 @@ public struct QwenTextConfiguration: Codable, Sendable, Equatable {
         try container.update(&attentionDropout, .attentionDropout)
         try container.update(&tieWordEmbeddings, .tieWordEmbeddings)
         try container.update(&bosTokenId, .bosTokenId)
-        try container.update(&eosTokenId, .eosTokenId)
+        if let list = try? container.decodeIfPresent([Int].self, forKey: .eosTokenId), let first = list.first {
+            (eosTokenId, eosTokenIds) = (first, list)
+        } else {
+            try container.update(&eosTokenId, .eosTokenId)
+            eosTokenIds = [eosTokenId]
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -141,7 +148,7 @@ public struct QwenTextConfiguration: Codable, Sendable, Equatable {
         try container.encode(attentionDropout, forKey: .attentionDropout)
         try container.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         try container.encode(bosTokenId, forKey: .bosTokenId)
-        try container.encode(eosTokenId, forKey: .eosTokenId)
+        if eosTokenIds.count > 1 { try container.encode(eosTokenIds, forKey: .eosTokenId) } else { try container.encode(eosTokenId, forKey: .eosTokenId) }
     }
 
     public func validate() throws(ConfigurationViolation) {

@@ -14,6 +14,10 @@ public enum QwenVLError: Error, CustomStringConvertible, Equatable, Sendable {
     case placeholderCountMismatch(kind: String, placeholders: Int, grids: Int)
     /// A grid has a non-positive size or is not divisible into merged blocks.
     case invalidGrid(kind: String, index: Int, grid: [Int], mergeSize: Int)
+    /// A model input tensor (named as the reference names it) has the wrong shape, dtype or content.
+    case invalidModelInput(tensor: String, reason: String)
+    /// A model directory is unusable (no config, no weights).
+    case invalidModelDirectory(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +32,8 @@ public enum QwenVLError: Error, CustomStringConvertible, Equatable, Sendable {
             return "the prompt has \(placeholders) \(kind) placeholder(s) but \(grids) \(kind) grid(s) were given"
         case let .invalidGrid(kind, index, grid, mergeSize):
             return "\(kind) grid \(index) \(grid) must be positive with h and w divisible by the merge size \(mergeSize)"
+        case let .invalidModelInput(tensor, reason): return "Qwen model input '\(tensor)': \(reason)"
+        case let .invalidModelDirectory(path, reason): return "Qwen model directory \(path): \(reason)"
         }
     }
 }

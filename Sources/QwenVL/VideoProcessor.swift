@@ -44,6 +44,11 @@ public struct QwenVLVideoProcessor: Sendable {
     public var imageMean: [Float] = [0.48145466, 0.4578275, 0.40821073]
     /// OpenAI CLIP std.
     public var imageStd: [Float] = [0.26862954, 0.26130258, 0.27577711]
+    /// The transformers processor's own per-frame floor (preprocessor_config.json `min_pixels`; 3136 for the
+    /// released checkpoints): frames qwen-vl-utils resized below it are resized again, in float.
+    public var processorMinPixels: Double = 56 * 56
+    /// The processor's own per-frame cap (preprocessor_config.json `max_pixels`, 16384 · 28²).
+    public var processorMaxPixels: Double = 16_384 * 28 * 28
 
     /// Creates a processor with qwen-vl-utils' defaults except the sampling rate.
     public init(fps: Double = 2) { self.fps = fps }
@@ -115,6 +120,10 @@ public struct QwenVLVideoProcessor: Sendable {
             h = (Double(height) * beta / f).rounded(.up) * f
             w = (Double(width) * beta / f).rounded(.up) * f
         }
+        // The floor branch can reach 0 for very thin frames (qwen-vl-utils then fails inside the resampler).
+        guard h >= f, w >= f else {
+            throw .invalidInput("frame size \(width)×\(height) shrinks to \(Int(w))×\(Int(h)) under max_pixels \(maxPixels)")
+        }
         return (Int(h), Int(w))
     }
 
@@ -145,14 +154,20 @@ public struct QwenVLVideoProcessor: Sendable {
     /// frame count is padded by repeating the last frame, as the processor does.
     public func patches(fromResized frames: [VideoFrame], sampleFPS: Double) throws(QwenVLError) -> QwenVLVideoInput {
         guard let first = frames.first else { throw .invalidInput("no frames to patchify") }
-        let (height, width) = (first.height, first.width)
-        guard frames.allSatisfy({ $0.width == width && $0.height == height }) else {
+        guard frames.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
             throw .invalidInput("frames have different sizes")
         }
-        guard height % factor == 0, width % factor == 0 else {
+        return try patches(fromPlanes: frames.map { $0.pixels.map(Float.init) }, height: first.height,
+                           width: first.width, sampleFPS: sampleFPS)
+    }
+
+    /// Patchify of float32 HWC frames in 0…255 (the processor's input after its own float resize).
+    func patches(fromPlanes planes: [[Float]], height: Int, width: Int, sampleFPS: Double) throws(QwenVLError) -> QwenVLVideoInput {
+        guard !planes.isEmpty else { throw .invalidInput("no frames to patchify") }
+        guard height % factor == 0, width % factor == 0, height > 0, width > 0 else {
             throw .invalidInput("resized size \(width)×\(height) is not a multiple of \(factor)")
         }
-        var padded = frames
+        var padded = planes
         while padded.count % temporalPatchSize != 0 { padded.append(padded[padded.count - 1]) }
         // transformers fuses x/255 into the statistics: (x − 255·mean) / (255·std), all in float32.
         let mean = imageMean.map { $0 * Float(255) }
@@ -163,6 +178,7 @@ public struct QwenVLVideoProcessor: Sendable {
         let rows = grid.t * grid.h * grid.w
         var values = [Float](repeating: 0, count: rows * columns)
         var row = 0
+        // rows (t, blockY, blockX, mergeY, mergeX); columns (channel, temporal, patchY, patchX)
         for t in 0 ..< grid.t {
             for blockY in 0 ..< grid.h / m {
                 for blockX in 0 ..< grid.w / m {
@@ -171,13 +187,12 @@ public struct QwenVLVideoProcessor: Sendable {
                             var column = row * columns
                             for channel in 0 ..< 3 {
                                 for temporal in 0 ..< tp {
-                                    let pixels = padded[t * tp + temporal].pixels
+                                    let pixels = padded[t * tp + temporal]
                                     for patchY in 0 ..< p {
                                         let y = (blockY * m + mergeY) * p + patchY
                                         for patchX in 0 ..< p {
                                             let x = (blockX * m + mergeX) * p + patchX
-                                            let value = Float(pixels[(y * width + x) * 3 + channel])
-                                            values[column] = (value - mean[channel]) / std[channel]
+                                            values[column] = (pixels[(y * width + x) * 3 + channel] - mean[channel]) / std[channel]
                                             column += 1
                                         }
                                     }
@@ -198,6 +213,13 @@ public struct QwenVLVideoProcessor: Sendable {
         let decoder = try VideoDecoder(path: path)
         let (indices, sampleFPS) = try sampledIndices(totalFrames: decoder.info.frameCount, videoFPS: decoder.info.fps)
         let frames = try decoder.frames(atIndices: indices)
-        return try patches(fromResized: resize(frames), sampleFPS: sampleFPS)
+        return try patches(fromSampled: frames, sampleFPS: sampleFPS)
+    }
+
+    /// The same path on a video already decoded in full (`frames` is every frame of the stream, in order, at
+    /// `videoFPS`): qwen-vl-utils' reader samples `frames[indices]`, then resize and patchify.
+    public func process(frames: [VideoFrame], videoFPS: Double) throws(QwenVLError) -> QwenVLVideoInput {
+        let (indices, sampleFPS) = try sampledIndices(totalFrames: frames.count, videoFPS: videoFPS)
+        return try patches(fromSampled: indices.map { frames[$0] }, sampleFPS: sampleFPS)
     }
 }

@@ -16,6 +16,7 @@ struct DebugCommand: AsyncParsableCommand {
             DebugWanVAECommand.self,
             DebugWanTransformerCommand.self,
             DebugWanSampleCommand.self,
+            DebugQwenCommand.self,
         ]
     )
 }

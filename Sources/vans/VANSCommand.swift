@@ -17,6 +17,7 @@ struct VANSCommand: AsyncParsableCommand {
             InspectCommand.self,
             RenderCommand.self,
             DebugCommand.self,
+            CaptionCommand.self,
         ]
     )
 }

@@ -24,6 +24,8 @@ from i3d_bench import i3d_workloads
 import wan_vae_bench
 import wan_bench  # scripts/bench/ is on sys.path when this script runs
 
+import qwen_bench
+
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
     """The Qwen2-style layer of Sources/VANSBench/DecoderLayer.swift (same shapes and ops)."""
@@ -141,6 +143,7 @@ def workloads():
         **i3d_workloads(),
         **wan_vae_bench.workloads(),
         **wan_bench.workloads(),
+        **qwen_bench.workloads(),
     }
 
 
@@ -233,6 +236,7 @@ def main():
         e, t = (statistics.median(timings["gemv_bf16_2048x11008"][side]) for side in (0, 1))
         print(f"# bandwidth gemv_bf16_2048x11008 engine {weight_bytes / e / 1e6:.1f} GB/s torch {weight_bytes / t / 1e6:.1f} GB/s "
               f"machine read {bandwidth / 1e9:.1f} GB/s engine/machine {weight_bytes / e * 1e3 / bandwidth:.2f}", flush=True)
+    qwen_bench.report(args, environment, timings, statistics.median)
     print(f"geomean {math.exp(sum(map(math.log, ratios)) / len(ratios)):.3f}")
 
 
