@@ -77,7 +77,7 @@ public struct QwenVLState: GenerationState {
 
     /// Positions (3 rows of B·count) of `count` new tokens per row, recording them as cached.
     mutating func advance(count: Int) -> [[Int]] {
-        if let prepared, prepared.length == count {
+        if let prepared {
             self.prepared = nil
             for row in 0..<batch {
                 let leading = prepared.leadingPadding[row]
@@ -225,7 +225,9 @@ public final class QwenVLModel: Module, LanguageModel {
     public func hiddenStates(_ tokens: Tensor, caches: [any KVCache]?, state: inout QwenVLState) -> Tensor {
         let (batch, length) = (tokens.shape[0], tokens.shape[1])
         precondition(batch == state.batch, "state holds \(state.batch) rows, tokens \(batch)")
-        let vision = state.prepared?.length == length ? state.prepared?.vision : nil
+        precondition(state.prepared.map { $0.length == length } ?? true,
+                     "the prepared prompt has \(state.prepared?.length ?? 0) tokens per row, the call \(length)")
+        let vision = state.prepared?.vision
         let positions = state.advance(count: length)
         var embeddings = languageModel.embed(tokens)                                               // [B, L, C]
         if let vision {

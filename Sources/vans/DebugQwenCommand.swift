@@ -49,11 +49,11 @@ struct DebugQwenCommand: AsyncParsableCommand {
     func run() async throws {
         let model = try QwenVLModel.load(directory: URL(fileURLWithPath: self.model))
         let input = try QwenVLInput(conformanceFile: SafetensorsFile(url: URL(fileURLWithPath: inputs)))
-        var (tokens, state) = try model.prepare(input)
+        let (tokens, state) = try model.prepare(input)
         var outputs: [String: Tensor] = [:]
-        outputs["logits"] = Autograd.withoutGradient { model.logits(tokens, state: &state) }.squeezed(0).contiguous()
+        var scoring = state  // the vision features are computed once and serve both passes
+        outputs["logits"] = Autograd.withoutGradient { model.logits(tokens, state: &scoring) }.squeezed(0).contiguous()
         if let generate {
-            (tokens, state) = try model.prepare(input)
             let stop = Set(model.configuration.text.eosTokenIds)
             var iterator = try TokenIterator(model: model, prompt: tokens, state: state, sampler: ArgmaxSampler(),
                                              maximumTokens: generate, stopTokens: stop)
