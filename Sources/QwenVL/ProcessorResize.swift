@@ -37,88 +37,10 @@ extension QwenVLVideoProcessor {
                                                    minPixels: processorMinPixels, maxPixels: processorMaxPixels)
         guard target != (first.height, first.width) else { return try patches(fromResized: resized, sampleFPS: sampleFPS) }
         let planes = resized.map {
-            FloatResampling.antialiasedBicubic($0.pixels.map(Float.init), width: first.width, height: first.height,
+            Resampling.antialiasedBicubic(plane: $0.pixels.map(Float.init), width: first.width, height: first.height,
                                                toWidth: target.width, height: target.height)
         }
         return try patches(fromPlanes: planes, height: target.height, width: target.width, sampleFPS: sampleFPS)
-    }
-}
-
-/// PyTorch's separable antialiased bicubic (`_upsample_bicubic2d_aa`) on float32 HWC frames: the same windows
-/// and accumulation as `VideoIO.Resampling`, without the uint8 clamp and rounding.
-enum FloatResampling {
-    struct Window {
-        var start: Int
-        var weights: [Float]
-    }
-
-    static func cubic(_ value: Float) -> Float {
-        let a: Float = -0.5
-        let x = abs(value)
-        if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
-        if x < 2 { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
-        return 0
-    }
-
-    /// `_compute_indices_min_size_weights_aa` for float32, support 2.
-    static func windows(input: Int, output: Int) -> [Window] {
-        let scale = Float(input) / Float(output)
-        let support = Float(scale >= 1 ? 2.0 * Double(scale) : 2.0)
-        let invscale: Float = scale >= 1 ? 1 / scale : 1
-        let maxSize = Int(support.rounded(.up)) * 2 + 1
-        return (0 ..< output).map { i in
-            let center = Float(Double(scale) * (Double(i) + 0.5))
-            let start = max(Int(Double(center - support) + 0.5), 0)
-            let end = min(Int(Double(center + support) + 0.5), input)
-            let size = min(max(end - start, 0), maxSize)
-            // `(j + xmin - center + 0.5) * invscale`: int − float is float, + 0.5 and × invscale run in double,
-            // and the filter takes the float of that.
-            var weights = (0 ..< size).map { j in cubic(Float((Double(Float(j + start) - center) + 0.5) * Double(invscale))) }
-            let total = weights.reduce(Float(0), +)
-            if total != 0 { weights = weights.map { $0 / total } }
-            return Window(start: start, weights: weights)
-        }
-    }
-
-    /// Width first, then height; an unchanged axis is not filtered.
-    static func antialiasedBicubic(_ plane: [Float], width: Int, height: Int, toWidth outputWidth: Int,
-                                   height outputHeight: Int) -> [Float] {
-        var current = plane
-        var currentWidth = width
-        if outputWidth != width {
-            let taps = windows(input: width, output: outputWidth)
-            var output = [Float](repeating: 0, count: outputWidth * height * 3)
-            for y in 0 ..< height {
-                for (x, window) in taps.enumerated() where !window.weights.isEmpty {
-                    for channel in 0 ..< 3 {
-                        let base = y * width * 3 + channel
-                        var sum = current[base + window.start * 3] * window.weights[0]
-                        for tap in 1 ..< window.weights.count {
-                            sum = sum.addingProduct(current[base + (window.start + tap) * 3], window.weights[tap])
-                        }
-                        output[(y * outputWidth + x) * 3 + channel] = sum
-                    }
-                }
-            }
-            current = output
-            currentWidth = outputWidth
-        }
-        if outputHeight != height {
-            let taps = windows(input: height, output: outputHeight)
-            let stride = currentWidth * 3
-            var output = [Float](repeating: 0, count: outputHeight * stride)
-            for (y, window) in taps.enumerated() where !window.weights.isEmpty {
-                for i in 0 ..< stride {
-                    var sum = current[window.start * stride + i] * window.weights[0]
-                    for tap in 1 ..< window.weights.count {
-                        sum = sum.addingProduct(current[(window.start + tap) * stride + i], window.weights[tap])
-                    }
-                    output[y * stride + i] = sum
-                }
-            }
-            current = output
-        }
-        return current
     }
 }
 

@@ -31,8 +31,10 @@ public enum Resampling {
             let start = max(Int(Double(center - support) + 0.5), 0)
             let end = min(Int(Double(center + support) + 0.5), input)
             let size = min(max(end - start, 0), maxSize)
+            // `filter((j + xmin - center + 0.5) * invscale)` with C++'s promotions: int − float is float, then
+            // + 0.5 and × invscale run in double, and the filter takes the float of that.
             var weights = (0 ..< size).map { j in
-                cubic(Float(Double(Float(j + start) - center) + 0.5) * invscale)
+                cubic(Float((Double(Float(j + start) - center) + 0.5) * Double(invscale)))
             }
             let total = weights.reduce(Float(0), +)
             if total != 0 { weights = weights.map { $0 / total } }
@@ -47,7 +49,18 @@ public enum Resampling {
                                           toWidth outputWidth: Int, height outputHeight: Int) -> [UInt8] {
         precondition(pixels.count == width * height * 3 && outputWidth > 0 && outputHeight > 0,
                      "antialiasedBicubic: \(pixels.count) bytes for \(width)×\(height)")
-        var plane = pixels.map(Float.init)
+        let plane = antialiasedBicubic(plane: pixels.map(Float.init), width: width, height: height,
+                                       toWidth: outputWidth, height: outputHeight)
+        return plane.map { UInt8(min(max($0, 0), 255).rounded(.toNearestOrEven)) }
+    }
+
+    /// The same resize on float32 RGB planes (HWC), without the uint8 clamp and rounding: what PyTorch computes
+    /// for float input (the Qwen video processor's second resize of qwen-vl-utils' frames).
+    public static func antialiasedBicubic(plane: [Float], width: Int, height: Int,
+                                          toWidth outputWidth: Int, height outputHeight: Int) -> [Float] {
+        precondition(plane.count == width * height * 3 && outputWidth > 0 && outputHeight > 0,
+                     "antialiasedBicubic: \(plane.count) values for \(width)×\(height)")
+        var plane = plane
         var currentWidth = width
         if outputWidth != width {
             plane = horizontal(plane, width: width, height: height, windows: torchWindows(input: width, output: outputWidth))
@@ -56,7 +69,7 @@ public enum Resampling {
         if outputHeight != height {
             plane = vertical(plane, width: currentWidth, windows: torchWindows(input: height, output: outputHeight))
         }
-        return plane.map { UInt8(min(max($0, 0), 255).rounded(.toNearestOrEven)) }
+        return plane
     }
 
     /// Filters along x: each output sample is Σ w·x accumulated in float32 from the first tap (fused multiply-add,
