@@ -34,10 +34,12 @@ demo: build
 
 ## Every comparison with the reference implementations: the engine against PyTorch, the tokenizers
 ## and the BPE trainer against `tokenizers`, video decoding against the ffmpeg command line; then the
-## engine at each kernel level this CPU has. Installs what it needs (ffmpeg, bc, the Python environment).
+## engine at each kernel level this CPU has; the model-scale lines (Qwen, Wan, CLIP, I3D) one process each
+## (scripts/bench/models.sh: over an hour on 2 cores; BENCH_MODELS=0 skips them). Installs what it needs.
 bench:
 	@scripts/install-deps.sh --bench
-	scripts/bench/run.sh
+	scripts/bench/run.sh --skip-models
+	scripts/bench/models.sh
 	scripts/bench/tokenizer_throughput.sh
 	scripts/bench/tokenizer_training.sh --no-build
 	scripts/bench/video_decode.sh

@@ -78,6 +78,12 @@ def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, se
     return step_backward
 
 
+# Workloads of seconds to minutes per call that hold GB-sized models: scripts/bench/models.sh runs each in its own
+# process (so one model at a time is resident), with fewer repetitions and no wake-up call.
+MODEL_WORKLOADS = ["umt5_encode", "clip_image_embed", "i3d_logits", "qwen_decode_3b", "wan_dit_step",
+                   "qwen_prefill_video", "wan_vae_decode"]
+
+
 def workloads():
     g = torch.Generator().manual_seed(0)
     def gemm(m, n, k, dtype=torch.float32):
@@ -176,13 +182,17 @@ def main():
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", nargs="*", help="workload names to run (default: all)")
+    parser.add_argument("--skip-models", action="store_true",
+                        help="leave out the model-scale workloads (scripts/bench/models.sh runs them one process each)")
+    parser.add_argument("--single-call", action="store_true",
+                        help="time each repetition's first call (no untimed wake-up call): for workloads of seconds or more")
     parser.add_argument("--torch-peak-memory", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.torch_peak_memory:
         print(torch_peak_memory(args.torch_peak_memory))
         return
-    names = args.only or list(workloads())
+    names = args.only or [name for name in workloads() if not (args.skip_models and name in MODEL_WORKLOADS)]
     environment = dict(os.environ, VANS_NUM_THREADS=str(args.threads))
     engine = subprocess.Popen([args.engine, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment)
 
@@ -209,10 +219,12 @@ def main():
     for _ in range(args.repetitions):
         for name in names:
             time.sleep(settle)
-            engine_ms(name)
+            if not args.single_call:
+                engine_ms(name)
             timings[name][0].append(engine_ms(name))
             time.sleep(settle)
-            torch_ms(name)
+            if not args.single_call:
+                torch_ms(name)
             timings[name][1].append(torch_ms(name))
     engine.stdin.close(); engine.wait()
 
