@@ -54,6 +54,13 @@ public struct TextDecoderState: GenerationState, Sendable {
         return positions
     }
 
+    /// Continues each row's rotary positions at `positions` (for models whose positions are not token counts, such as
+    /// M-RoPE after an image or video).
+    public mutating func resumePositions(at positions: [Int]) {
+        precondition(positions.count == batch, "\(positions.count) next positions for \(batch) rows")
+        nextPositions = positions
+    }
+
     /// Bool [B, cached], true at padding; nil when no row has any (the kernel then skips the mask).
     public var keyPaddingMask: Tensor? {
         guard padding.contains(where: { $0.contains(true) }) else { return nil }

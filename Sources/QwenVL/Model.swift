@@ -56,50 +56,39 @@ public struct QwenVLState: GenerationState {
     }
 
     var prepared: PreparedPrompt?
-    /// Per row, true at cached positions that are padding.
-    public private(set) var padding: [[Bool]]
-    /// Per row, the M-RoPE position (all three axes) of the next token.
-    public private(set) var nextPositions: [Int]
+    /// Cached padding and next positions, kept as a text decoder keeps them; `advance` substitutes the M-RoPE
+    /// positions `prepare` computed for a prompt with images or videos.
+    private var text: TextDecoderState
 
     /// State for `batch` text rows with nothing cached (a text-only prefill needs no `prepare`).
     public init(batch: Int) {
-        padding = Array(repeating: [], count: batch)
-        nextPositions = Array(repeating: 0, count: batch)
+        text = TextDecoderState(batch: batch)
     }
 
-    public var batch: Int { padding.count }
-
+    /// Per row, true at cached positions that are padding.
+    public var padding: [[Bool]] { text.padding }
+    /// Per row, the M-RoPE position (all three axes) of the next token.
+    public var nextPositions: [Int] { text.nextPositions }
+    public var batch: Int { text.batch }
     /// Bool [B, cached], true at padding; nil when no row has any.
-    public var keyPaddingMask: Tensor? {
-        guard padding.contains(where: { $0.contains(true) }) else { return nil }
-        return Tensor(bools: padding.flatMap { $0 }, shape: [batch, padding.first?.count ?? 0])
-    }
+    public var keyPaddingMask: Tensor? { text.keyPaddingMask }
 
     /// Positions (3 rows of B·count) of `count` new tokens per row, recording them as cached.
     mutating func advance(count: Int) -> [[Int]] {
         if let prepared {
             self.prepared = nil
-            for row in 0..<batch {
-                let leading = prepared.leadingPadding[row]
-                padding[row] += Array(repeating: true, count: leading) + Array(repeating: false, count: count - leading)
-            }
-            nextPositions = prepared.nextPositions
+            _ = text.advance(count: count, leadingPadding: prepared.leadingPadding)
+            text.resumePositions(at: prepared.nextPositions)
             return prepared.positions
         }
-        var positions: [Int] = []
-        for row in 0..<batch {
-            padding[row] += Array(repeating: false, count: count)
-            positions += Array(nextPositions[row]..<(nextPositions[row] + count))
-            nextPositions[row] += count
-        }
+        let positions = text.advance(count: count)
         return [positions, positions, positions]
     }
 
     public func repeated(count: Int) -> QwenVLState {
         var copy = self
         copy.prepared = nil
-        copy.padding = padding.flatMap { Array(repeating: $0, count: count) }
-        copy.nextPositions = nextPositions.flatMap { Array(repeating: $0, count: count) }
+        copy.text = text.repeated(count: count)
         return copy
     }
 }
