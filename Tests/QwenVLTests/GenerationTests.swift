@@ -179,21 +179,7 @@ import Testing
     // The forked group draws the same tokens as the separate requests; the timings are printed.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["VANS_GROUP_PROBE"] != nil))
     func groupVersusSeparate() throws {
-        var configuration = QwenVLConfiguration()
-        configuration.text = QwenVLPreset.synthText(vocabularySize: 1000, endOfText: 998, endOfTurn: 999)
-        (configuration.text.hiddenSize, configuration.text.attentionHeads, configuration.text.keyValueHeads) = (512, 8, 2)
-        (configuration.text.intermediateSize, configuration.text.hiddenLayers, configuration.text.mropeSection) = (1376, 8, [8, 12, 12])
-        configuration.vision = QwenVLPreset.synthVision
-        configuration.vision.outHiddenSize = 512
-        (configuration.imageTokenId, configuration.videoTokenId, configuration.visionStartTokenId, configuration.visionEndTokenId) = (994, 995, 996, 997)
-        let model = QwenVLModel(configuration: configuration)
-        var generator = RandomGenerator(seed: 1)
-        var weights: [String: Tensor] = [:]
-        for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) where key != "lm_head.weight" {
-            weights[key] = key.contains("norm") ? generator.uniform(tensor.shape, low: 0.9, high: 1.1)
-                : generator.uniform(tensor.shape, low: -0.05, high: 0.05)
-        }
-        try model.load(weights: weights)
+        let model = try probeModel()
         let input = QwenVLInput(tokens: [(0..<1536).map { ($0 * 7919) % 990 }])
         var options = QwenVLSamplingOptions()
         (options.samples, options.temperature, options.seed, options.maximumTokens) = (8, 1, 100, 32)

@@ -146,25 +146,7 @@ import Testing
     @Test(.enabled(if: ProcessInfo.processInfo.environment["VANS_RECOMPUTE_PROBE"] != nil))
     func forwardBackward() throws {
         let recompute = ProcessInfo.processInfo.environment["VANS_RECOMPUTE_PROBE"] == "recompute"
-        var configuration = QwenVLConfiguration()
-        configuration.text = QwenVLPreset.synthText(vocabularySize: 1000, endOfText: 998, endOfTurn: 999)
-        configuration.text.hiddenSize = 512
-        configuration.text.attentionHeads = 8
-        configuration.text.keyValueHeads = 2
-        configuration.text.intermediateSize = 1376
-        configuration.text.hiddenLayers = 8
-        configuration.text.mropeSection = [8, 12, 12]
-        configuration.vision = QwenVLPreset.synthVision
-        configuration.vision.outHiddenSize = 512
-        (configuration.imageTokenId, configuration.videoTokenId, configuration.visionStartTokenId, configuration.visionEndTokenId) = (994, 995, 996, 997)
-        let model = QwenVLModel(configuration: configuration)
-        var generator = RandomGenerator(seed: 1)
-        var weights: [String: Tensor] = [:]
-        for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) where key != "lm_head.weight" {
-            weights[key] = key.contains("norm") || key.contains("ln_q") ? generator.uniform(tensor.shape, low: 0.9, high: 1.1)
-                : generator.uniform(tensor.shape, low: -0.05, high: 0.05)
-        }
-        try model.load(weights: weights)
+        let model = try probeModel()
         let adapters = try QwenVLLoRA.apply(to: model)
         let prompt = (0..<1536).map { ($0 * 7919) % 990 }, completion = (0..<512).map { ($0 * 104729) % 990 }
         let started = Date()

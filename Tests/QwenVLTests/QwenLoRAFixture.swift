@@ -56,3 +56,24 @@ func relativeDifference(_ ours: [Float], _ theirs: [Float]) -> Float {
     let scale = max(1, theirs.map(abs).max() ?? 0)
     return (zip(ours, theirs).map { abs($0 - $1) }.max() ?? 0) / scale
 }
+
+/// The by-hand probes' model (`VANS_GROUP_PROBE`, `VANS_RECOMPUTE_PROBE`): an 8-layer, width-512 decoder over the
+/// VANS-Synth vision tower, seeded uniform weights (norm gains near 1), tied head.
+func probeModel() throws -> QwenVLModel {
+    var configuration = QwenVLConfiguration()
+    configuration.text = QwenVLPreset.synthText(vocabularySize: 1000, endOfText: 998, endOfTurn: 999)
+    (configuration.text.hiddenSize, configuration.text.attentionHeads, configuration.text.keyValueHeads) = (512, 8, 2)
+    (configuration.text.intermediateSize, configuration.text.hiddenLayers, configuration.text.mropeSection) = (1376, 8, [8, 12, 12])
+    configuration.vision = QwenVLPreset.synthVision
+    configuration.vision.outHiddenSize = 512
+    (configuration.imageTokenId, configuration.videoTokenId, configuration.visionStartTokenId, configuration.visionEndTokenId) = (994, 995, 996, 997)
+    let model = QwenVLModel(configuration: configuration)
+    var generator = RandomGenerator(seed: 1)
+    var weights: [String: Tensor] = [:]
+    for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) where key != "lm_head.weight" {
+        weights[key] = key.contains("norm") || key.contains("ln_q") ? generator.uniform(tensor.shape, low: 0.9, high: 1.1)
+            : generator.uniform(tensor.shape, low: -0.05, high: 0.05)
+    }
+    try model.load(weights: weights)
+    return model
+}
