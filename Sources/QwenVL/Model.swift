@@ -218,14 +218,19 @@ public final class QwenVLModel: Module, LanguageModel {
                      "the prepared prompt has \(state.prepared?.length ?? 0) tokens per row, the call \(length)")
         let vision = state.prepared?.vision
         let positions = state.advance(count: length)
-        var embeddings = languageModel.embed(tokens)                                               // [B, L, C]
-        if let vision {
-            let width = embeddings.shape[2]
-            embeddings = Tensor.concatenate([embeddings.reshaped([batch * length, width]), vision.features], axis: 0)
-                .indexSelected(axis: 0, indices: Tensor(indices: vision.rows, shape: [vision.rows.count]))
-                .reshaped([batch, length, width])                                                  // [B, L, C]
-        }
+        let embeddings = inputEmbeddings(tokens, vision: vision)                                   // [B, L, C]
         return languageModel(embeddings, positions: positions, caches: caches, keyPaddingMask: state.keyPaddingMask)
+    }
+
+    /// Token embeddings [B, L, C] of `tokens` [B, L], with the image/video pad positions replaced by the prepared
+    /// vision features (each flattened position takes its row of [B·L text embeddings; features]).
+    func inputEmbeddings(_ tokens: Tensor, vision: (features: Tensor, rows: [Int])?) -> Tensor {
+        let embeddings = languageModel.embed(tokens)                                               // [B, L, C]
+        guard let vision else { return embeddings }
+        let (batch, length, width) = (embeddings.shape[0], embeddings.shape[1], embeddings.shape[2])
+        return Tensor.concatenate([embeddings.reshaped([batch * length, width]), vision.features], axis: 0)
+            .indexSelected(axis: 0, indices: Tensor(indices: vision.rows, shape: [vision.rows.count]))
+            .reshaped([batch, length, width])                                                      // [B, L, C]
     }
 
     /// Logits [B, L, V] of every position (the whole prompt, no cache): what scoring and conformance read.

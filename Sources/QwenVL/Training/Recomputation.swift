@@ -38,13 +38,7 @@ extension QwenVLModel {
         // The embedding and vision scatter of `hiddenStates` (Model.swift), then the decoder loop of QwenTextModel.
         let vision = state.prepared?.length == length ? state.prepared?.vision : nil
         let positions = state.advance(count: length)
-        var hidden = languageModel.embed(tokens)                                                   // [B, L, C]
-        if let vision {
-            let width = hidden.shape[2]
-            hidden = Tensor.concatenate([hidden.reshaped([batch * length, width]), vision.features], axis: 0)
-                .indexSelected(axis: 0, indices: Tensor(indices: vision.rows, shape: [vision.rows.count]))
-                .reshaped([batch, length, width])                                                  // [B, L, C]
-        }
+        var hidden = inputEmbeddings(tokens, vision: vision)                                       // [B, L, C]
         let rotary = languageModel.rotaryTable(positions: positions)
         let mask = state.keyPaddingMask
         let chunk = max(1, sequenceChunk)
