@@ -11,10 +11,10 @@ public final class AdamW: Optimizer {
     public var weightDecay: Double
     /// Multiplies `learningRate` at each step (transformers' LambdaLR semantics: step 0 uses multiplier(0)).
     public var schedule: LearningRateSchedule
-    public private(set) var stepCount = 0
-    private var firstMoments: [String: Tensor] = [:]
-    private var secondMoments: [String: Tensor] = [:]
-    private var parameterSteps: [String: Int] = [:]
+    public internal(set) var stepCount = 0
+    var firstMoments: [String: Tensor] = [:]
+    var secondMoments: [String: Tensor] = [:]
+    var parameterSteps: [String: Int] = [:]
 
     public init(learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), epsilon: Double = 1e-8,
                 weightDecay: Double = 0.01, schedule: LearningRateSchedule = .constant) {
@@ -46,3 +46,53 @@ public final class AdamW: Optimizer {
         }
     }
 }
+
+extension AdamW {
+    /// Everything a resumed run needs to continue bit for bit: the moments (keyed `exp_avg.KEY`,
+    /// `exp_avg_sq.KEY`, as float32 tensors) and the step counters.
+    public struct State {
+        public var tensors: [String: Tensor]
+        public var stepCount: Int
+        public var parameterSteps: [String: Int]
+
+        public init(tensors: [String: Tensor], stepCount: Int, parameterSteps: [String: Int]) {
+            self.tensors = tensors
+            self.stepCount = stepCount
+            self.parameterSteps = parameterSteps
+        }
+    }
+
+    /// A copy of the optimizer's state.
+    public func state() -> State {
+        var tensors: [String: Tensor] = [:]
+        for (key, value) in firstMoments { tensors["exp_avg.\(key)"] = value }
+        for (key, value) in secondMoments { tensors["exp_avg_sq.\(key)"] = value }
+        return State(tensors: tensors, stepCount: stepCount, parameterSteps: parameterSteps)
+    }
+
+    /// Replaces the optimizer's state with `state` (as ``state()`` returned it). Every parameter with a step
+    /// count needs both moments; anything else is an error naming the key.
+    public func restore(_ state: State) throws(NNError) {
+        var first: [String: Tensor] = [:]
+        var second: [String: Tensor] = [:]
+        for (name, tensor) in state.tensors {
+            if name.hasPrefix("exp_avg_sq.") {
+                second[String(name.dropFirst("exp_avg_sq.".count))] = tensor.converted(to: .float32)
+            } else if name.hasPrefix("exp_avg.") {
+                first[String(name.dropFirst("exp_avg.".count))] = tensor.converted(to: .float32)
+            } else {
+                throw .unusedKeys([name])
+            }
+        }
+        let expected = Set(state.parameterSteps.keys)
+        let missing = expected.subtracting(first.keys).union(expected.subtracting(second.keys))
+        guard missing.isEmpty else { throw .missingKeys(missing.sorted().map { "exp_avg(_sq).\($0)" }) }
+        let unknown = Set(first.keys).union(second.keys).subtracting(expected)
+        guard unknown.isEmpty else { throw .unusedKeys(unknown.sorted()) }
+        firstMoments = first
+        secondMoments = second
+        parameterSteps = state.parameterSteps
+        stepCount = state.stepCount
+    }
+}
+
