@@ -18,6 +18,8 @@ struct VANSCommand: AsyncParsableCommand {
             RenderCommand.self,
             DebugCommand.self,
             CaptionCommand.self,
+            TrainCommand.self,
+            ExperimentCommand.self,
         ]
     )
 }
