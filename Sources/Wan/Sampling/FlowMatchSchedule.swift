@@ -12,6 +12,12 @@ public struct FlowMatchSchedule: Sendable, Equatable {
 
     public var steps: Int { timesteps.count }
 
+    /// A schedule from explicit values (N + 1 sigmas ending in 0, N timesteps).
+    public init(sigmas: [Float], timesteps: [Float]) {
+        self.sigmas = sigmas
+        self.timesteps = timesteps
+    }
+
     /// The shift σ ↦ S·σ / (1 + (S − 1)·σ).
     public static func shifted(_ sigma: Double, shift: Double) -> Double { shift * sigma / (1 + (shift - 1) * sigma) }
 
