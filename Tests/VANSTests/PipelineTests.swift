@@ -38,4 +38,18 @@ struct PipelineTests {
         let frames = try VideoDecoder(path: path).decodeAll()
         #expect(frames.count == 9 && frames[0].width == 32)
     }
+
+    // The answer page references every video by its relative path and escapes user text (no markup injection).
+    @Test func answerPageShowsEveryVideoAndEscapesText() {
+        let entry = AnswerPageEntry(
+            question: "What happens <next> & why?", inputVideo: "videos/input.mp4",
+            answers: [.init(label: "VANS", reasoning: "r \"quoted\"", caption: "<script>alert(1)</script>", video: "answers/a-1.mp4",
+                            seconds: ["denoising": 1.25])],
+            groundTruth: .init(label: "Ground truth", reasoning: "", caption: "The ball stops.", video: "videos/answer.mp4"))
+        let html = AnswerPage.html(title: "Demo", notes: ["models: test"], entries: [entry])
+        for video in ["videos/input.mp4", "answers/a-1.mp4", "videos/answer.mp4"] { #expect(html.contains("src=\"\(video)\"")) }
+        #expect(!html.contains("<script>") && html.contains("&lt;script&gt;") && html.contains("What happens &lt;next&gt; &amp; why?"))
+        #expect(html.contains("denoising 1.2 s") || html.contains("denoising 1.3 s"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+    }
 }
