@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import NN
 import Tensor
@@ -102,5 +103,24 @@ struct TrainingRunTests {
     @Test func optimizerStateIsChecked() throws {
         let state = AdamW.State(tensors: ["exp_avg.w": Tensor.zeros([2])], stepCount: 1, parameterSteps: ["w": 1])
         #expect(throws: NNError.self) { try AdamW().restore(state) }
+    }
+
+    // Packing narrows float32 weights to bfloat16 (values rounded as the engine rounds) and copies the rest unchanged.
+    @Test func packingNarrowsWeightsAndKeepsOtherFiles() throws {
+        let source = Self.temporaryDirectory(), destination = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: source); try? FileManager.default.removeItem(at: destination) }
+        try FileManager.default.createDirectory(at: source.appendingPathComponent("transformer"), withIntermediateDirectories: true)
+        let weight = Tensor([0.1, -2.5, 3.14159, 1e-3], shape: [2, 2])
+        try SafetensorsWriter.write(tensors: ["w": weight, "ids": Tensor(int64: [1, 2], shape: [2])],
+                                    to: source.appendingPathComponent("transformer/model.safetensors"))
+        try Data("{\"a\": 1}".utf8).write(to: source.appendingPathComponent("config.json"))
+        try ModelPacking.copy(source, to: destination)
+        let packed = try SafetensorsFile(url: destination.appendingPathComponent("transformer/model.safetensors"))
+        let narrowed = try packed.tensor("w")
+        #expect(narrowed.dtype == .bfloat16)
+        #expect(narrowed.converted(to: .float32).scalars == weight.converted(to: .bfloat16).converted(to: .float32).scalars)
+        #expect(try packed.tensor("ids").dtype == .int64)
+        #expect(try Data(contentsOf: destination.appendingPathComponent("config.json")) == Data("{\"a\": 1}".utf8))
+        #expect(throws: TrainingError.self) { try ModelPacking.copy(source.appendingPathComponent("missing"), to: destination) }
     }
 }
