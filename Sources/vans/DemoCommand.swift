@@ -1,64 +1,82 @@
-// `vans demo`: the end-to-end job on a built-in default, as far as the system exists today.
-// It makes a small VANS-Synth evaluation set, checks it, prepares the Qwen2.5-VL input of one
-// sample exactly as the reference processor and chat template would, tokenizes that prompt with a
-// byte-level BPE trained on the set (as `tokenizers` would train it), finds the cut between an
-// input clip and its answer clip with the shot detector, and scores two text baselines with the
-// paper's metrics. The models (Qwen2.5-VL, Wan2.1) and Joint-GRPO come in later waves.
+// `vans demo` (`make demo`): the main job on a built-in default. A question about a synthetic input video is
+// answered with a video by the shipped VANS-Synth models (SFT): the VLM reasons and writes the caption of the
+// next event, the VDM renders it conditioned on frames of the input, and a page shows input, question,
+// reasoning, caption, answer video and the ground truth side by side.
 import ArgumentParser
 import Data
 import Foundation
 import Metrics
-import QwenVL
 import Support
-import Tokenizers
 import VANS
 import VideoIO
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the end-to-end demo on a built-in default (a small synthetic evaluation set)."
+        abstract: "Answer questions about synthetic videos with videos, using the shipped VANS-Synth models.",
+        discussion: """
+            Makes a small VANS-Synth evaluation set (one procedural and one predictive question by default), answers \
+            each question with the models in --models (vlm-sft/ and vdm-sft/, as `vans experiment synth-models` \
+            writes them), and writes OUT/index.html with the input video, the question, the reasoning, the caption, \
+            the answer video and the ground truth. Open the page in a browser.
+            """
     )
 
-    @Option(help: "Directory for the demo's dataset and videos.")
+    @Option(help: "Directory holding vlm-sft/ and vdm-sft/ (default: models/vans-synth of this checkout).")
+    var models: String?
+
+    @Option(help: "Directory for the demo's videos and page.")
     var out: String = "demo-output"
 
-    @Option(help: "Number of samples to synthesise.")
-    var count: Int = 48
+    @Option(help: "Number of questions (half procedural, half predictive).")
+    var questions: Int = 2
 
-    @Option(help: "Seed of the synthetic world.")
+    @Option(help: "Seed of the synthetic world and of the renderer.")
     var seed: UInt64 = 7
 
     @Flag(help: "Print one JSON object instead of the text report.")
     var json = false
 
-    struct Report: Codable {
-        var dataset: SynthDatasetSummary
-        var validationProblems: Int
-        var sampleID: String
+    struct Answered: Codable {
+        var id: String
+        var kind: String
         var question: String
-        var videoGrid: [Int]
-        var videoTokens: Int
-        var promptCharacters: Int
-        var tokenizerVocabulary: Int
-        var promptTokens: Int
-        var promptVideoPadTokens: Int
-        var joinedClipFrames: Int
-        var trueCut: Int
-        var detectedCuts: [Int]
-        var questionOnlyBaseline: TextMetricsReport
-        var alternativeWordings: TextMetricsReport
+        var reasoning: String
+        var caption: String
+        var groundTruth: String
+        var rougeL: Double
+        var answerVideo: String
+        var seconds: [String: Double]
+    }
+
+    struct Report: Codable {
+        var page: String
+        var models: String
+        var answers: [Answered]
     }
 
     func run() async throws {
+        guard questions >= 1 else { throw ValidationError("--questions must be at least 1") }
+        let modelsURL = try resolveModels()
+        let outURL = URL(fileURLWithPath: out)
         do {
-            let report = try makeReport()
+            let report = try answer(models: modelsURL, out: outURL)
             if json {
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                printText(report)
+                for item in report.answers {
+                    print("""
+
+                    [\(item.kind)] \(item.question)
+                      reasoning     \(item.reasoning)
+                      caption       \(item.caption)
+                      ground truth  \(item.groundTruth)   (ROUGE-L \(String(format: "%.3f", item.rougeL)))
+                      answer video  \(item.answerVideo)
+                    """)
+                }
+                print("\nOpen the page: \(report.page)")
             }
         } catch let error as ExitCode {
             throw error
@@ -68,103 +86,73 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    private func makeReport() throws -> Report {
-        let directory = URL(fileURLWithPath: out).appendingPathComponent("dataset")
-        // 1. A small evaluation split of the synthetic world, rendered and encoded in parallel.
-        let progress = ProgressBar(total: count, label: "synthesising")
-        let summary = try SynthDataset.write(SynthConfiguration(count: count, seed: seed, split: .eval),
-                                             to: directory, progress: progress)
-        let manifest = directory.appendingPathComponent("manifest.jsonl")
-        let validation = try DatasetValidator.validate(manifest)
-        let samples = try Manifest.read(from: manifest)
-        guard let sample = samples.first else { throw ValidationError("the demo dataset is empty") }
-
-        // 2. The VLM's input for one sample: frames at 1 fps (the paper's evaluation setting),
-        //    smart-resized and patchified, then the paper's system prompt in Qwen's chat template.
-        let inputPath = directory.appendingPathComponent(sample.inputVideo).path
-        let video = try QwenVLVideoProcessor(fps: 1).process(path: inputPath)
-        let grid = VisionGrid(temporal: video.grid.t, height: video.grid.h, width: video.grid.w)
-        let template = ChatTemplate()
-        let prompt = try template.expandVisionPlaceholders(
-            in: template.render(AnswerFormat().messages(question: sample.question), addGenerationPrompt: true),
-            imageGrids: [], videoGrids: [grid])
-
-        // 3. The prompt as token ids: a small byte-level BPE in Qwen2.5-VL's layout, trained on the set's
-        //    texts and the system prompt, written next to the dataset; every <|video_pad|> is one id.
-        let answerFormat = AnswerFormat()
-        var texts = [answerFormat.systemPrompt]
-        for item in samples {
-            texts += [item.question, item.answerCaption] + item.answerAlternatives
-            texts.append(answerFormat.format(reasoning: item.reasoning, answer: item.answerCaption))
+    /// --models, else models/vans-synth in the working directory or in the checkout that built this binary.
+    func resolveModels() throws -> URL {
+        if let models { return URL(fileURLWithPath: models) }
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(directory)
+            directory = directory.deletingLastPathComponent()
         }
-        let trained = try BPETrainer(vocabularySize: 1024, minimumFrequency: 2).train(texts: texts, preset: .qwen2VL)
-        try trained.write(to: URL(fileURLWithPath: out).appendingPathComponent("tokenizer"))
-        let tokenizer = try trained.tokenizer()
-        let promptIDs = try tokenizer.encode(prompt)
-        let videoPad = tokenizer.id(for: ChatTemplate.videoPad)
-
-        // 4. Curation: join the input clip and its answer clip and find the cut between them.
-        //    The synthetic answer continues the input, so the cut is subtle (a continuation,
-        //    not a new shot); we join the answer of a *different* scene to make a real shot change.
-        let other = samples.first { $0.sceneSeed != sample.sceneSeed } ?? sample
-        let input = try VideoDecoder(path: inputPath).decodeAll()
-        let nextShot = try VideoDecoder(path: directory.appendingPathComponent(other.answerVideo).path).decodeAll()
-        let joinedPath = URL(fileURLWithPath: out).appendingPathComponent("joined.mp4").path
-        let fps = try VideoDecoder(path: inputPath).info.fps
-        try VideoWriter.write(input + nextShot + nextShot, to: joinedPath, fps: fps)
-        var options = ShotDetectionOptions()
-        options.minimumSceneLength = 8
-        let shots = try ShotDetector.detect(videoAt: joinedPath, options: options)
-
-        // 5. Text metrics on two baselines. Question-only: answer with the most common caption
-        //    given to the same question elsewhere in the set (leave-one-out) — it cannot see the
-        //    video, so it should score low. Alternative wordings: a correct answer in other words,
-        //    which shows how much BLEU/ROUGE-L move with wording alone.
-        var byQuestion: [String: [String]] = [:]
-        for item in samples { byQuestion[item.question, default: []].append(item.answerCaption) }
-        let references = samples.map { [$0.answerCaption] }
-        let questionOnly = samples.map { item -> String in
-            var counts: [String: Int] = [:]
-            var removed = false
-            for caption in byQuestion[item.question] ?? [] {
-                if !removed && caption == item.answerCaption { removed = true; continue }
-                counts[caption, default: 0] += 1
-            }
-            return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? ""
+        for candidate in candidates {
+            let models = candidate.appendingPathComponent("models/vans-synth")
+            if FileManager.default.fileExists(atPath: models.appendingPathComponent("vlm-sft").path) { return models }
         }
-        let paraphrases = samples.map { item in
-            item.answerAlternatives.first { $0 != item.answerCaption } ?? item.answerCaption
-        }
-        let metrics = TextMetrics()
-        return Report(
-            dataset: summary, validationProblems: validation.problems.count,
-            sampleID: sample.id, question: sample.question,
-            videoGrid: [grid.temporal, grid.height, grid.width], videoTokens: grid.tokenCount(),
-            promptCharacters: prompt.count, tokenizerVocabulary: tokenizer.vocabularySize,
-            promptTokens: promptIDs.count, promptVideoPadTokens: promptIDs.filter { $0 == videoPad }.count,
-            joinedClipFrames: shots.frameCount, trueCut: input.count,
-            detectedCuts: shots.cuts,
-            questionOnlyBaseline: try metrics.evaluate(hypotheses: questionOnly, references: references),
-            alternativeWordings: try metrics.evaluate(hypotheses: paraphrases, references: references))
+        throw ValidationError("no models/vans-synth/vlm-sft found here or above the vans binary; pass --models DIR")
     }
 
-    private func printText(_ report: Report) {
-        func line(_ name: String, _ scores: TextMetricsReport) -> String {
-            String(format: "  %-22@ BLEU@1 %.4f  BLEU@4 %.4f  ROUGE-L %.4f  ROUGE-L F1 %.4f",
-                   name as NSString, scores.bleu1, scores.bleu4, scores.rougeL, scores.rougeLF1)
+    func answer(models: URL, out: URL) throws -> Report {
+        // 1. A few evaluation questions of the synthetic world (never seen in training: the splits are disjoint).
+        let data = out.appendingPathComponent("data")
+        let synthProgress = ProgressBar(total: questions, label: "synthesising", enabled: json ? false : nil)
+        _ = try SynthDataset.write(SynthConfiguration(count: questions, seed: seed, split: .eval), to: data, progress: synthProgress)
+        let samples = try Manifest.read(from: data.appendingPathComponent("manifest.jsonl"))
+
+        // 2. The shipped models behind the pipeline protocols; each stage loads its weights when first used.
+        let pipeline = VANSPipeline(reasoner: try PipelineFactory.reasoner(directory: models.appendingPathComponent("vlm-sft")),
+                                    renderer: try PipelineFactory.renderer(directory: models.appendingPathComponent("vdm-sft")))
+        let answersDirectory = out.appendingPathComponent("answers")
+        try FileManager.default.createDirectory(at: answersDirectory, withIntermediateDirectories: true)
+
+        // 3. Each question answered with a video.
+        var answered: [Answered] = []
+        var entries: [AnswerPageEntry] = []
+        let rouge = RougeScorer()
+        for sample in samples {
+            let input = AnswerInput(video: data.appendingPathComponent(sample.inputVideo), question: sample.question)
+            var bars: [String: ProgressBar] = [:]
+            let results = try pipeline.answer(input, rendering: RenderOptions(seed: seed)) { event in
+                guard !json else { return }
+                let bar = bars[event.stage] ?? {
+                    let made = ProgressBar(total: max(event.total, 1), label: "\(sample.id) \(event.stage)")
+                    bars[event.stage] = made
+                    return made
+                }()
+                if event.done >= event.total { bar.finish() } else if event.done > 0 { bar.advance() }
+            }
+            guard let result = results.first else { continue }
+            let videoName = "answers/\(sample.id).mp4"
+            try VANSPipeline.write(result, to: out.appendingPathComponent(videoName).path)
+            let score = rouge.score(target: sample.answerCaption, prediction: result.reasoned.caption).fmeasure
+            answered.append(Answered(id: sample.id, kind: sample.kind.rawValue, question: sample.question,
+                                     reasoning: result.reasoned.reasoning, caption: result.reasoned.caption,
+                                     groundTruth: sample.answerCaption, rougeL: score,
+                                     answerVideo: out.appendingPathComponent(videoName).path, seconds: result.video.seconds))
+            entries.append(AnswerPageEntry(
+                question: sample.question, inputVideo: "data/\(sample.inputVideo)",
+                answers: [.init(label: "VANS (SFT) answer", reasoning: result.reasoned.reasoning, caption: result.reasoned.caption,
+                                video: videoName, seconds: result.video.seconds)],
+                groundTruth: .init(label: "Ground truth", reasoning: sample.reasoning, caption: sample.answerCaption,
+                                   video: "data/\(sample.answerVideo)")))
         }
-        print("""
-        VANS demo — the synthetic VNEP world, end to end as far as it exists today
-        dataset     \(report.dataset.samples) samples (\(report.dataset.procedural) procedural, \(report.dataset.predictive) predictive) from \(report.dataset.scenes) scenes, \(report.dataset.videos) videos in \(String(format: "%.1f", report.dataset.seconds)) s
-        validate    \(report.validationProblems == 0 ? "ok" : "\(report.validationProblems) problems") (\(report.dataset.manifest))
-        sample      \(report.sampleID): \(report.question)
-        VLM input   video grid t×h×w = \(report.videoGrid.map(String.init).joined(separator: "×")) → \(report.videoTokens) <|video_pad|> tokens; prompt \(report.promptCharacters) characters (paper's system prompt, Qwen2.5-VL chat template)
-        tokenizer   byte-level BPE trained on the set, \(report.tokenizerVocabulary) ids: the prompt is \(report.promptTokens) ids, \(report.promptVideoPadTokens) of them <|video_pad|> (\(out)/tokenizer/)
-        shots       joined clip of \(report.joinedClipFrames) frames, true cut at \(report.trueCut), detected \(report.detectedCuts)
-        text metrics against the ground-truth captions:
-        \(line("question-only baseline", report.questionOnlyBaseline))
-        \(line("other correct wording", report.alternativeWordings))
-        Videos and the manifest are in \(out)/. Next waves: Qwen2.5-VL and Wan2.1 on the engine, SFT and Joint-GRPO.
-        """)
+
+        // 4. The page.
+        let page = out.appendingPathComponent("index.html")
+        try AnswerPage.write(title: "VANS demo: video as answer (VANS-Synth, SFT models)",
+                             notes: ["Models: \(models.path) — small VANS-Synth models of the Qwen2.5-VL and Wan2.1 architectures.",
+                                     "Questions from the VANS-Synth evaluation split (seed \(seed)), never seen in training."],
+                             entries: entries, to: page)
+        return Report(page: page.path, models: models.path, answers: answered)
     }
 }
