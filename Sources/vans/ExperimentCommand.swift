@@ -9,6 +9,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         subcommands: [
             // One line per experiment or part; each command lives in its own file (Experiment<Name>Command.swift).
             ExperimentPretrainCommand.self,
+            ExperimentSynthModelsCommand.self,
         ]
     )
 }
