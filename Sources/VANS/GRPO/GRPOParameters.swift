@@ -147,6 +147,10 @@ public struct GRPOParameters: Sendable, Codable, Equatable {
     /// ε added to each component's σ before summing (decision 6).
     public var rewardEpsilon = 1e-4
 
+    /// Decision 7: an output that fails the format gets text and video rewards 0 and is not rendered. Off scores
+    /// ROUGE-L on the answer block or, failing the format, the whole output, and renders it (an ablation knob).
+    public var formatGate = true
+
     // VLM (decisions 2–5, 15).
     /// LoRA rank and α of the VLM (App. C.1: r 8, α 32, all LLM linear layers).
     public var vlmLoRARank = 8

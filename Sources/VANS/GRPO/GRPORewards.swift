@@ -1,6 +1,7 @@
 // The reward of each phase (paper §4.2: r₁ = λ_f r_f + λ_t1 ROUGE-L + λ_v1 CLIP-V; r₂ = λ_v2 CLIP-V + λ_c2 CLIPScore),
 // built from the Rewards components and combined as decision 6 says (z-score each within the group, sum with λ).
 // The all-in-one row scores each video against its own caption, so it needs a per-sample CLIPScore.
+import Metrics
 import VideoMetrics
 
 /// r_c for groups whose samples were rendered from different captions: each video against its own caption.
@@ -34,6 +35,22 @@ public struct PerSampleCaptionScore: RewardScoring {
     }
 }
 
+/// r_t1 without decision 7's gate: ROUGE-L of the parsed answer (the whole output when the format fails).
+public struct UngatedRougeLReward: RewardScoring {
+    public let format: AnswerFormat
+    public let scorer: RougeScorer
+    public var name: String { "rouge_l" }
+
+    public init(format: AnswerFormat = AnswerFormat(), scorer: RougeScorer = RougeScorer()) {
+        self.format = format
+        self.scorer = scorer
+    }
+
+    public func scores(_ group: RewardGroup) throws -> [Double] {
+        group.samples.map { scorer.score(target: group.groundTruthCaption, prediction: format.parse($0.completion).answer).fmeasure }
+    }
+}
+
 /// The paper's name of each reward component in a phase's logs (Figure 9's panel titles).
 enum GRPORewardNames {
     /// `r_f`, `r_t1`, `r_v1`/`r_v2`, `r_c2`: the stage-2 names when the phase trains only the VDM.
@@ -61,7 +78,8 @@ extension GRPOPhase {
     /// The combination for one group: the phase's components with their λ. `captions` gives each sample's own caption
     /// for r_c when the group's videos come from different captions (all-in-one); otherwise r_c reads the group's
     /// anchor caption.
-    func rewardCombination(embedder: (any VideoEmbedding)?, format: AnswerFormat, captions: [String]?, epsilon: Double) throws -> RewardCombination {
+    func rewardCombination(embedder: (any VideoEmbedding)?, format: AnswerFormat, captions: [String]?, epsilon: Double,
+                           formatGate: Bool = true) throws -> RewardCombination {
         var components: [WeightedReward] = []
         for component in GRPORewardComponent.allCases {
             guard let weight = weight(component) else { continue }
@@ -70,7 +88,9 @@ extension GRPOPhase {
             }
             switch component {
             case .format: components.append(WeightedReward(FormatReward(format: format), weight: weight))
-            case .rouge: components.append(WeightedReward(RougeLReward(format: format), weight: weight))
+            case .rouge:
+                let reward: any RewardScoring = formatGate ? RougeLReward(format: format) : UngatedRougeLReward(format: format)
+                components.append(WeightedReward(reward, weight: weight))
             case .videoSimilarity:
                 components.append(WeightedReward(VideoSimilarityReward(embedder: embedder!, name: GRPORewardNames.logName(component, phase: self)),
                                                  weight: weight))

@@ -145,10 +145,10 @@ public final class JointGRPOTrainer {
                 captions = parsed.map(\.answer)
                 let rendered = try videoPolicy.rollout(captions: captions!, sample: sample, steps: parameters.sdeSteps,
                                                        guidance: parameters.trainingGuidance, seed: Self.mix(seed, 1), sharedNoise: true)
-                for index in 0..<group where parsed[index].followsFormat { videos[index] = rendered.videos[index] }
+                for index in 0..<group where parsed[index].followsFormat || !parameters.formatGate { videos[index] = rendered.videos[index] }
                 video = rendered
             } else if phase.rendersVideo, let videoPolicy {
-                let kept = parsed.indices.filter { parsed[$0].followsFormat }
+                let kept = parsed.indices.filter { parsed[$0].followsFormat || !parameters.formatGate }
                 let rendered = try videoPolicy.render(captions: kept.map { parsed[$0].answer }, sample: sample, seed: Self.mix(seed, 1))
                 for (position, index) in kept.enumerated() { videos[index] = rendered[position] }
             }
@@ -171,7 +171,8 @@ public final class JointGRPOTrainer {
 
         // Rewards: each component z-scored within the group and summed with λ (decision 6).
         let shared = embedder.map { ReusedEmbeddings($0) }
-        let combination = try phase.rewardCombination(embedder: shared, format: format, captions: captions, epsilon: parameters.rewardEpsilon)
+        let combination = try phase.rewardCombination(embedder: shared, format: format, captions: captions, epsilon: parameters.rewardEpsilon,
+                                                       formatGate: parameters.formatGate)
         let rewards = try combination.evaluate(RewardGroup(samples: rewardSamples, groundTruthCaption: sample.groundTruthCaption,
                                                            groundTruthVideo: sample.groundTruthVideo, anchorCaption: anchor ?? sample.groundTruthCaption))
         var rawTotal = 0.0
