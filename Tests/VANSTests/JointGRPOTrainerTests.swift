@@ -76,6 +76,20 @@ import Wan
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("run/anchors-phase0.json").path))
     }
 
+    // The all-in-one row trains both models in one step on the joint reward (format, ROUGE-L, CLIP-V, CLIPScore).
+    @Test func allInOneStepTrainsBothAdapters() throws {
+        let (directory, samples) = try Self.models()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (trainer, text, video) = try Self.trainer(try GRPOTestModels.parameters(row: "all-in-one", steps: 1), directory: directory, samples: samples)
+        let text0 = Self.snapshot(try #require(text).model), video0 = Self.snapshot(try #require(video).transformer)
+        let log = try trainer.train(directory: directory.appendingPathComponent("run"), resume: false)
+        let text1 = Self.snapshot(text!.model), video1 = Self.snapshot(video!.transformer)
+        #expect(text1.base == text0.base && video1.base == video0.base)
+        #expect(text1.adapters != text0.adapters && video1.adapters != video0.adapters)
+        let entry = try #require(log.first)
+        for key in ["r_f", "r_t1", "r_v1", "r_c2", "r1_total", "vlm_loss", "vdm_loss"] { #expect(entry[key] != nil, "log lacks \(key)") }
+    }
+
     // On-policy: the VLM's teacher-forced log-probs reproduce the rollout's (float rounding only), and the VDM's
     // recomputed step log-probs equal the recorded ones bit for bit, so the ratio is exactly 1 before an update.
     @Test func onPolicyRatioIsOneBeforeTheUpdate() throws {

@@ -81,9 +81,9 @@ public protocol VideoPolicy: AnyObject {
     /// The module whose trainable parameters are the policy's adapters.
     var trainableModule: Module { get }
     var isTrainable: Bool { get }
-    /// Renders each caption deterministically (the profile's sampler), all from one initial noise drawn from
-    /// `seed` (decision 11), conditioned on reference frames of `sample`'s input.
-    func render(captions: [String], sample: GRPOSample, seed: UInt64) throws -> [[VideoFrame]]
+    /// Renders each caption deterministically (the profile's sampler; `steps` nil takes the profile's), all from one
+    /// initial noise drawn from `seed` (decision 11), conditioned on reference frames of `sample`'s input.
+    func render(captions: [String], sample: GRPOSample, steps: Int?, seed: UInt64) throws -> [[VideoFrame]]
     /// An SDE rollout of `captions.count` videos (one per caption) with per-step log-probabilities; noise from `seed`,
     /// the initial noise shared by all when `sharedNoise`.
     func rollout(captions: [String], sample: GRPOSample, steps: Int, guidance: Float, seed: UInt64, sharedNoise: Bool) throws -> VideoRollout

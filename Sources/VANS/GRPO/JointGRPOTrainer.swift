@@ -149,7 +149,8 @@ public final class JointGRPOTrainer {
                 video = rendered
             } else if phase.rendersVideo, let videoPolicy {
                 let kept = parsed.indices.filter { parsed[$0].followsFormat || !parameters.formatGate }
-                let rendered = try videoPolicy.render(captions: kept.map { parsed[$0].answer }, sample: sample, seed: Self.mix(seed, 1))
+                let rendered = try videoPolicy.render(captions: kept.map { parsed[$0].answer }, sample: sample,
+                                                      steps: parameters.renderSteps, seed: Self.mix(seed, 1))
                 for (position, index) in kept.enumerated() { videos[index] = rendered[position] }
             }
             rewardSamples = zip(rollout.texts, videos).map { RewardSample(completion: $0, video: $1) }

@@ -123,9 +123,10 @@ public final class WanVideoPolicy: VideoPolicy {
         }
     }
 
-    public func render(captions: [String], sample: GRPOSample, seed: UInt64) throws -> [[VideoFrame]] {
+    public func render(captions: [String], sample: GRPOSample, steps: Int?, seed: UInt64) throws -> [[VideoFrame]] {
         guard !captions.isEmpty else { return [] }
         var settings = settings
+        if let steps { settings.steps = steps }
         settings.sampler = settings.sampler == .sde ? .uniPC : settings.sampler
         let parameters = try pipeline.samplingParameters(settings)
         let count = captions.count
