@@ -1,10 +1,8 @@
 // `vans train grpo`: one row of Table 2 (paper §4.2, App. B–C) through JointGRPOTrainer, from SFT model directories.
 import ArgumentParser
-import CLIP
 import Foundation
 import Support
 import VANS
-import VideoMetrics
 
 /// `vans train grpo`: one row of the paper's Table 2 (Joint-GRPO, its stages and ablations) from SFT models.
 struct TrainGRPOCommand: AsyncParsableCommand {
@@ -84,47 +82,20 @@ struct TrainGRPOCommand: AsyncParsableCommand {
         if let sdeSteps { parameters.sdeSteps = sdeSteps }
         if let guidance { parameters.trainingGuidance = guidance }
         if let checkpointEvery { parameters.checkpointEvery = checkpointEvery }
-        try parameters.validate()
-        let phases = parameters.row.phases
-        let trainsVLM = phases.contains { $0.trains != .vdm }, needsVLM = trainsVLM || phases.contains { $0.captions == .anchor }
-        let trainsVDM = phases.contains { $0.trains != .vlm }, needsVDM = trainsVDM || phases.contains(where: \.rendersVideo)
-        let needsCLIP = phases.contains(where: \.rendersVideo)
-        guard !needsVLM || vlm != nil else { throw ValidationError("row \(row) needs --vlm DIR") }
-        guard !needsVDM || vdm != nil else { throw ValidationError("row \(row) needs --vdm DIR") }
-        guard !needsCLIP || clip != nil else { throw ValidationError("row \(row) scores videos: it needs --clip DIR") }
-
-        let samples = try GRPOData.load(URL(fileURLWithPath: data), limit: limit)
-        let textPolicy = try needsVLM ? QwenVLTextPolicy(directory: URL(fileURLWithPath: vlm!),
-                                                         lora: trainsVLM ? (parameters.vlmLoRARank, parameters.vlmLoRAAlpha) : nil,
-                                                         seed: seed) : nil
-        let videoPolicy = try needsVDM ? WanVideoPolicy(directory: URL(fileURLWithPath: vdm!),
-                                                        lora: trainsVDM ? (parameters.vdmLoRARank, parameters.vdmLoRAAlpha) : nil,
-                                                        seed: seed) : nil
-        let embedder: (any VideoEmbedding)? = try clip.map { CLIPVideoEmbedder(clip: try CLIPBundle.load(directory: URL(fileURLWithPath: $0))) }
-        let trainer = JointGRPOTrainer(parameters: parameters, samples: samples, textPolicy: textPolicy, videoPolicy: videoPolicy,
-                                       embedder: embedder, maximumNewTokens: parameters.maximumNewTokens ?? textPolicy?.profile.maxNewTokens ?? 512)
-        if let textPolicy { trainer.format = AnswerFormat(style: textPolicy.profile.answerFormat) }
-        trainer.inputs = ["data": data, "vlm": vlm ?? "", "vdm": vdm ?? "", "clip": clip ?? "", "limit": limit.map(String.init) ?? ""]
         let bar = json ? nil : ProgressBar(total: parameters.totalSteps, label: "grpo \(row)")
         var reported = 0
-        trainer.progress = { step, _, _ in
+        let output = URL(fileURLWithPath: out)
+        let inputs = GRPORunInputs(data: URL(fileURLWithPath: data), vlm: vlm.map { URL(fileURLWithPath: $0) },
+                                   vdm: vdm.map { URL(fileURLWithPath: $0) }, clip: clip.map { URL(fileURLWithPath: $0) }, limit: limit)
+        let result = try GRPORun.run(parameters, inputs: inputs, output: output, resume: resume) { step, _, _ in
             bar?.advance(by: step - reported)
             reported = step
         }
-        let output = URL(fileURLWithPath: out)
-        let log = try trainer.train(directory: output, resume: resume)
         bar?.finish()
+        let log = result.log
         var models: [String: String] = [:]
-        if let textPolicy, trainsVLM, let vlm {
-            let destination = output.appendingPathComponent("models/vlm")
-            try textPolicy.export(from: URL(fileURLWithPath: vlm), to: destination)
-            models["vlm"] = destination.path
-        }
-        if let videoPolicy, trainsVDM, let vdm {
-            let destination = output.appendingPathComponent("models/vdm")
-            try videoPolicy.export(from: URL(fileURLWithPath: vdm), to: destination)
-            models["vdm"] = destination.path
-        }
+        if let vlm = result.vlm, vlm.path != self.vlm.map({ URL(fileURLWithPath: $0).path }) { models["vlm"] = vlm.path }
+        if let vdm = result.vdm, vdm.path != self.vdm.map({ URL(fileURLWithPath: $0).path }) { models["vdm"] = vdm.path }
         let last = log.last ?? [:]
         if json {
             let summary: [String: Any] = ["row": row, "out": output.path, "steps": log.count, "seconds": Date().timeIntervalSince(started),
