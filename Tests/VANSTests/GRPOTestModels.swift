@@ -76,21 +76,12 @@ enum GRPOTestModels {
         return directory
     }
 
-    /// `count` VANS-Synth samples (64×64 input clips written as MP4, 17-frame answers in memory).
+    /// A VANS-Synth dataset of `count` samples written by `vans data synth`'s code into `parent/data`, read back as
+    /// training samples (64×64 MP4s; 24-frame inputs, 17-frame answers).
     static func samples(in parent: URL, count: Int = 2) throws -> [GRPOSample] {
-        try (0..<count).map { index in
-            let scene = SynthWorld.render(sceneSeed: SynthWorld.sceneSeed(split: .train, seed: 3, kind: index % 2 == 0 ? .procedural : .predictive,
-                                                                          index: index), size: 64, fps: 8)
-            func frames(_ synth: [SynthFrame]) -> [VideoFrame] {
-                synth.enumerated().map { VideoFrame(width: $1.width, height: $1.height, pixels: $1.pixels, timestamp: Double($0) / 8, index: $0) }
-            }
-            let input = frames(scene.inputFrames)
-            let path = parent.appendingPathComponent("input-\(index).mp4")
-            try VideoWriter.write(input, to: path.path, fps: 8, options: VideoEncodingOptions(preset: "ultrafast"))
-            let question = scene.questions[0]
-            return GRPOSample(id: "sample-\(index)", question: question.question, inputVideo: path, inputFrames: input,
-                              groundTruthCaption: question.caption, groundTruthVideo: frames(question.answerFrames))
-        }
+        let data = parent.appendingPathComponent("data")
+        _ = try SynthDataset.write(SynthConfiguration(count: count, seed: 3), to: data, concurrent: false)
+        return try GRPOData.load(data, limit: count)
     }
 
     /// Small knobs for fast tests: G = 3, two SDE steps, guidance 2 in rollouts, gates off so random models get signal.

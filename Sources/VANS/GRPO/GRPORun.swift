@@ -33,7 +33,9 @@ public struct GRPORunResult: Sendable {
 
 public enum GRPORun {
     /// Trains `parameters.row` on `inputs` into `output` (resuming with `resume`); `progress` sees every step.
+    /// `embedder` replaces the CLIP model of `inputs.clip` (tests inject a small one).
     public static func run(_ parameters: GRPOParameters, inputs: GRPORunInputs, output: URL, resume: Bool,
+                           embedder override: (any VideoEmbedding)? = nil,
                            progress: ((Int, Int, [String: Double]) -> Void)? = nil) throws -> GRPORunResult {
         try parameters.validate()
         let phases = parameters.row.phases
@@ -44,14 +46,14 @@ public enum GRPORun {
         }
         if needsVLM, inputs.vlm == nil { throw missing("vlm", "needs a VLM directory") }
         if needsVDM, inputs.vdm == nil { throw missing("vdm", "needs a VDM directory") }
-        if phases.contains(where: \.rendersVideo), inputs.clip == nil { throw missing("clip", "scores videos: it needs a CLIP directory") }
+        if phases.contains(where: \.rendersVideo), inputs.clip == nil, override == nil { throw missing("clip", "scores videos: it needs a CLIP directory") }
 
         let samples = try GRPOData.load(inputs.data, limit: inputs.limit)
         let text = try needsVLM ? QwenVLTextPolicy(directory: inputs.vlm!, lora: trainsVLM ? (parameters.vlmLoRARank, parameters.vlmLoRAAlpha) : nil,
                                                    seed: parameters.seed) : nil
         let video = try needsVDM ? WanVideoPolicy(directory: inputs.vdm!, lora: trainsVDM ? (parameters.vdmLoRARank, parameters.vdmLoRAAlpha) : nil,
                                                   seed: parameters.seed) : nil
-        let embedder: (any VideoEmbedding)? = try inputs.clip.map { CLIPVideoEmbedder(clip: try CLIPBundle.load(directory: $0)) }
+        let embedder: (any VideoEmbedding)? = try override ?? inputs.clip.map { CLIPVideoEmbedder(clip: try CLIPBundle.load(directory: $0)) }
         let trainer = JointGRPOTrainer(parameters: parameters, samples: samples, textPolicy: text, videoPolicy: video, embedder: embedder,
                                        maximumNewTokens: parameters.maximumNewTokens ?? text?.profile.maxNewTokens ?? 512)
         if let text { trainer.format = AnswerFormat(style: text.profile.answerFormat) }
