@@ -103,6 +103,9 @@ import Wan
             let again = Array(recomputed.sliced(axis: 0, start: row, end: row + 1).contiguous().scalars.prefix(values.count))
             #expect(zip(again, values).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }, "row \(row) of \(width)")
         }
+        // The scoring path (vision once, [T, V] slices) equals the full teacher-forced logits path.
+        let fromLogits = try text.logProbabilitiesFromLogits(samples[0], completions: rollout.tokens, temperature: 1).scalars
+        #expect(zip(recomputed.scalars, fromLogits).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
         let video = try WanVideoPolicy(directory: directory.appendingPathComponent("vdm"), lora: (4, 8), seed: 2)
         let videoRollout = try video.rollout(captions: ["a red ball rolls", "a block falls"], sample: samples[0], steps: 3, guidance: 2,
                                              seed: 9, sharedNoise: false)

@@ -50,9 +50,9 @@ public protocol TextPolicy: AnyObject {
     var isTrainable: Bool { get }
     /// `count` completions of `sample`'s prompt sharing one prefill; temperature 0 is greedy.
     func sample(_ sample: GRPOSample, count: Int, temperature: Float, topP: Float, maximumTokens: Int, seed: UInt64) throws -> TextRollout
-    /// Teacher-forced logits [G, T, V] at the positions that predict each completion token, differentiable in the
-    /// adapters (what `TokenGRPOLoss` takes).
-    func completionLogits(_ sample: GRPOSample, completions: [[Int]]) throws -> Tensor
+    /// log π_θ [G, T] of every completion token under logits/τ (0 past a completion's end), teacher-forced and
+    /// differentiable in the adapters.
+    func logProbabilities(_ sample: GRPOSample, completions: [[Int]], temperature: Float) throws -> Tensor
     /// log π_ref [G, T] with the adapters disabled, without gradient.
     func referenceLogProbabilities(_ sample: GRPOSample, completions: [[Int]], temperature: Float) throws -> Tensor
 }

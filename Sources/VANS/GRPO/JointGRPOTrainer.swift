@@ -192,7 +192,7 @@ public final class JointGRPOTrainer {
         guard informative else { return }
         let share = Float(parameters.promptsPerStep)
 
-        // Loss (VLM): TRL's token GRPO on teacher-forced logits, k3 KL against the adapter-disabled policy.
+        // Loss (VLM): TRL's token GRPO on teacher-forced log-probs, k3 KL against the adapter-disabled policy.
         if let text, let textPolicy, phase.trains != .vdm {
             let (tokens, mask) = TextRollout.padded(text.tokens)
             let reference = parameters.vlmBeta == 0 ? nil
@@ -204,7 +204,8 @@ public final class JointGRPOTrainer {
                                             referenceLogProbabilities: reference)
             var output: TokenGRPOLoss.Output?
             let (_, vlmGradients) = try Gradients.valueAndGradient(of: textPolicy.trainableModule) {
-                let result = try loss(logits: try textPolicy.completionLogits(sample, completions: text.tokens), batch: batch)
+                let result = try loss(logProbabilities: try textPolicy.logProbabilities(sample, completions: text.tokens,
+                                                                                        temperature: parameters.temperature), batch: batch)
                 output = result
                 return result.loss / share
             }

@@ -88,7 +88,9 @@ public final class QwenVLTextPolicy: TextPolicy {
     }
 
     /// Logits [G, T, V] at the positions that predict each completion token: one teacher-forced forward of the G
-    /// rows prompt + completion (right-padded; causal attention keeps the padding out of real positions).
+    /// rows prompt + completion (right-padded; causal attention keeps the padding out of real positions), each row
+    /// with its own copy of the video. What `TokenGRPOLoss(logits:batch:)` takes; the trainer uses the cheaper
+    /// `logProbabilities` (V-wide logits of all G·T positions are 7 GB for the 3B model at G = 8, T = 512 + prompt).
     public func completionLogits(_ sample: GRPOSample, completions: [[Int]]) throws -> Tensor {
         guard !completions.isEmpty, completions.allSatisfy({ !$0.isEmpty }) else {
             throw TrainingError.data("sample \(sample.id): every completion needs at least one token")
@@ -111,8 +113,16 @@ public final class QwenVLTextPolicy: TextPolicy {
         return logits.sliced(axis: 1, start: promptLength - 1, end: promptLength - 1 + longest)  // [G, T, V]
     }
 
-    /// log π_θ of every completion token [G, T] (0 past a completion's end), differentiable in the adapters.
+    /// log π_θ of every completion token [G, T] (0 past a completion's end), differentiable in the adapters: TRL's
+    /// `_get_per_token_logps` as `QwenVLScoring.logProbabilityTensor` computes it (the vision tower once for the
+    /// group, one [T, V] slice of logits at a time).
     public func logProbabilities(_ sample: GRPOSample, completions: [[Int]], temperature: Float) throws -> Tensor {
+        try QwenVLScoring.logProbabilityTensor(model: model, input: try prompt(sample).modelInput, completions: completions,
+                                               temperature: temperature)
+    }
+
+    /// The same from `completionLogits` (the full [G, T, V] logits): a cross-check of the scoring path.
+    public func logProbabilitiesFromLogits(_ sample: GRPOSample, completions: [[Int]], temperature: Float) throws -> Tensor {
         let logits = try completionLogits(sample, completions: completions)
         let scaled = temperature == 1 ? logits : logits / temperature
         let (tokens, mask) = TextRollout.padded(completions)
