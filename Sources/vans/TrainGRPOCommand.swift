@@ -65,6 +65,9 @@ struct TrainGRPOCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Checkpoint every this many steps (default 50).")
     var checkpointEvery: Int?
 
+    @Flag(name: .long, help: "Score and render outputs that fail the [Think]/[Ans] format too (decision 7 gives them 0 and no render).")
+    var noFormatGate = false
+
     @Flag(name: .long, help: "Continue the run in --out from its latest checkpoint (same settings).")
     var resume = false
 
@@ -82,6 +85,7 @@ struct TrainGRPOCommand: AsyncParsableCommand {
         if let sdeSteps { parameters.sdeSteps = sdeSteps }
         if let guidance { parameters.trainingGuidance = guidance }
         if let checkpointEvery { parameters.checkpointEvery = checkpointEvery }
+        if noFormatGate { parameters.formatGate = false }
         let bar = json ? nil : ProgressBar(total: parameters.totalSteps, label: "grpo \(row)")
         var reported = 0
         let output = URL(fileURLWithPath: out)

@@ -158,16 +158,12 @@ import Wan
         return (comparable(straight), comparable(resumed))
     }
 
-    // Stage 1: 2 steps straight and 1 step + resume give the same log lines (wall-clock time aside).
-    @Test func stageOneResumesExactly() throws {
-        let (straight, resumed) = try Self.resumeLogs(row: "stage1")
-        #expect(straight.count == 2 && resumed == straight)
-    }
-
-    // Stage 2: the same for the VDM's Flow-GRPO (optimizer moments, adapters and anchors carried over).
-    @Test func stageTwoResumesExactly() throws {
-        let (straight, resumed) = try Self.resumeLogs(row: "stage2")
-        #expect(straight.count == 2 && resumed == straight)
+    // 2 steps per phase straight and 1 step + resume give the same log lines (wall-clock time aside): stage 1 (VLM
+    // adapters and moments), stage 2 (the DiT's, and the anchors), and stage 1 + 2 resumed before the phase change
+    // (the anchors then come from the restored stage-1 VLM).
+    @Test(arguments: ["stage1", "stage2", "stage1+2"]) func resumesExactly(row: String) throws {
+        let (straight, resumed) = try Self.resumeLogs(row: row)
+        #expect(straight.count == 2 * (try GRPORow.named(row)).phases.count && resumed == straight)
     }
 
     // The rows are one trainer's configurations: names are unique, and each ablation is its parent row minus one
