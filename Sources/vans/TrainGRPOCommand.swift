@@ -65,6 +65,9 @@ struct TrainGRPOCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Checkpoint every this many steps (default 50).")
     var checkpointEvery: Int?
 
+    @Option(name: .long, help: "Stage 2: anchor captions below this ROUGE-L against the ground truth are regenerated, then dropped (paper: 0.6).")
+    var anchorThreshold: Double?
+
     @Flag(name: .long, help: "Score and render outputs that fail the [Think]/[Ans] format too (decision 7 gives them 0 and no render).")
     var noFormatGate = false
 
@@ -86,6 +89,7 @@ struct TrainGRPOCommand: AsyncParsableCommand {
         if let guidance { parameters.trainingGuidance = guidance }
         if let checkpointEvery { parameters.checkpointEvery = checkpointEvery }
         if noFormatGate { parameters.formatGate = false }
+        if let anchorThreshold { parameters.anchorThreshold = anchorThreshold }
         let bar = json ? nil : ProgressBar(total: parameters.totalSteps, label: "grpo \(row)")
         var reported = 0
         let output = URL(fileURLWithPath: out)
