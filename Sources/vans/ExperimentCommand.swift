@@ -10,6 +10,7 @@ struct ExperimentCommand: AsyncParsableCommand {
             // One line per experiment or part; each command lives in its own file (Experiment<Name>Command.swift).
             ExperimentPretrainCommand.self,
             ExperimentSynthModelsCommand.self,
+            ExperimentAblationCommand.self,
         ]
     )
 }

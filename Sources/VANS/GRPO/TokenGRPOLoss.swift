@@ -87,7 +87,20 @@ public struct TokenGRPOLoss: Sendable, Equatable {
             throw TrainingError.data("GRPO mask \(batch.mask.shape) / advantages \(batch.advantages.shape) do not match completions \(shape)")
         }
         let scaled = temperature == 1 ? logits : logits / temperature
-        let logProbabilities = try Tensor.tokenLogProbabilities(logits: scaled, tokens: batch.completions)  // [B, T]
+        return try self(logProbabilities: try Tensor.tokenLogProbabilities(logits: scaled, tokens: batch.completions), batch: batch)  // [B, T]
+    }
+
+    /// The same loss from the policy's token log-probabilities [B, T] under logits/τ (differentiable; entries past a
+    /// completion's end are ignored), as `QwenVLScoring.logProbabilityTensor` gives them without materialising
+    /// [B, T, V] logits.
+    public func callAsFunction(logProbabilities: Tensor, batch: Batch) throws -> Output {
+        let shape = batch.completions.shape
+        guard logProbabilities.shape == shape else {
+            throw TrainingError.data("GRPO log-probs \(logProbabilities.shape) do not match completions \(shape)")
+        }
+        guard batch.mask.shape == shape, batch.advantages.shape == [shape[0]] else {
+            throw TrainingError.data("GRPO mask \(batch.mask.shape) / advantages \(batch.advantages.shape) do not match completions \(shape)")
+        }
         let mask = batch.mask.converted(to: .float32)
         let old = batch.oldLogProbabilities ?? logProbabilities.detached()
         let ratio = (logProbabilities - old).exp()

@@ -1,0 +1,61 @@
+// `vans experiment ablation`: the paper's Table 2 (§5.3) on VANS-Synth through AblationStudy — every row trained
+// from the SFT models per seed, stage-1 results shared with the stage-2 rows.
+import ArgumentParser
+import Foundation
+import VANS
+
+struct ExperimentAblationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ablation",
+        abstract: "Train every Table-2 row (Joint-GRPO, its stages and ablations) from the SFT models, for several seeds.",
+        discussion: """
+            Runs \(AblationStudy.rows.filter { $0 != "sft" }.joined(separator: ", ")) under OUT/seed-K/, training each \
+            job once and sharing what rows share (stage 1's VLM anchors every stage-2 row; stage 1 + 2 and the cascade \
+            reuse trained models). A job whose models exist is not trained again, so an interrupted study continues. \
+            Writes OUT/rows.json (the models of every row and seed). The Table-1 evaluation of each row (OUT/table2.md \
+            and table2.json with mean and 95 % confidence intervals) is called through AblationEvaluation and is not \
+            wired into this command yet.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Training data: a VANS dataset folder (manifest.jsonl).", valueName: "DIR"))
+    var data: String
+
+    @Option(name: .long, help: ArgumentHelp("The SFT VLM directory.", valueName: "DIR"))
+    var vlm: String
+
+    @Option(name: .long, help: ArgumentHelp("The SFT VDM directory (diffusers Wan pipeline).", valueName: "DIR"))
+    var vdm: String
+
+    @Option(name: .long, help: ArgumentHelp("The CLIP directory for the video rewards.", valueName: "DIR"))
+    var clip: String
+
+    @Option(name: .long, help: ArgumentHelp("The study's directory.", valueName: "DIR"))
+    var out: String
+
+    @Option(name: .long, help: "Seeds per row (confidence intervals need at least 2).")
+    var seeds = 1
+
+    @Option(name: .long, help: "quick (seconds per row, a smoke run) or full (the study's sizes).")
+    var profile = "quick"
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    func run() async throws {
+        let profile = try AblationProfile.named(self.profile)
+        let inputs = GRPORunInputs(data: URL(fileURLWithPath: data), vlm: URL(fileURLWithPath: vlm), vdm: URL(fileURLWithPath: vdm),
+                                   clip: URL(fileURLWithPath: clip))
+        let report = try AblationStudy.run(profile: profile, inputs: inputs, seeds: seeds, output: URL(fileURLWithPath: out),
+                                           evaluation: nil) { message in
+            if !json { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("trained \(report.models.count) rows × \(seeds) seed(s): \(URL(fileURLWithPath: out).appendingPathComponent("rows.json").path)")
+        }
+    }
+}
