@@ -124,7 +124,7 @@ public enum VLMPretraining {
 
             A tiny Qwen2.5-VL (`Qwen2_5_VLForConditionalGeneration` layout) trained from scratch on the VANS-Synth \
             world as a generic video describer: answer clips → their caption ("\(VLMTrainingData.describeEventQuestion)"), \
-            input clips → their scene's reasoning text ("\(VLMTrainingData.describeSceneQuestion)"). It has not seen the \
+            input clips → what they show (the observation sentences of their reasoning) ("\(VLMTrainingData.describeSceneQuestion)"). It has not seen the \
             [Think]/[Ans] format yet; `vans train sft-vlm` teaches it.
 
             - Parameters: \(VLMDirectory.parameterCount(model)) (vision tower \(vision.depth) blocks × \(vision.hiddenSize), \

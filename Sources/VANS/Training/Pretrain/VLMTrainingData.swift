@@ -64,9 +64,24 @@ public enum VLMTrainingData {
         }
     }
 
+    /// The observation part of a VANS-Synth reasoning text: its sentences up to the first one that infers or
+    /// supposes ("So …", "If …", "Without …", "Sorting by …", "The next stroke …"), at least the first sentence.
+    /// It describes what the input clip shows without saying what comes next.
+    public static func sceneDescription(reasoning: String) -> String {
+        let sentences = reasoning.split(separator: ". ", omittingEmptySubsequences: true).map(String.init)
+        let inferring = ["So ", "If ", "Without ", "Sorting by ", "The next stroke", "Undo", "Thus "]
+        var kept: [String] = []
+        for sentence in sentences {
+            if !kept.isEmpty && inferring.contains(where: { sentence.hasPrefix($0) }) { break }
+            kept.append(sentence)
+        }
+        let text = kept.joined(separator: ". ")
+        return text.hasSuffix(".") ? text : text + "."
+    }
+
     /// Pretraining examples (generic video description, not yet the [Think]/[Ans] format): every answer clip
-    /// described by each wording of its caption, and every input clip described by its scene's reasoning text
-    /// (which states what the clip shows) — the first sample's, one per distinct input clip.
+    /// described by each wording of its caption, and every input clip by ``sceneDescription(reasoning:)`` of its
+    /// first sample (one per distinct input clip).
     public static func pretrainingExamples(samples: [DatasetSample], root: URL, processor: QwenVLProcessor,
                                            progress: ProgressBar? = nil) throws -> [QwenVLTrainingExample] {
         let cache = VideoCache(root: root, processor: processor)
@@ -81,7 +96,7 @@ public enum VLMTrainingData {
             }
             if describedInputs.insert(sample.inputVideo).inserted {
                 examples.append(try processor.trainingExample(question: describeSceneQuestion, video: try cache.video(sample.inputVideo),
-                                                              answer: sample.reasoning))
+                                                              answer: sceneDescription(reasoning: sample.reasoning)))
             }
             progress?.advance(by: 1)
         }
