@@ -82,6 +82,35 @@ struct VLMTrainingTests {
         #expect(parameters["model.visual.patch_embed.proj.weight"] != nil)
     }
 
+    // The answer loss is transformers' labels loss: −Σ log p(answer token | prefix) read from the full-sequence logits
+    // of the ordinary forward (lm_head), positions promptLength−1 … L−2 predicting the answer.
+    @Test func answerLossMatchesShiftedLabels() throws {
+        let root = try QuickPretraining.output.get()
+        let base = root.appendingPathComponent("out/vlm-base")
+        let model = try QwenVLModel.load(directory: base)
+        let tokenizer = try Tokenizer(directory: base)
+        let preset = try QwenVLPreset.vansSynth(tokenizer: tokenizer)
+        let processor = QwenVLProcessor(tokenizer: tokenizer, options: preset.processorOptions, vision: preset.configuration.vision)
+        let sample = try Manifest.read(from: root.appendingPathComponent("data/manifest.jsonl"))[0]
+        let video = try processor.videoProcessor.process(path: root.appendingPathComponent("data/\(sample.inputVideo)").path)
+        let example = try processor.trainingExample(question: sample.question, video: video, answer: sample.answerCaption)
+        #expect(example.answerIDs.last == tokenizer.id(for: ChatTemplate.imEnd))
+        let (sum, count) = try Autograd.withoutGradient { try model.answerLoss(example) }
+        var input = example.prompt.modelInput
+        input.tokens = [example.tokens]
+        var (tokens, state) = try model.prepare(input)
+        let logits = Autograd.withoutGradient { model.logits(tokens, state: &state) }.squeezed(0)    // [L, V]
+        let vocabulary = logits.shape[1], values = logits.scalars
+        var expected = 0.0
+        for (offset, target) in example.answerIDs.enumerated() {
+            let row = Array(values[(example.prompt.inputIDs.count - 1 + offset) * vocabulary ..< (example.prompt.inputIDs.count + offset) * vocabulary]).map(Double.init)
+            let top = row.max()!
+            expected += top + log(row.map { exp($0 - top) }.reduce(0, +)) - row[target]
+        }
+        #expect(count == example.answerIDs.count)
+        #expect(abs(Double(sum.item) - expected) / expected < 1e-5)
+    }
+
     // N steps straight and N/2 steps, a stop, then --resume to N write the same log, byte for byte, and the same weights.
     @Test func pretrainingResumesExactly() throws {
         let root = try QuickPretraining.output.get()
