@@ -30,7 +30,9 @@ struct TrainSFTVLMCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Examples per step.")
     var batch = 8
 
-    @Option(name: .long, help: "Learning rate (the paper's 5e-5).")
+    // The paper's rate is kept as the default; measured on the from-scratch VANS-Synth VLM (600 steps, batch 8):
+    // 5e-5 ends at loss 2.29 and no eval answer in the format, 1e-3 at 1.16 with the format on 15 of 16.
+    @Option(name: .long, help: "Learning rate (the paper's 5e-5; the tiny from-scratch VANS-Synth VLM needs about 1e-3 to learn the format in 600 steps).")
     var lr = 5e-5
 
     @Option(name: .long, help: "Seed of the adapters' initialisation, the data order and a generated split.")
