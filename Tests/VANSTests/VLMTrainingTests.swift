@@ -49,6 +49,9 @@ struct VLMTrainingTests {
         }
         let profile = try JSONSerialization.jsonObject(with: Data(contentsOf: base.appendingPathComponent("vans_profile.json"))) as? [String: Any]
         #expect(Set(profile?.keys.map { $0 } ?? []) == ["profile", "fps", "min_pixels", "max_pixels", "max_new_tokens", "answer_format"])
+        let stored = try SafetensorsFile(url: base.appendingPathComponent("model.safetensors")).allTensors()
+        #expect(stored["model.visual.patch_embed.proj.weight"]?.shape == [64, 3, 2, 14, 14])  // transformers' Conv3d kernel
+        #expect(stored["lm_head.weight"] == nil)  // tied, as transformers saves it
         let preset = try QwenVLPreset.vansSynth(tokenizer: try Tokenizer(directory: base))
         let captioner = try QwenVLCaptioner(directory: base, options: preset.processorOptions)
         let sample = try Manifest.read(from: root.appendingPathComponent("data/manifest.jsonl"))[0]

@@ -99,10 +99,16 @@ extension QwenVLModel {
         return (logits.crossEntropy(targets: targets, reduction: .sum), length - promptLength)
     }
 
-    /// The weights to save as `model.safetensors` (float32), without the tied head as transformers saves them.
+    /// The weights to save as `model.safetensors` (float32) in transformers' layout: without the tied head, and
+    /// the patch embedding as the Conv3d kernel it is there ([C_out, C_in, t, p, p]; our Linear holds it flattened).
     public func savableWeights() -> [String: Tensor] {
         var weights = parameters().mapValues { $0.detached().converted(to: .float32) }
         if configuration.text.tieWordEmbeddings { weights["lm_head.weight"] = nil }
+        let key = "model.visual.patch_embed.proj.weight", vision = configuration.vision
+        if let flat = weights[key] {
+            weights[key] = flat.reshaped([flat.shape[0], vision.inputChannels, vision.temporalPatchSize,
+                                          vision.patchSize, vision.patchSize]).contiguous()  // [C_out, C_in, t, p, p]
+        }
         return weights
     }
 }
