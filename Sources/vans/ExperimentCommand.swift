@@ -11,6 +11,7 @@ struct ExperimentCommand: AsyncParsableCommand {
             ExperimentPretrainCommand.self,
             ExperimentSynthModelsCommand.self,
             ExperimentAblationCommand.self,
+            ExperimentPretrainVLMCommand.self,
         ]
     )
 }

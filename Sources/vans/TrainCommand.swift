@@ -10,6 +10,7 @@ struct TrainCommand: AsyncParsableCommand {
         subcommands: [
             // One line per trainer; each command lives in its own file (Train<Stage>Command.swift).
             TrainGRPOCommand.self,
+            TrainSFTVLMCommand.self,
         ]
     )
 }
