@@ -125,7 +125,8 @@ struct ExperimentPretrainMetricsCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
-            print("Wrote \(output.appendingPathComponent("clip").path) and \(output.appendingPathComponent("i3d").path)")
+            print("Wrote " + [summary.clip.map { $0.directory }, summary.i3d.map { URL(fileURLWithPath: $0.file).deletingLastPathComponent().path }]
+                .compactMap { $0 }.joined(separator: " and "))
         }
     }
 }

@@ -173,7 +173,8 @@ public enum CLIPPretraining {
     /// Trains on the clips of `train`, evaluates retrieval on `evaluation` (when given) and writes the Hugging Face
     /// directory `output` (the run directory with log, curves and checkpoints is `output/run`).
     public static func run(train: [MetricPretrainingClip], evaluation: [MetricPretrainingClip]?, parameters: CLIPPretrainingParameters,
-                           output: URL, resume: Bool, command: String, showProgress: Bool = false) throws -> CLIPPretrainingResult {
+                           output: URL, resume: Bool, command: String, showProgress: Bool = false,
+                           stoppingAfter: Int? = nil) throws -> CLIPPretrainingResult {
         try parameters.validate()
         let started = Date()
         let manager = FileManager.default
@@ -244,12 +245,18 @@ public enum CLIPPretraining {
             try run.log(step: step + 1, ["loss": lastLoss, "gradient_norm": Double(norm),
                                           "logit_scale": Double(model.logitScale.item)])
             bar.advance()
-            if (step + 1) % parameters.checkpointEvery == 0 || step + 1 == parameters.steps {
+            let stopping = stoppingAfter.map { step + 1 >= $0 } ?? false
+            if (step + 1) % parameters.checkpointEvery == 0 || step + 1 == parameters.steps || stopping {
                 try run.saveCheckpoint(step: step + 1, tensors: model.parameters(), optimizer: optimizer.state(), generator: generator)
                 try run.writeCurves(title: "VANS-Synth CLIP pretraining")
             }
+            if stopping { break }
         }
         bar.finish()
+        if let stoppingAfter, stoppingAfter < parameters.steps {
+            // A stand-in for a kill (tests of exact resume): the checkpoint is written, nothing else.
+            return partialResult(firstLoss: firstLoss, lastLoss: lastLoss, started: started)
+        }
         try SafetensorsWriter.write(tensors: checkpointTensors(model), metadata: ["format": "pt"],
                                     to: output.appendingPathComponent("model.safetensors"))
         var result = CLIPPretrainingResult(directory: output.path, steps: parameters.steps, firstLoss: firstLoss, finalLoss: lastLoss,
@@ -264,6 +271,11 @@ public enum CLIPPretraining {
         try writeModelCard(to: output, parameters: parameters, result: result, command: command, trainClips: clips.count,
                            vocabulary: tokenizerFiles.vocabularySize)
         return result
+    }
+
+    static func partialResult(firstLoss: Double, lastLoss: Double, started: Date) -> CLIPPretrainingResult {
+        CLIPPretrainingResult(directory: "", steps: 0, firstLoss: firstLoss, finalLoss: lastLoss, retrievalAccuracy: nil,
+                              retrievalCandidates: nil, seconds: Date().timeIntervalSince(started))
     }
 
     /// Image→text top-1 accuracy: the middle frame of each clip against every distinct caption of `clips`; a hit when

@@ -62,12 +62,14 @@ public enum I3DPretraining {
     /// The file name of the weights inside the output directory.
     public static let weightsFileName = "i3d_vans_synth.safetensors"
 
-    /// He-uniform convolutions (`SeededWeights.range`), zero biases, identity batch norms.
+    /// He-uniform convolutions, a zero logits layer, zero biases, identity batch norms.
     static func initialWeights(for model: InceptionI3d, generator: inout RandomGenerator) -> [String: Tensor] {
         var weights: [String: Tensor] = [:]
         for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) {
             let shape = tensor.shape
-            if key.hasSuffix(".conv3d.weight") {
+            if key == "logits.conv3d.weight" {
+                weights[key] = Tensor.zeros(shape)  // uniform logits at the start: the first loss is ln(classes)
+            } else if key.hasSuffix(".conv3d.weight") {
                 let bound = Float((6.0 / Double(shape[1...].reduce(1, *))).squareRoot())
                 weights[key] = generator.uniform(shape, low: -bound, high: bound)
             } else if key.hasSuffix(".bn.weight") || key.hasSuffix(".bn.running_var") {
@@ -88,7 +90,8 @@ public enum I3DPretraining {
     /// Trains on `train`, measures accuracy on `evaluation` (when given) and writes `output/i3d_vans_synth.safetensors`,
     /// `output/config.json` (classes and event-type names) and README.md; the run directory is `output/run`.
     public static func run(train: [MetricPretrainingClip], evaluation: [MetricPretrainingClip]?, parameters: I3DPretrainingParameters,
-                           output: URL, resume: Bool, command: String, showProgress: Bool = false) throws -> I3DPretrainingResult {
+                           output: URL, resume: Bool, command: String, showProgress: Bool = false,
+                           stoppingAfter: Int? = nil) throws -> I3DPretrainingResult {
         let started = Date()
         guard parameters.steps > 0, parameters.batchSize > 0, parameters.checkpointEvery > 0 else {
             throw TrainingError.invalidOption(name: "steps", reason: "steps, batch and checkpoint interval must be positive")
@@ -141,12 +144,19 @@ public enum I3DPretraining {
             if step == 0 { firstLoss = lastLoss }
             try run.log(step: step + 1, ["loss": lastLoss, "gradient_norm": Double(norm)])
             bar.advance()
-            if (step + 1) % parameters.checkpointEvery == 0 || step + 1 == parameters.steps {
+            let stopping = stoppingAfter.map { step + 1 >= $0 } ?? false
+            if (step + 1) % parameters.checkpointEvery == 0 || step + 1 == parameters.steps || stopping {
                 try run.saveCheckpoint(step: step + 1, tensors: model.parameters(), optimizer: optimizer.state(), generator: generator)
                 try run.writeCurves(title: "VANS-Synth I3D pretraining")
             }
+            if stopping { break }
         }
         bar.finish()
+        if let stoppingAfter, stoppingAfter < parameters.steps {
+            // A stand-in for a kill (tests of exact resume): the checkpoint is written, nothing else.
+            return I3DPretrainingResult(file: "", steps: 0, eventTypes: eventTypes, firstLoss: firstLoss, finalLoss: lastLoss,
+                                        heldOutAccuracy: nil, heldOutClips: nil, seconds: Date().timeIntervalSince(started))
+        }
         let weightsURL = output.appendingPathComponent(weightsFileName)
         try SafetensorsWriter.write(tensors: model.parameters().mapValues { $0.contiguous() }, metadata: ["format": "pt"], to: weightsURL)
         let configuration: [String: Any] = [
