@@ -187,15 +187,20 @@ public final class TableEvaluation {
             let referenceFeatures = try metrics.videoFeatures?.features(of: referenceFrames)
             let input = AnswerInput(video: inputURL, question: sample.question)
 
+            // Greedy captions depend only on the reasoner: rows sharing one reuse its answer.
+            var answers: [StageVersion: ReasonedAnswer] = [:]
             for row in rows {
                 let rowStarted = Date()
                 var reasoned: ReasonedAnswer?
                 if let version = row.reasoner, let reasoner = reasoners[version] {
-                    let options = ReasoningOptions(samples: 1, temperature: 0, maximumTokens: settings.maximumTokens, seed: settings.seed)
-                    guard let answer = try reasoner.reason(about: input, options: options, progress: nil).first else {
-                        throw PipelineError.noAnswer(question: sample.question)
+                    if let cached = answers[version] { reasoned = cached } else {
+                        let options = ReasoningOptions(samples: 1, temperature: 0, maximumTokens: settings.maximumTokens, seed: settings.seed)
+                        guard let answer = try reasoner.reason(about: input, options: options, progress: nil).first else {
+                            throw PipelineError.noAnswer(question: sample.question)
+                        }
+                        answers[version] = answer
+                        reasoned = answer
                     }
-                    reasoned = answer
                 }
                 let caption = reasoned?.caption ?? ""
                 let rendered = try renderers[row.renderer]!.render(

@@ -13,9 +13,9 @@ import VideoMetrics
 
 /// Every knob of an I3D pretraining run (encoded into the run's config.json).
 public struct I3DPretrainingParameters: Codable, Sendable, Equatable {
-    public var steps = 120
+    public var steps = 150
     public var batchSize = 2
-    public var learningRate = 5e-5
+    public var learningRate = 1e-4
     public var weightDecay = 0.01
     public var warmupSteps = 10
     public var seed: UInt64 = 0
