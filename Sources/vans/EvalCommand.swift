@@ -60,8 +60,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Bootstrap resamples for the confidence intervals.")
     var bootstrap = 1000
 
-    @Flag(name: .long, help: "Score captions against answer_caption only (default: every accepted wording in answer_alternatives).")
-    var singleReference = false
+    @Flag(name: .long, help: "Score captions against every accepted wording in answer_alternatives (COCO multi-reference) instead of answer_caption alone (the paper's protocol).")
+    var allWordings = false
 
     @Flag(name: .long, help: "Use the scripted reasoner and pattern renderer instead of models (no weights needed).")
     var fake = false
@@ -151,7 +151,7 @@ struct EvalCommand: AsyncParsableCommand {
         settings.limit = limit
         settings.seed = seed
         settings.bootstrapResamples = bootstrap
-        settings.multipleReferences = !singleReference
+        settings.multipleReferences = allWordings
         do {
             let evaluation = try TableEvaluation(settings: settings, rows: selected, reasoners: reasoners, renderers: renderers, metrics: metrics)
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)

@@ -45,9 +45,9 @@ public struct EvaluationSettings: Sendable, Codable, Equatable {
     public var limit = 400
     public var seed: UInt64 = 0
     public var bootstrapResamples = 1000
-    /// Score captions against every accepted wording (`answer_alternatives`), COCO multi-reference style;
-    /// false scores against `answer_caption` alone.
-    public var multipleReferences = true
+    /// Score captions against every accepted wording (`answer_alternatives`), COCO multi-reference style. Off by
+    /// default: the paper scores against its one ground-truth caption (`answer_caption`), as the GRPO reward does.
+    public var multipleReferences = false
     public var maximumTokens = 256
 
     public init() {}
