@@ -93,9 +93,11 @@ public struct CLIPPretrainingResult: Sendable, Codable {
 /// The CLIP pretraining loop.
 public enum CLIPPretraining {
     /// The HF CLIPModel config.json of `parameters` for a vocabulary of `tokenizer`.
+    /// Float fields whose value is whole (dropout 0.0, initializer_factor 1.0) are left to their defaults: JSONSerialization
+    /// writes them as integers, which transformers 5's strict config dataclasses refuse.
     static func configuration(_ parameters: CLIPPretrainingParameters, tokenizer: CLIPTokenizerFiles) -> [String: Any] {
         [
-            "architectures": ["CLIPModel"], "model_type": "clip", "dtype": "float32", "initializer_factor": 1.0,
+            "architectures": ["CLIPModel"], "model_type": "clip", "dtype": "float32",
             "logit_scale_init_value": 2.6592, "projection_dim": parameters.projection,
             "text_config": [
                 "model_type": "clip_text_model", "hidden_act": "quick_gelu", "hidden_size": parameters.textWidth,
@@ -103,15 +105,14 @@ public enum CLIPPretraining {
                 "num_hidden_layers": parameters.textLayers, "max_position_embeddings": parameters.maximumPositions,
                 "vocab_size": tokenizer.vocabularySize, "bos_token_id": tokenizer.startID, "eos_token_id": tokenizer.endID,
                 "pad_token_id": tokenizer.endID, "layer_norm_eps": 1e-5, "projection_dim": parameters.projection,
-                "attention_dropout": 0.0, "initializer_range": 0.02, "initializer_factor": 1.0,
+                "initializer_range": 0.02,
             ] as [String: Any],
             "vision_config": [
                 "model_type": "clip_vision_model", "hidden_act": "quick_gelu", "hidden_size": parameters.visionWidth,
                 "intermediate_size": parameters.visionWidth * 4, "num_attention_heads": parameters.heads,
                 "num_hidden_layers": parameters.visionLayers, "image_size": parameters.imageSize,
                 "patch_size": parameters.patchSize, "num_channels": 3, "layer_norm_eps": 1e-5,
-                "projection_dim": parameters.projection, "attention_dropout": 0.0, "initializer_range": 0.02,
-                "initializer_factor": 1.0,
+                "projection_dim": parameters.projection, "initializer_range": 0.02,
             ] as [String: Any],
         ]
     }
