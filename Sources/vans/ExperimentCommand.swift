@@ -12,6 +12,7 @@ struct ExperimentCommand: AsyncParsableCommand {
             ExperimentSynthModelsCommand.self,
             ExperimentAblationCommand.self,
             ExperimentPretrainVLMCommand.self,
+            ExperimentPretrainMetricsCommand.self,
         ]
     )
 }

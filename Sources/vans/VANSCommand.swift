@@ -20,6 +20,7 @@ struct VANSCommand: AsyncParsableCommand {
             CaptionCommand.self,
             TrainCommand.self,
             ExperimentCommand.self,
+            EvalCommand.self,
         ]
     )
 }
