@@ -8,6 +8,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         abstract: "Run whole VANS-Synth experiments: base-model pretraining, ablations.",
         subcommands: [
             // One line per experiment or part; each command lives in its own file (Experiment<Name>Command.swift).
+            ExperimentPretrainVDMCommand.self,
         ]
     )
 }

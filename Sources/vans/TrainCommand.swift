@@ -9,6 +9,7 @@ struct TrainCommand: AsyncParsableCommand {
         abstract: "Train the VLM or the VDM (SFT, Joint-GRPO); runs resume exactly with --resume.",
         subcommands: [
             // One line per trainer; each command lives in its own file (Train<Stage>Command.swift).
+            TrainSFTVDMCommand.self,
         ]
     )
 }
