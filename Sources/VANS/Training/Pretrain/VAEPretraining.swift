@@ -14,7 +14,7 @@ import Wan
 public enum VAEPretraining {
     /// Every knob of a VAE pretraining run (written to config.json).
     public struct Parameters: Codable, Equatable, Sendable {
-        public var steps = 600
+        public var steps = 300
         public var batch = 2
         /// Frames per training window (4k + 1; 5 = the first frame plus one 4-frame chunk, which exercises both
         /// causal paths: the first frame alone and a cached chunk).
@@ -23,7 +23,7 @@ public enum VAEPretraining {
         public var warmupSteps = 20
         public var klWeight = 1e-4
         public var seed: UInt64 = 0
-        public var saveEvery = 100
+        public var saveEvery = 50
 
         public init() {}
     }
