@@ -17,7 +17,7 @@ import Wan
 public enum TextToVideoPretraining {
     /// Every knob of a text-to-video pretraining run (written to config.json).
     public struct Parameters: Codable, Equatable, Sendable {
-        public var steps = 1200
+        public var steps = 500
         public var batch = 4
         public var learningRate = 5e-4
         public var warmupSteps = 50
@@ -26,7 +26,7 @@ public enum TextToVideoPretraining {
         /// Probability of training on the empty caption, so classifier-free guidance has an unconditional model.
         public var captionDropout = 0.1
         public var seed: UInt64 = 0
-        public var saveEvery = 200
+        public var saveEvery = 100
 
         public init() {}
     }

@@ -14,7 +14,7 @@ import Wan
 public enum VAEPretraining {
     /// Every knob of a VAE pretraining run (written to config.json).
     public struct Parameters: Codable, Equatable, Sendable {
-        public var steps = 300
+        public var steps = 100
         public var batch = 2
         /// Frames per training window (4k + 1; 5 = the first frame plus one 4-frame chunk, which exercises both
         /// causal paths: the first frame alone and a cached chunk).

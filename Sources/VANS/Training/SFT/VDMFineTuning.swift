@@ -11,7 +11,7 @@ import Wan
 public enum VDMFineTuning {
     /// Every knob of a VDM SFT run (written to config.json), with the paper's defaults where it gives them.
     public struct Parameters: Codable, Equatable, Sendable {
-        public var steps = 400
+        public var steps = 300
         public var batch = 2
         /// Paper App. C.1: 5e-5.
         public var learningRate = 5e-5
