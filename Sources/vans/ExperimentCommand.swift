@@ -13,6 +13,7 @@ struct ExperimentCommand: AsyncParsableCommand {
             ExperimentAblationCommand.self,
             ExperimentPretrainVLMCommand.self,
             ExperimentPretrainMetricsCommand.self,
+            ExperimentPretrainVDMCommand.self,
         ]
     )
 }

@@ -11,6 +11,7 @@ struct TrainCommand: AsyncParsableCommand {
             // One line per trainer; each command lives in its own file (Train<Stage>Command.swift).
             TrainGRPOCommand.self,
             TrainSFTVLMCommand.self,
+            TrainSFTVDMCommand.self,
         ]
     )
 }
