@@ -18,13 +18,15 @@ from safetensors.torch import save_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARD_BYTES = 2 << 30
+# Keys the reference model ties (umT5's encoder embedding is `shared`).
+TIED = {"encoder.embed_tokens.weight": "shared.weight"}
 
 
 def fill(state, seed, norm_like, dtype=torch.bfloat16):
     """Random `dtype` tensors for `state` (name → meta tensor), yielded one at a time."""
     g = torch.Generator().manual_seed(seed)
     block = (torch.randn(1 << 22, generator=g) * 0.02).to(dtype)
-    for i, (name, meta) in enumerate(sorted(state.items())):
+    for i, (name, meta) in enumerate(sorted(state.items(), key=lambda item: (item[0] in TIED, item[0]))):  # tied keys last
         n = meta.numel()
         offset = (i * 7919) % block.numel()
         reps = (n + offset) // block.numel() + 1
@@ -38,7 +40,12 @@ def write_sharded(state, directory, stem, seed, norm_like, dtype=torch.bfloat16)
     """`stem`.safetensors, or `stem`-0000k-of-0000n.safetensors + index when over SHARD_BYTES."""
     os.makedirs(directory, exist_ok=True)
     shards, current, size = [], {}, 0
+    filled = {}
     for name, tensor in fill(state, seed, norm_like, dtype):
+        if name in TIED and TIED[name] in filled:
+            tensor = filled[TIED[name]].clone()  # tied in the model: equal in the file, as save_pretrained writes them
+        if name in TIED.values():
+            filled[name] = tensor
         nbytes = tensor.numel() * tensor.element_size()
         if current and size + nbytes > SHARD_BYTES:
             shards.append(current); current, size = {}, 0
