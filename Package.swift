@@ -63,7 +63,7 @@ let package = Package(
             "CLIP", "I3D", "VideoMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "VideoIO",
+        .executableTarget(name: "VANSBench", dependencies: ["VANS", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "VideoIO",
                                                           "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
 
         // Fuzz entry points (issue 17): an ordinary library, so `make test` replays the corpus through them.

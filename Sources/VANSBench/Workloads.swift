@@ -94,7 +94,7 @@ let workloads: [Workload] = [
         let x = random.normal([1, 96, 8, 64, 64]), gamma = random.normal([96])
         return { x.rmsNorm(weight: gamma, epsilon: 0, axis: 1).firstElement }
     },
-] + umt5Workloads + clipWorkloads + i3dWorkloads + wanVAEWorkloads + wanWorkloads + qwenWorkloads
+] + umt5Workloads + clipWorkloads + i3dWorkloads + wanVAEWorkloads + wanWorkloads + qwenWorkloads + answerWorkloads
 
 extension Tensor {
     /// First element of a float32 tensor, read while `self` keeps the storage alive.

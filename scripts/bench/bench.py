@@ -25,6 +25,7 @@ import wan_vae_bench
 import wan_bench  # scripts/bench/ is on sys.path when this script runs
 
 import qwen_bench
+import answer_bench
 
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
@@ -81,7 +82,7 @@ def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, se
 # Workloads of seconds to minutes per call that hold GB-sized models: scripts/bench/models.sh runs each in its own
 # process (so one model at a time is resident), with fewer repetitions and no wake-up call.
 MODEL_WORKLOADS = ["umt5_encode", "clip_image_embed", "i3d_logits", "qwen_decode_3b", "wan_dit_step",
-                   "qwen_prefill_video", "wan_vae_decode"]
+                   "qwen_prefill_video", "wan_vae_decode", "answer_small"]
 
 
 def workloads():
@@ -150,6 +151,7 @@ def workloads():
         **wan_vae_bench.workloads(),
         **wan_bench.workloads(),
         **qwen_bench.workloads(),
+        **answer_bench.workloads(),
     }
 
 

@@ -51,5 +51,33 @@ expect "render: frame count not 4k + 1" 64 'must be 4k \+ 1' -- \
 expect "render: not a pipeline directory" 1 'model_index.json' -- \
     render --model "$out" --caption x --out "$out/bad.mp4"
 
+# vans answer: the tiny VLM fixture + the Wan render fixture with a vans_profile.json (the adapters' numbers are
+# checked against QwenVLCaptioner / WanRenderPipeline by Tests/VANSTests/PipelineAdapterTests.swift).
+vlm=Tests/VANSTests/Fixtures/pipeline/vlm
+cp -R $pipeline "$out/vdm"
+echo '{"profile": "check", "frames": 5, "height": 32, "width": 48, "fps": 8, "reference_frames": 3, "steps": 2, "guidance": 5.0, "sampler": "unipc"}' >"$out/vdm/vans_profile.json"
+expect "answer: reasoning, caption and a 3-reference answer, JSON" 0 '"reference_frames" : 3' -- \
+    answer --vlm $vlm --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question "What happens next?" --out "$out/answer.mp4" --json
+expect "answer: the video it wrote" 0 'size: +48×32' -- video info "$out/answer.mp4"
+expect "answer: an image input gives one reference frame; peak memory in the JSON" 0 '"reference_frames" : 1' -- \
+    answer --vlm $vlm --vdm "$out/vdm" --image $clip/generated/beta.mp4 --question "Why?" --out "$out/image.mp4" --steps 1 --json
+expect "answer: text only means no reference frames" 0 '"reference_frames" : 0' -- \
+    answer --vlm $vlm --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question "Why?" --out "$out/t2v.mp4" --steps 1 --no-reference-frames --json
+expect "answer: two questions × two futures give OUT-1…4" 0 'Answer video: .*answers-4\.mp4' -- \
+    answer --vlm $vlm --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question "What next?" --question "And then?" \
+    --futures 2 --steps 1 --out "$out/answers.mp4"
+expect "answer --fake: the plumbing without models" 0 'Caption: The cup' -- \
+    answer --fake --video $clip/generated/alpha.mp4 --question "What next?" --out "$out/fake.mp4"
+expect "answer: a text file as the video" 3 'not a readable video or image' -- \
+    answer --vlm $vlm --vdm "$out/vdm" --video $clip/captions.txt --question q --out "$out/bad.mp4"
+expect "answer: a missing video" 3 'no such file' -- \
+    answer --vlm $vlm --vdm "$out/vdm" --video "$out/missing.mp4" --question q --out "$out/bad.mp4"
+expect "answer: an empty question" 3 'question is empty' -- \
+    answer --vlm $vlm --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question " " --out "$out/bad.mp4"
+expect "answer: zero futures" 64 'futures must be at least 1' -- \
+    answer --vlm $vlm --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question q --futures 0 --out "$out/bad.mp4"
+expect "answer: not a VLM directory" 2 'config.json' -- \
+    answer --vlm "$out" --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question q --out "$out/bad.mp4"
+
 if [[ $failures -gt 0 ]]; then exit 1; fi
 echo "commands: $checks checks passed"
