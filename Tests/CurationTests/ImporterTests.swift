@@ -8,7 +8,7 @@ import Testing
     /// Makes empty placeholder video files (importers only check that they exist).
     func touch(_ names: [String], in directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for name in names { FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data()) }
+        for name in names { _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data()) }
     }
 
     // COIN: good entries import in order; missing videos, reversed and overlapping segments and unknown ids are reported and counted.

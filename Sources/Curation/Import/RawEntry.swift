@@ -25,7 +25,8 @@ struct RawEntry {
     static func names(for id: String) -> [String] { AnnotationImporter.videoExtensions.map { "\(id).\($0)" } }
 
     static func number(_ value: Any?) -> Double? {
-        if let number = value as? NSNumber, !(value is Bool) { return number.doubleValue }
+        // A JSON true/false is not a number (on Linux, `NSNumber(0) is Bool` holds, so compare the type).
+        if let value, type(of: value) != Bool.self, let number = value as? NSNumber { return number.doubleValue }
         if let text = value as? String { return Double(text.trimmingCharacters(in: .whitespaces)) }
         return nil
     }

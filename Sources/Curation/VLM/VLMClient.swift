@@ -86,7 +86,7 @@ public enum ReplyParser {
 
     /// A finite number member within `range`.
     public static func number(_ object: [String: Any], _ key: String, in range: ClosedRange<Double>) throws -> Double {
-        guard let number = object[key] as? NSNumber, !(object[key] is Bool) else {
+        guard let member = object[key], type(of: member) != Bool.self, let number = member as? NSNumber else {
             throw CurationError.malformedReply(reason: "key '\(key)' is missing or not a number")
         }
         let value = number.doubleValue
