@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "VANS", dependencies: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
 
         // The VANS-Data curation pipeline (paper Sec. 3, issue 16): importers, VLM-driven stages, resumable job table.
-        .target(name: "Curation", dependencies: ["Data", "VideoIO", "QwenVL", "Support",
+        .target(name: "Curation", dependencies: ["Data", "VideoIO", "QwenVL", "Support", "CFFmpeg", "CFFmpegShims",
                                                  .product(name: "GRDB", package: "GRDB.swift"),
                                                  .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                  .product(name: "NIOCore", package: "swift-nio"),

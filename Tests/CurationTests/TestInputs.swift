@@ -19,7 +19,8 @@ let framesPerShot = 32
 
 /// Writes a video of `shots` shots of `framesPerShot` frames each, in strongly different colours (cuts at
 /// multiples of `framesPerShot`), with a moving noise texture so the quality scorer sees detail and motion.
-func writeTestVideo(_ url: URL, shots: Int = 3, width: Int = 64, height: Int = 48, seed: UInt64 = 1) throws {
+func writeTestVideo(_ url: URL, shots: Int = 3, width: Int = 64, height: Int = 48, seed: UInt64 = 1,
+                    preset: String = "veryfast", keyframeInterval: Int? = nil) throws {
     let palette: [(Int, Int, Int)] = [(220, 30, 30), (20, 120, 20), (40, 40, 230), (230, 230, 60)]
     var frames: [VideoFrame] = []
     var state = seed
@@ -41,7 +42,7 @@ func writeTestVideo(_ url: URL, shots: Int = 3, width: Int = 64, height: Int = 4
             frames.append(VideoFrame(width: width, height: height, pixels: pixels))
         }
     }
-    try VideoWriter.write(frames, to: url.path, fps: testFPS, options: VideoEncodingOptions(crf: 12, preset: "veryfast", threads: 1))
+    try VideoWriter.write(frames, to: url.path, fps: testFPS, options: VideoEncodingOptions(crf: 12, preset: preset, threads: 1, keyframeInterval: keyframeInterval))
 }
 
 /// A VLM answering every curation prompt deterministically from the prompt text and clip times.

@@ -28,8 +28,10 @@ public struct CurationOptions: Sendable {
     public var showProgress = false
     /// Testing hook: stop (as a crash would) after this many units are recorded, before the manifest is written.
     public var haltAfterUnits: Int?
-    /// x264 quality of the cut clips.
+    /// x264 quality of the re-encoded clips.
     public var crf = 18
+    /// Copy packets instead of re-encoding when a cut starts on a keyframe of a stream without B-frames.
+    public var streamCopy = true
 
     public init() {}
 }
@@ -41,6 +43,8 @@ public struct CuratedSample: Sendable, Codable, Equatable {
     public var inputSourceFrames: [Int]
     public var answerSourceFrames: [Int]
     public var framesPerSecond: Double
+    /// Whether the input and the answer clip were stream-copied (else re-encoded).
+    public var streamCopied: [Bool]
 }
 
 /// Thrown by the `haltAfterUnits` hook.
@@ -227,10 +231,11 @@ public final class CurationRunner: Sendable {
         let id = Self.sampleID(video, index)
         let inputName = "videos/\(id)_input.mp4", answerName = "videos/\(id)_answer.mp4"
         let fps = target.framesPerSecond
-        let inputFrames = try ClipCutter.cut(video.videoPath, frames: first.startFrame..<last.endFrame,
-                                             to: output.appendingPathComponent(inputName), crf: options.crf)
-        let answerFrames = try ClipCutter.cut(video.videoPath, frames: target.startFrame..<target.endFrame,
-                                              to: output.appendingPathComponent(answerName), crf: options.crf)
+        let inputCut = try ClipCutter.cut(video.videoPath, frames: first.startFrame..<last.endFrame,
+                                          to: output.appendingPathComponent(inputName), crf: options.crf, allowStreamCopy: options.streamCopy)
+        let answerCut = try ClipCutter.cut(video.videoPath, frames: target.startFrame..<target.endFrame,
+                                           to: output.appendingPathComponent(answerName), crf: options.crf, allowStreamCopy: options.streamCopy)
+        let inputFrames = inputCut.frames, answerFrames = answerCut.frames
         var alternatives = [qa.answer]
         if target.caption != qa.answer && !target.caption.isEmpty { alternatives.append(target.caption) }
         let sample = DatasetSample(id: id, kind: video.kind, inputVideo: inputName,
@@ -239,7 +244,8 @@ public final class CurationRunner: Sendable {
                                    answerVideo: answerName, answerRange: TimeRange(start: 0, end: Double(answerFrames) / fps),
                                    source: video.source)
         return CuratedSample(sample: sample, inputSourceFrames: [first.startFrame, last.endFrame],
-                             answerSourceFrames: [target.startFrame, target.endFrame], framesPerSecond: fps)
+                             answerSourceFrames: [target.startFrame, target.endFrame], framesPerSecond: fps,
+                             streamCopied: [inputCut.streamCopied, answerCut.streamCopied])
     }
 }
 

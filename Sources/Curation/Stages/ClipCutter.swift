@@ -1,13 +1,35 @@
 // Cutting clips out of source videos by frame index: decode, keep the range, encode (libx264 via
-// VideoIO, written atomically). Frame-exact; every cut re-encodes (see the report on stream copy).
+// VideoIO, written atomically), or a stream copy when the cut starts on a keyframe of a stream without
+// B-frames. Frame-exact either way.
 import Data
 import Foundation
 import VideoIO
 
 public enum ClipCutter {
-    /// Writes frames `frames` of `videoPath` to `destination` at the source's frame rate; returns the frames written.
+    /// How a clip was cut.
+    public struct Cut: Sendable, Equatable {
+        public var frames: Int
+        /// True when the packets were copied (no re-encode).
+        public var streamCopied: Bool
+
+        public init(frames: Int, streamCopied: Bool) {
+            self.frames = frames
+            self.streamCopied = streamCopied
+        }
+    }
+
+    /// Writes frames `frames` of `videoPath` to `destination`: a stream copy when the cut allows it (and
+    /// `allowStreamCopy`), a re-encode at the source's frame rate otherwise.
     @discardableResult
-    public static func cut(_ videoPath: String, frames: Range<Int>, to destination: URL, crf: Int = 18) throws -> Int {
+    public static func cut(_ videoPath: String, frames: Range<Int>, to destination: URL, crf: Int = 18,
+                           allowStreamCopy: Bool = true) throws -> Cut {
+        if allowStreamCopy && StreamCopy.cut(videoPath, frames: frames, to: destination) {
+            return Cut(frames: frames.count, streamCopied: true)
+        }
+        return Cut(frames: try reencode(videoPath, frames: frames, to: destination, crf: crf), streamCopied: false)
+    }
+
+    static func reencode(_ videoPath: String, frames: Range<Int>, to destination: URL, crf: Int) throws -> Int {
         do {
             let decoder = try VideoDecoder(path: videoPath)
             let fps = decoder.info.fps
