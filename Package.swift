@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.0.0"),
     ],
     targets: [
         // C layer
@@ -65,7 +66,8 @@ let package = Package(
                                                  .product(name: "GRDB", package: "GRDB.swift"),
                                                  .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                  .product(name: "NIOCore", package: "swift-nio"),
-                                                 .product(name: "NIOHTTP1", package: "swift-nio")],
+                                                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                 .product(name: "PostgresNIO", package: "postgres-nio", moduleAliases: ["Metrics": "SwiftMetrics"])],
                 resources: [.copy("Resources/prompts")]),
 
         // Front ends

@@ -21,8 +21,8 @@ struct CurateDataCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The sources configuration file (JSON).")
-    var sources: String
+    @Option(name: .long, help: "The sources configuration file (JSON); not needed with --worker.")
+    var sources: String?
 
     @Option(name: .long, help: "Output directory: videos/, manifest.jsonl, jobs.sqlite, summary.json.")
     var out: String
@@ -60,6 +60,12 @@ struct CurateDataCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Shortest shot kept, seconds (the paper's filter is 3).")
     var minShotSeconds: Double = 3
 
+    @Option(name: .long, help: "Keep the job table and the video queue in PostgreSQL (postgres://user@host[:port]/db; password from $PGPASSWORD) so workers on several machines share it; --out must then be shared storage.")
+    var queue: String?
+
+    @Flag(name: .long, help: "With --queue: only pull videos others queued (no --sources needed).")
+    var worker = false
+
     @Flag(name: .long, help: "Print the summary as JSON on standard output.")
     var json = false
 
@@ -72,14 +78,24 @@ struct CurateDataCommand: AsyncParsableCommand {
             printCurateError("use either --vlm or --endpoint, not both")
             throw ExitCode(64)
         }
-        let configURL = URL(fileURLWithPath: sources)
+        guard sources != nil || worker else {
+            printCurateError("--sources is required (unless --worker with --queue)")
+            throw ExitCode(64)
+        }
+        guard !worker || queue != nil else {
+            printCurateError("--worker needs --queue postgres://…")
+            throw ExitCode(64)
+        }
+        let configURL = URL(fileURLWithPath: sources ?? ".")
         let output = URL(fileURLWithPath: out)
         let stages: CurationStages
         var importResults: [ImportResult] = []
         do {
-            let configuration = try SourcesConfiguration.load(configURL)
-            for importer in configuration.importers(relativeTo: configURL.deletingLastPathComponent()) {
-                importResults.append(try importer.run())
+            if sources != nil {
+                let configuration = try SourcesConfiguration.load(configURL)
+                for importer in configuration.importers(relativeTo: configURL.deletingLastPathComponent()) {
+                    importResults.append(try importer.run())
+                }
             }
             let library = try PromptLibrary(overrides: prompts.map { URL(fileURLWithPath: $0) })
             let splitter = StandardShotSplitter(minimumSeconds: minShotSeconds)
@@ -121,8 +137,22 @@ struct CurateDataCommand: AsyncParsableCommand {
         options.showProgress = !json
         let summary: CurationSummary
         do {
-            let runner = try CurationRunner(output: output, stages: stages, options: options)
-            summary = try await runner.run(videos, importProblems: problems, skippedEntries: importResults.map(\.skippedEntries).reduce(0, +))
+            if let queue {
+                let store = try await PostgresJobStore(url: queue)
+                do {
+                    if !worker { try await store.enqueue(videos) }
+                    let runner = try CurationRunner(output: output, stages: stages, options: options, store: store)
+                    let name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+                    summary = try await runner.runWorker(queue: store, worker: name)
+                    await store.shutdown()
+                } catch {
+                    await store.shutdown()
+                    throw error
+                }
+            } else {
+                let runner = try CurationRunner(output: output, stages: stages, options: options)
+                summary = try await runner.run(videos, importProblems: problems, skippedEntries: importResults.map(\.skippedEntries).reduce(0, +))
+            }
         } catch {
             printCurateError("\(error)")
             throw ExitCode.failure

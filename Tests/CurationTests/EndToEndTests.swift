@@ -77,7 +77,7 @@ import Testing
         let report = try DatasetValidator.validate(output)
         #expect(report.problems.isEmpty, "\(report.problems)")
         #expect(report.samples == 4)
-        let samples = try runner.finishedSamples()
+        let samples = try await runner.finishedSamples()
         #expect(Set(samples.map(\.sample.kind)) == [.predictive, .procedural])
         for curated in samples {
             // Shots are [32k, 32(k+1)); the answer clip (3–5 s) must lie inside one of them, within a frame.

@@ -38,8 +38,17 @@ public struct UnitRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
 
 extension UnitState: DatabaseValueConvertible {}
 
+/// Where the units are recorded: SQLite (`JobTable`) on one machine, PostgreSQL (`PostgresJobStore`) across many.
+public protocol JobStore: Sendable {
+    func unit(_ id: String) async throws -> UnitRecord?
+    /// Inserts or replaces a unit; `attempts` counts up from the stored row.
+    func record(_ unit: UnitRecord) async throws
+    /// Every unit of `stage` (all stages when nil), ordered by id.
+    func units(stage: String?) async throws -> [UnitRecord]
+}
+
 /// The job table in an SQLite file.
-public final class JobTable: Sendable {
+public final class JobTable: JobStore {
     public let path: String
     private let queue: DatabaseQueue
 
@@ -80,7 +89,7 @@ public final class JobTable: Sendable {
     }
 
     /// Every unit of `stage` (all stages when nil), ordered by id.
-    public func units(stage: String? = nil) throws -> [UnitRecord] {
+    public func units(stage: String?) throws -> [UnitRecord] {
         do {
             return try queue.read { db in
                 var request = UnitRecord.order(Column("id"))

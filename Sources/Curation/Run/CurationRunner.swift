@@ -55,10 +55,11 @@ public final class CurationRunner: Sendable {
     public let output: URL
     public let stages: CurationStages
     public let options: CurationOptions
-    public let table: JobTable
+    public let table: any JobStore
     private let counter = UnitCounter()
 
-    public init(output: URL, stages: CurationStages, options: CurationOptions = CurationOptions()) throws {
+    /// A runner writing into `output`, recording units in `store` (default: `output/jobs.sqlite`).
+    public init(output: URL, stages: CurationStages, options: CurationOptions = CurationOptions(), store: (any JobStore)? = nil) throws {
         self.output = output
         self.stages = stages
         self.options = options
@@ -67,7 +68,7 @@ public final class CurationRunner: Sendable {
         } catch {
             throw CurationError.videoFailed(path: output.path, reason: "cannot create the output directory: \(error.localizedDescription)")
         }
-        table = try JobTable(path: output.appendingPathComponent("jobs.sqlite").path)
+        table = try store ?? JobTable(path: output.appendingPathComponent("jobs.sqlite").path)
     }
 
     /// Curates `videos`, writes the manifest and returns the summary.
@@ -89,9 +90,33 @@ public final class CurationRunner: Sendable {
             }
         }
         progress.finish()
-        let samples = try finishedSamples()
+        return try await finish(videos: videos.count, importProblems: importProblems, skippedEntries: skippedEntries)
+    }
+
+    /// Pulls videos from `queue` until it is empty (`options.workers` at once), then writes the manifest of
+    /// every finished sample in the shared table (the last worker to finish writes the complete one).
+    public func runWorker(queue: any WorkQueue, worker: String) async throws -> CurationSummary {
+        let processed = UnitCounter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, options.workers) {
+                group.addTask {
+                    while let video = try await queue.claim(worker: worker) {
+                        try await self.process(video)
+                        let failed = try await self.table.unit(video.key)?.state != .done
+                        try await queue.finish(video.key, failed: failed)
+                        _ = processed.increment()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return try await finish(videos: processed.current, importProblems: [], skippedEntries: 0)
+    }
+
+    private func finish(videos: Int, importProblems: [ImportProblem], skippedEntries: Int) async throws -> CurationSummary {
+        let samples = try await finishedSamples()
         try Manifest.write(samples.map(\.sample), to: output.appendingPathComponent(Manifest.fileName))
-        let summary = try CurationSummary.make(table: table, samples: samples, videos: videos.count, importProblems: importProblems,
+        let summary = try await CurationSummary.make(table: table, samples: samples, videos: videos, importProblems: importProblems,
                                                skippedEntries: skippedEntries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -100,8 +125,8 @@ public final class CurationRunner: Sendable {
     }
 
     /// The finished samples in id order.
-    public func finishedSamples() throws -> [CuratedSample] {
-        try table.units(stage: "sample").filter { $0.state == .done }.compactMap { unit in
+    public func finishedSamples() async throws -> [CuratedSample] {
+        try await table.units(stage: "sample").filter { $0.state == .done }.compactMap { unit in
             guard let result = unit.result else { return nil }
             return try? JSONDecoder().decode(CuratedSample.self, from: Data(result.utf8))
         }.sorted { $0.sample.id < $1.sample.id }
@@ -111,12 +136,12 @@ public final class CurationRunner: Sendable {
 
     func process(_ video: SourceVideo) async throws {
         let key = video.key
-        if try table.unit(key)?.state == .done { return }
+        if try await table.unit(key)?.state == .done { return }
         let shots: [Shot]
         do {
             shots = try await cached("\(key)/shots", stage: "shots", video: key) { try await self.stages.splitter.shots(of: video) }
         } catch let error as CurationError {
-            return try finishVideo(key, failure: "shots: \(error)")
+            return try await finishVideo(key, failure: "shots: \(error)")
         }
         var clips: [ChosenClip] = []
         for (index, shot) in shots.enumerated() {
@@ -126,7 +151,7 @@ public final class CurationRunner: Sendable {
                 }
                 if let clip { clips.append(clip) }
             } catch let error as CurationError {
-                return try finishVideo(key, failure: "clip \(index): \(error)")
+                return try await finishVideo(key, failure: "clip \(index): \(error)")
             }
         }
         var failures = 0
@@ -134,7 +159,7 @@ public final class CurationRunner: Sendable {
             let context = Array(clips[max(0, target - options.contextEvents)..<target])
             let qaID = "\(key)/qa/\(target)"
             var qa: GeneratedQA?
-            if let unit = try table.unit(qaID), unit.state != .failed {
+            if let unit = try await table.unit(qaID), unit.state != .failed {
                 if unit.state == .rejected { continue }
                 qa = try unit.result.map { try JSONDecoder().decode(GeneratedQA.self, from: Data($0.utf8)) }
             } else {
@@ -142,33 +167,33 @@ public final class CurationRunner: Sendable {
                     switch try await stages.generator.generate(context: context, target: clips[target], video: video) {
                     case .accepted(let generated):
                         qa = generated
-                        try record(UnitRecord(id: qaID, video: key, stage: "qa", state: .done, result: try json(generated), reason: nil, attempts: 0))
+                        try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .done, result: try json(generated), reason: nil, attempts: 0))
                     case .rejected(let reason):
-                        try record(UnitRecord(id: qaID, video: key, stage: "qa", state: .rejected, result: nil, reason: reason, attempts: 0))
+                        try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .rejected, result: nil, reason: reason, attempts: 0))
                         continue
                     }
                 } catch let error as CurationError {
                     failures += 1
-                    try record(UnitRecord(id: qaID, video: key, stage: "qa", state: .failed, result: nil, reason: Self.reason(error), attempts: 0))
+                    try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .failed, result: nil, reason: Self.reason(error), attempts: 0))
                     continue
                 }
             }
             guard let qa else { continue }
             let sampleID = "\(key)/sample/\(target)"
-            if try table.unit(sampleID)?.state == .done { continue }
+            if try await table.unit(sampleID)?.state == .done { continue }
             do {
                 let curated = try writeSample(video: video, context: context, target: clips[target], index: target, qa: qa)
-                try record(UnitRecord(id: sampleID, video: key, stage: "sample", state: .done, result: try json(curated), reason: nil, attempts: 0))
+                try await record(UnitRecord(id: sampleID, video: key, stage: "sample", state: .done, result: try json(curated), reason: nil, attempts: 0))
             } catch let error as CurationError {
                 failures += 1
-                try record(UnitRecord(id: sampleID, video: key, stage: "sample", state: .failed, result: nil, reason: Self.reason(error), attempts: 0))
+                try await record(UnitRecord(id: sampleID, video: key, stage: "sample", state: .failed, result: nil, reason: Self.reason(error), attempts: 0))
             }
         }
-        try finishVideo(key, failure: failures > 0 ? "\(failures) unit(s) failed" : nil)
+        try await finishVideo(key, failure: failures > 0 ? "\(failures) unit(s) failed" : nil)
     }
 
-    private func finishVideo(_ key: String, failure: String?) throws {
-        try record(UnitRecord(id: key, video: key, stage: "video", state: failure == nil ? .done : .failed, result: nil, reason: failure, attempts: 0))
+    private func finishVideo(_ key: String, failure: String?) async throws {
+        try await record(UnitRecord(id: key, video: key, stage: "video", state: failure == nil ? .done : .failed, result: nil, reason: failure, attempts: 0))
     }
 
     /// A failure's reason without the per-call details (so the summary can count reasons).
@@ -186,27 +211,27 @@ public final class CurationRunner: Sendable {
 
     /// The stored result of unit `id`, or `compute`'s (recorded) when there is none or it failed before.
     private func cached<T: Codable & Sendable>(_ id: String, stage: String, video: String, _ compute: () async throws -> T) async throws -> T {
-        if let unit = try table.unit(id), unit.state == .done, let result = unit.result {
+        if let unit = try await table.unit(id), unit.state == .done, let result = unit.result {
             if let value = try? JSONDecoder().decode(T.self, from: Data(result.utf8)) { return value }
         }
         do {
             let value = try await compute()
-            try record(UnitRecord(id: id, video: video, stage: stage, state: .done, result: try json(value), reason: nil, attempts: 0))
+            try await record(UnitRecord(id: id, video: video, stage: stage, state: .done, result: try json(value), reason: nil, attempts: 0))
             return value
         } catch let error as CurationError {
-            try record(UnitRecord(id: id, video: video, stage: stage, state: .failed, result: nil, reason: "\(error)", attempts: 0))
+            try await record(UnitRecord(id: id, video: video, stage: stage, state: .failed, result: nil, reason: "\(error)", attempts: 0))
             throw error
         } catch let error as CurationHalted {
             throw error
         } catch {
             let wrapped = CurationError.videoFailed(path: video, reason: "\(error)")
-            try record(UnitRecord(id: id, video: video, stage: stage, state: .failed, result: nil, reason: "\(wrapped)", attempts: 0))
+            try await record(UnitRecord(id: id, video: video, stage: stage, state: .failed, result: nil, reason: "\(wrapped)", attempts: 0))
             throw wrapped
         }
     }
 
-    private func record(_ unit: UnitRecord) throws {
-        try table.record(unit)
+    private func record(_ unit: UnitRecord) async throws {
+        try await table.record(unit)
         if let limit = options.haltAfterUnits, counter.increment() >= limit { throw CurationHalted() }
     }
 
@@ -253,6 +278,12 @@ public final class CurationRunner: Sendable {
 final class UnitCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
+
+    var current: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
 
     func increment() -> Int {
         lock.lock()

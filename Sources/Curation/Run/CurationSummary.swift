@@ -23,8 +23,8 @@ public struct CurationSummary: Sendable, Codable, Equatable {
     public var importProblems: [ImportProblem]
     public var skippedEntries: Int
 
-    static func make(table: JobTable, samples: [CuratedSample], videos: Int, importProblems: [ImportProblem],
-                     skippedEntries: Int) throws -> CurationSummary {
+    static func make(table: any JobStore, samples: [CuratedSample], videos: Int, importProblems: [ImportProblem],
+                     skippedEntries: Int) async throws -> CurationSummary {
         var groups: [String: [CuratedSample]] = [:]
         for sample in samples { groups["\(sample.sample.source)\u{0}\(sample.sample.kind.rawValue)", default: []].append(sample) }
         let rows = groups.keys.sorted().map { key -> Row in
@@ -35,7 +35,7 @@ public struct CurationSummary: Sendable, Codable, Equatable {
                        meanAnswerSeconds: members.map(\.sample.answerRange.duration).reduce(0, +) / count)
         }
         var rejections: [String: Int] = [:], failures: [String: Int] = [:]
-        for unit in try table.units() where unit.stage != "video" {
+        for unit in try await table.units(stage: nil) where unit.stage != "video" {
             if unit.state == .rejected { rejections[unit.reason ?? "unknown", default: 0] += 1 }
             if unit.state == .failed { failures[unit.reason ?? "unknown", default: 0] += 1 }
         }
