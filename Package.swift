@@ -100,10 +100,11 @@ let package = Package(
         .testTarget(name: "I3DTests", dependencies: ["I3D", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VideoMetricsTests", dependencies: ["VideoMetrics", "I3D", "Tensor", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VANSTests", dependencies: ["VANS", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CurationTests", dependencies: ["Curation", "Data", "VideoIO", "TestSupport",
+        .testTarget(name: "CurationTests", dependencies: ["Curation", "Data", "VideoIO", "TestSupport", "QwenVL", "Tensor", "NN", "Checkpoints", "Tokenizers",
                                                           .product(name: "NIOCore", package: "swift-nio"),
                                                           .product(name: "NIOPosix", package: "swift-nio"),
-                                                          .product(name: "NIOHTTP1", package: "swift-nio")]),
+                                                          .product(name: "NIOHTTP1", package: "swift-nio")],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -10,9 +10,9 @@ public actor LocalQwenClient: VLMClient {
     private let captioner: QwenVLCaptioner
     private let scratch: URL
 
-    /// Loads the model in `directory`; temporary clips go under `scratch`.
-    public init(directory: URL, scratch: URL) throws {
-        captioner = try QwenVLCaptioner(directory: directory, systemPrompt: nil)
+    /// Loads the model in `directory` (frames prepared with `options`); temporary clips go under `scratch`.
+    public init(directory: URL, scratch: URL, options: QwenVLProcessor.Options = .paperEvaluation) throws {
+        captioner = try QwenVLCaptioner(directory: directory, options: options, systemPrompt: nil)
         self.scratch = scratch
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }
