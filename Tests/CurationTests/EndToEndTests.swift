@@ -74,6 +74,11 @@ import Testing
         #expect(summary.samples == 4)
         #expect(summary.rejections["answer leaked into the question"] == 1)
         #expect(summary.failures.isEmpty)
+        // Every unit is recorded: 3 videos, 3 shot lists, 8 shots → 8 clips, 5 QA units (1 rejected), 4 samples.
+        #expect(summary.units["video"] == ["done": 3])
+        #expect(summary.units["clip"] == ["done": 8])
+        #expect(summary.units["qa"] == ["done": 4, "rejected": 1])
+        #expect(summary.units["sample"] == ["done": 4])
         let report = try DatasetValidator.validate(output)
         #expect(report.problems.isEmpty, "\(report.problems)")
         #expect(report.samples == 4)

@@ -20,6 +20,8 @@ public struct CurationSummary: Sendable, Codable, Equatable {
     public var rejections: [String: Int]
     /// Failed units (VLM errors after retries, malformed replies, video errors) by reason.
     public var failures: [String: Int]
+    /// Units recorded per stage (video, shots, clip, qa, sample) and state (done, rejected, failed).
+    public var units: [String: [String: Int]]
     public var importProblems: [ImportProblem]
     public var skippedEntries: Int
 
@@ -34,13 +36,15 @@ public struct CurationSummary: Sendable, Codable, Equatable {
                        meanInputSeconds: members.map(\.sample.inputRange.duration).reduce(0, +) / count,
                        meanAnswerSeconds: members.map(\.sample.answerRange.duration).reduce(0, +) / count)
         }
-        var rejections: [String: Int] = [:], failures: [String: Int] = [:]
-        for unit in try await table.units(stage: nil) where unit.stage != "video" {
+        var rejections: [String: Int] = [:], failures: [String: Int] = [:], units: [String: [String: Int]] = [:]
+        let all = try await table.units(stage: nil)
+        for unit in all { units[unit.stage, default: [:]][unit.state.rawValue, default: 0] += 1 }
+        for unit in all where unit.stage != "video" {
             if unit.state == .rejected { rejections[unit.reason ?? "unknown", default: 0] += 1 }
             if unit.state == .failed { failures[unit.reason ?? "unknown", default: 0] += 1 }
         }
         return CurationSummary(manifest: Manifest.fileName, videos: videos, samples: samples.count, rows: rows, rejections: rejections,
-                               failures: failures, importProblems: importProblems, skippedEntries: skippedEntries)
+                               failures: failures, units: units, importProblems: importProblems, skippedEntries: skippedEntries)
     }
 
     /// A plain-text table for the terminal.
@@ -51,6 +55,10 @@ public struct CurationSummary: Sendable, Codable, Equatable {
                          + String(format: "%7d  %12.2f  %13.2f", row.samples, row.meanInputSeconds, row.meanAnswerSeconds))
         }
         lines.append("total: \(samples) samples from \(videos) videos; \(skippedEntries) annotation entries skipped (\(importProblems.count) problems)")
+        for stage in ["video", "shots", "clip", "qa", "sample"] where units[stage] != nil {
+            let counts = units[stage, default: [:]].sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            lines.append("units \(stage): \(counts)")
+        }
         for (reason, count) in rejections.sorted(by: { $0.key < $1.key }) { lines.append("rejected \(count)×: \(reason)") }
         for (reason, count) in failures.sorted(by: { $0.key < $1.key }) { lines.append("failed \(count)×: \(reason)") }
         return lines.joined(separator: "\n")
