@@ -63,6 +63,9 @@ struct CurateDataCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Keep the job table and the video queue in PostgreSQL (postgres://user@host[:port]/db; password from $PGPASSWORD) so workers on several machines share it; --out must then be shared storage.")
     var queue: String?
 
+    @Option(name: .long, help: "With --queue: hand a video out again when its worker claimed it this many seconds ago and never finished (a dead worker).")
+    var reclaimAfter: Int = 3600
+
     @Flag(name: .long, help: "With --queue: only pull videos others queued (no --sources needed).")
     var worker = false
 
@@ -138,7 +141,7 @@ struct CurateDataCommand: AsyncParsableCommand {
         let summary: CurationSummary
         do {
             if let queue {
-                let store = try await PostgresJobStore(url: queue)
+                let store = try await PostgresJobStore(url: queue, reclaimAfterSeconds: reclaimAfter)
                 do {
                     if !worker { try await store.enqueue(videos) }
                     let runner = try CurationRunner(output: output, stages: stages, options: options, store: store)

@@ -107,4 +107,28 @@ final class LocalPostgres {
         #expect(samples.count == 16 && samples.allSatisfy { $0.attempts == 1 }, "no sample written twice")
         print("queue test: \(Set(claims.values).count) worker(s) claimed the 8 videos")
     }
+
+    // A video claimed by a worker that never finishes is handed out again after the reclaim delay, and only then.
+    @Test(.enabled(if: postgresBinaries != nil, "PostgreSQL server programs not installed (apt-get install postgresql): queue test skipped"))
+    func deadWorkersVideosAreReclaimed() async throws {
+        let server = try LocalPostgres(bin: try #require(postgresBinaries))
+        defer { server.stop() }
+        let store = try await PostgresJobStore(url: server.url, reclaimAfterSeconds: 1)
+        let video = SourceVideo(source: "s", id: "v", kind: .procedural, videoPath: "/videos/v.mp4",
+                                events: [AnnotatedEvent(range: TimeRange(start: 0, end: 4), caption: "a")])
+        try await store.enqueue([video])
+        let first = try await store.claim(worker: "dead")
+        let meanwhile = try await store.claim(worker: "alive")
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let reclaimed = try await store.claim(worker: "alive")
+        try await store.finish(video.key, failed: false)
+        let after = try await store.claim(worker: "alive")
+        let claims = try await store.claims()
+        await store.shutdown()
+        #expect(first == video)
+        #expect(meanwhile == nil)
+        #expect(reclaimed == video)
+        #expect(after == nil)
+        #expect(claims == [video.key: "alive"])
+    }
 }

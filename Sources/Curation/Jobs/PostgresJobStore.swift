@@ -19,10 +19,14 @@ public final class PostgresJobStore: JobStore, WorkQueue {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let description: String
+    /// A video claimed longer ago than this (its worker presumably died) is handed out again.
+    public let reclaimAfterSeconds: Int
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`; the password may instead come from
     /// `$PGPASSWORD`) and creates the tables when missing.
-    public init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws {
+    public init(url: String, reclaimAfterSeconds: Int = 3600,
+                environment: [String: String] = ProcessInfo.processInfo.environment) async throws {
+        self.reclaimAfterSeconds = max(1, reclaimAfterSeconds)
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty else {
             throw CurationError.jobTable(path: url, reason: "expected postgres://user@host[:port]/database")
@@ -130,7 +134,9 @@ public final class PostgresJobStore: JobStore, WorkQueue {
         do {
             let rows = try await client.query("""
                 UPDATE curation_queue SET state = 'running', worker = \(worker), claimed_at = now()
-                WHERE key = (SELECT key FROM curation_queue WHERE state = 'pending' ORDER BY key FOR UPDATE SKIP LOCKED LIMIT 1)
+                WHERE key = (SELECT key FROM curation_queue
+                             WHERE state = 'pending' OR (state = 'running' AND claimed_at < now() - make_interval(secs => \(reclaimAfterSeconds)))
+                             ORDER BY key FOR UPDATE SKIP LOCKED LIMIT 1)
                 RETURNING payload
                 """, logger: Self.logger)
             for try await payload in rows.decode(String.self) {
