@@ -23,6 +23,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.0.0"),
     ],
     targets: [
         // C layer
@@ -57,10 +61,19 @@ let package = Package(
         // The method
         .target(name: "VANS", dependencies: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
 
+        // The VANS-Data curation pipeline (paper Sec. 3, issue 16): importers, VLM-driven stages, resumable job table.
+        .target(name: "Curation", dependencies: ["Data", "VideoIO", "QwenVL", "Support", "CFFmpeg", "CFFmpegShims",
+                                                 .product(name: "GRDB", package: "GRDB.swift"),
+                                                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                 .product(name: "NIOCore", package: "swift-nio"),
+                                                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                 .product(name: "PostgresNIO", package: "postgres-nio", moduleAliases: ["Metrics": "SwiftMetrics"])],
+                resources: [.copy("Resources/prompts")]),
+
         // Front ends
         .executableTarget(name: "vans", dependencies: [
             "VANS", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
-            "CLIP", "I3D", "VideoMetrics",
+            "CLIP", "I3D", "VideoMetrics", "Curation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "VANSBench", dependencies: ["VANS", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "VideoIO",
@@ -87,6 +100,11 @@ let package = Package(
         .testTarget(name: "I3DTests", dependencies: ["I3D", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VideoMetricsTests", dependencies: ["VideoMetrics", "I3D", "Tensor", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VANSTests", dependencies: ["VANS", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CurationTests", dependencies: ["Curation", "Data", "VideoIO", "TestSupport", "QwenVL", "Tensor", "NN", "Checkpoints", "Tokenizers",
+                                                          .product(name: "NIOCore", package: "swift-nio"),
+                                                          .product(name: "NIOPosix", package: "swift-nio"),
+                                                          .product(name: "NIOHTTP1", package: "swift-nio")],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], resources: [.copy("Fixtures")]),
     ]
 )

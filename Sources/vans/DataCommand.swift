@@ -8,7 +8,7 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Make and check datasets in the VANS manifest format.",
-        subcommands: [SynthDataCommand.self, ValidateDataCommand.self]
+        subcommands: [SynthDataCommand.self, ValidateDataCommand.self, CurateDataCommand.self]
     )
 }
 
