@@ -23,6 +23,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `vans serve` (issue 15) only: the core targets do not depend on these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.0.0"),
     ],
     targets: [
         // C layer
@@ -57,11 +62,20 @@ let package = Package(
         // The method
         .target(name: "VANS", dependencies: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
 
+        // The HTTP server of `vans serve` (issue 15): depends on the pipeline protocols only.
+        .target(name: "VANSServer", dependencies: [
+            "VANS", "VideoIO", "Support",
+            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Resources")]),
+
         // Front ends
         .executableTarget(name: "vans", dependencies: [
-            "VANS", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
+            "VANS", "VANSServer", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
             "CLIP", "I3D", "VideoMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "VANSBench", dependencies: ["Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "VideoIO",
                                                           "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
@@ -87,6 +101,11 @@ let package = Package(
         .testTarget(name: "I3DTests", dependencies: ["I3D", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VideoMetricsTests", dependencies: ["VideoMetrics", "I3D", "Tensor", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VANSTests", dependencies: ["VANS", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VANSServerTests", dependencies: [
+            "VANSServer", "VANS", "VideoIO", "TestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -18,6 +18,7 @@ struct VANSCommand: AsyncParsableCommand {
             RenderCommand.self,
             DebugCommand.self,
             CaptionCommand.self,
+            ServeCommand.self,
         ]
     )
 }
