@@ -3,6 +3,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Settings of the server (the `vans serve` options).
 public struct ServerConfiguration: Sendable {
@@ -35,6 +36,7 @@ public final class AnswerServer: Sendable {
     public let configuration: ServerConfiguration
     private let state: ServerState
     private let logger: Logger
+    private let group = GroupBox()
 
     /// Opens the data directory and starts the worker; `pipelineFactory` runs on the worker thread.
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "vans.serve"),
@@ -76,8 +78,17 @@ public final class AnswerServer: Sendable {
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vans"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
                               logger: logger)
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app],
+                                                             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                                                             logger: logger))
+        group.set(serviceGroup)
         defer { stopWorker() }
-        try await app.runService(gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [])
+        try await serviceGroup.run()
+    }
+
+    /// Shuts a running server down gracefully (as SIGTERM does): open requests finish, then the worker stops.
+    public func shutdown() async {
+        await group.get()?.triggerGracefulShutdown()
     }
 
     /// Stops the worker; jobs left queued or running are resumed at the next start.
@@ -85,6 +96,14 @@ public final class AnswerServer: Sendable {
         let finished = state.worker.stop(grace: configuration.shutdownGrace)
         logger.info("worker stopped", metadata: ["finishedRunningJob": "\(finished)", "queued": "\(state.worker.queueDepth)"])
     }
+}
+
+/// The running service group, set once `run` starts.
+private final class GroupBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var group: ServiceGroup?
+    func set(_ value: ServiceGroup) { lock.withLock { group = value } }
+    func get() -> ServiceGroup? { lock.withLock { group } }
 }
 
 /// `/healthz`, `/metrics`, `/openapi.json` and the web page.

@@ -99,8 +99,13 @@ final class AnswerWorker: @unchecked Sendable {
     // MARK: - The thread
 
     private func loop() {
+        // Built before the first job so that a bad model directory shows in the log at start-up.
         var pipeline: VANSPipeline?
         var pipelineFailure: String?
+        do { pipeline = try factory() } catch {
+            pipelineFailure = "cannot build the pipeline: \(error)"
+            logger.error("cannot build the pipeline; every job will fail", metadata: ["error": "\(error)"])
+        }
         while true {
             condition.lock()
             while pending.isEmpty && !stopping { condition.wait() }
@@ -113,12 +118,6 @@ final class AnswerWorker: @unchecked Sendable {
             let id = pending.removeFirst()
             running = id
             condition.unlock()
-            if pipeline == nil && pipelineFailure == nil {
-                do { pipeline = try factory() } catch {
-                    pipelineFailure = "cannot build the pipeline: \(error)"
-                    logger.error("cannot build the pipeline", metadata: ["error": "\(error)"])
-                }
-            }
             run(id: id, pipeline: pipeline, failure: pipelineFailure)
             condition.withLock {
                 running = nil

@@ -56,7 +56,13 @@ struct ServeCommand: AsyncParsableCommand {
         if fake {
             guard vlm == nil, vdm == nil else { throw ValidationError("--fake serves no models: drop --vlm/--vdm") }
         } else {
-            guard vlm != nil, vdm != nil else { throw ValidationError("give --vlm DIR and --vdm DIR, or --fake") }
+            guard let vlm, let vdm else { throw ValidationError("give --vlm DIR and --vdm DIR, or --fake") }
+            for (option, path) in [("--vlm", vlm), ("--vdm", vdm)] {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw ValidationError("\(option) \(path): not a directory")
+                }
+            }
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1, got \(maxQueue)") }

@@ -134,8 +134,9 @@ final class InProcessServer: Sendable {
         self.port = port
     }
 
+    /// Graceful shutdown, as SIGTERM does it.
     func stop() async {
-        task.cancel()
+        await server.shutdown()
         _ = try? await task.value
     }
 }
