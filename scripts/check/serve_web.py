@@ -85,12 +85,22 @@ def main():
     base, video, screenshot = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
     chromium = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--chromium" else "chromium"
     profile = tempfile.mkdtemp(prefix="vans-chromium-")
-    port = 9333
     browser = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                                f"--remote-debugging-port={port}", f"--user-data-dir={profile}",
+                                "--remote-debugging-port=0", f"--user-data-dir={profile}",
                                 "--window-size=1280,1000", "--autoplay-policy=no-user-gesture-required", "about:blank"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # Chromium picks a free DevTools port and writes it into the profile.
+        port = None
+        for _ in range(150):
+            try:
+                with open(os.path.join(profile, "DevToolsActivePort")) as f:
+                    port = int(f.readline().strip())
+                break
+            except (OSError, ValueError):
+                time.sleep(0.2)
+        if port is None:
+            raise RuntimeError("chromium did not open a DevTools port")
         targets = None
         for _ in range(100):
             try:

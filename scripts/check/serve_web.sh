@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The `vans serve` web page in headless Chromium (issue 15): makes a VANS-Synth clip, serves the fake pipeline on a
 # free loopback port, uploads the clip through the page, waits for the answer video to load, saves a screenshot.
-# Installs Debian's chromium when it is missing (needs root and the Debian mirror). Usage: serve_web.sh [SCREENSHOT.png]
+# Installs Debian's chromium when it is missing (needs root or sudo and the Debian mirror). Run by `make test`.
+# Usage: serve_web.sh [SCREENSHOT.png] (default out/serve-web.png)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 screenshot=${1:-out/serve-web.png}
 mkdir -p "$(dirname "$screenshot")"
 if ! command -v chromium >/dev/null; then
-    apt-get install -y --no-install-recommends chromium >/dev/null
+    echo "Installing Debian's chromium for the web page check"
+    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=""; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 swift build $(< scripts/c-kernel-flags) --product vans >/dev/null
 vans="$(swift build $(< scripts/c-kernel-flags) --show-bin-path)/vans"
