@@ -65,7 +65,7 @@ let package = Package(
 
         // The HTTP server of `vans serve` (issue 15): depends on the pipeline protocols only.
         .target(name: "VANSServer", dependencies: [
-            "VANS", "VideoIO", "Support",
+            "VANS", "QwenVL", "VideoIO", "Support",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "VideoMetricsTests", dependencies: ["VideoMetrics", "I3D", "Tensor", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VANSTests", dependencies: ["VANS", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VANSServerTests", dependencies: [
-            "VANSServer", "VANS", "VideoIO", "TestSupport",
+            "VANSServer", "VANS", "QwenVL", "Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -112,6 +112,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as OpenAIError {
+            throw error
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
             throw APIError(error.status, code, error.body ?? error.status.reasonPhrase, headers: error.headers)

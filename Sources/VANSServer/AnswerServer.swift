@@ -37,10 +37,12 @@ public final class AnswerServer: Sendable {
     private let state: ServerState
     private let logger: Logger
     private let group = GroupBox()
+    private let chat: ChatWorker?
 
     /// Opens the data directory and starts the worker; `pipelineFactory` runs on the worker thread.
+    /// With `captionerFactory`, `POST /v1/chat/completions` serves that Qwen2.5-VL (loaded at the first request).
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "vans.serve"),
-                pipelineFactory: @escaping PipelineFactory) throws {
+                pipelineFactory: @escaping PipelineFactory, captionerFactory: CaptionerFactory? = nil) throws {
         guard configuration.maxQueue >= 1 else { throw ServerFailure(message: "--max-queue must be at least 1, got \(configuration.maxQueue)") }
         guard configuration.maxUploadBytes >= 1 else { throw ServerFailure(message: "the upload limit must be positive") }
         self.configuration = configuration
@@ -63,6 +65,7 @@ public final class AnswerServer: Sendable {
                                   logger: logger, factory: pipelineFactory)
         state = ServerState(store: store, worker: worker, hub: hub, metrics: metrics, jobsDirectory: jobs, uploadsDirectory: uploads,
                             maxUploadBytes: configuration.maxUploadBytes, retryAfterSeconds: configuration.retryAfterSeconds)
+        chat = captionerFactory.map { ChatWorker(factory: $0) }
         try worker.start()
     }
 
@@ -74,6 +77,7 @@ public final class AnswerServer: Sendable {
         router.add(middleware: LogRequestsMiddleware(.info))
         AnswerRoutes.register(on: router, state: state)
         OperationRoutes.register(on: router, state: state)
+        if let chat { ChatRoutes.register(on: router, worker: chat, state: state, modelName: "qwen2.5-vl") }
         let app = Application(router: router,
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vans"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import QwenVL
 import VANS
 import VANSServer
 
@@ -19,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Qwen2.5-VL model directory (the reasoner).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("Qwen2.5-VL model directory (the reasoner, and POST /v1/chat/completions; allowed with --fake).", valueName: "DIR"))
     var vlm: String?
 
     @Option(name: .long, help: ArgumentHelp("Wan2.1 diffusers pipeline directory (the renderer).", valueName: "DIR"))
@@ -54,20 +55,24 @@ struct ServeCommand: AsyncParsableCommand {
 
     mutating func validate() throws {
         if fake {
-            guard vlm == nil, vdm == nil else { throw ValidationError("--fake serves no models: drop --vlm/--vdm") }
+            guard vdm == nil else { throw ValidationError("--fake renders no model: drop --vdm") }
+            if let vlm { try Self.checkDirectory(vlm, option: "--vlm") }
         } else {
             guard let vlm, let vdm else { throw ValidationError("give --vlm DIR and --vdm DIR, or --fake") }
-            for (option, path) in [("--vlm", vlm), ("--vdm", vdm)] {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                    throw ValidationError("\(option) \(path): not a directory")
-                }
-            }
+            try Self.checkDirectory(vlm, option: "--vlm")
+            try Self.checkDirectory(vdm, option: "--vdm")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1, got \(maxQueue)") }
         guard maxUploadMb >= 1 else { throw ValidationError("--max-upload-mb must be at least 1, got \(maxUploadMb)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    static func checkDirectory(_ path: String, option: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(option) \(path): not a directory")
+        }
     }
 
     func run() async throws {
@@ -82,7 +87,9 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(host: host, port: port, dataDirectory: URL(fileURLWithPath: data, isDirectory: true),
                                                 maxQueue: maxQueue, maxUploadBytes: maxUploadMb << 20, shutdownGrace: shutdownGrace)
         let server: AnswerServer
-        do { server = try AnswerServer(configuration: configuration, logger: logger, pipelineFactory: factory) } catch {
+        // The chat endpoint serves --vlm (also beside --fake's answer pipeline).
+        let captioner: CaptionerFactory? = vlm.map { path in { @Sendable in try QwenVLCaptioner(directory: URL(fileURLWithPath: path)) } }
+        do { server = try AnswerServer(configuration: configuration, logger: logger, pipelineFactory: factory, captionerFactory: captioner) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
