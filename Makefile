@@ -23,6 +23,7 @@ test: deps
 	SWIFT=$(SWIFT) scripts/test-kernel-levels.sh
 	scripts/check/inspect_weights.sh
 	scripts/check/commands.sh
+	scripts/check/serve_web.sh
 	@if $(SWIFT) package dump-package | grep -q '"unsafeFlags"'; then \
 		echo "Package.swift uses unsafeFlags: SwiftPM refuses such a package as a dependency" >&2; exit 1; fi
 	$(SWIFT) build --package-path Examples

@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // C layer
@@ -70,11 +73,21 @@ let package = Package(
                                                  .product(name: "PostgresNIO", package: "postgres-nio", moduleAliases: ["Metrics": "SwiftMetrics"])],
                 resources: [.copy("Resources/prompts")]),
 
+        // The HTTP server of `vans serve` (issue 15): depends on the pipeline protocols only.
+        .target(name: "VANSServer", dependencies: [
+            "VANS", "QwenVL", "VideoIO", "Support",
+            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [.copy("Resources")]),
+
         // Front ends
         .executableTarget(name: "vans", dependencies: [
-            "VANS", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
+            "VANS", "VANSServer", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
             "CLIP", "I3D", "VideoMetrics", "Curation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "VANSBench", dependencies: ["VANS", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "VideoIO",
                                                           "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
@@ -105,6 +118,11 @@ let package = Package(
                                                           .product(name: "NIOPosix", package: "swift-nio"),
                                                           .product(name: "NIOHTTP1", package: "swift-nio")],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "VANSServerTests", dependencies: [
+            "VANSServer", "VANS", "QwenVL", "Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO", "TestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], resources: [.copy("Fixtures")]),
     ]
 )

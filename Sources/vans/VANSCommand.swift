@@ -22,6 +22,7 @@ struct VANSCommand: AsyncParsableCommand {
             TrainCommand.self,
             ExperimentCommand.self,
             EvalCommand.self,
+            ServeCommand.self,
         ]
     )
 }
