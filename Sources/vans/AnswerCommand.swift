@@ -130,10 +130,10 @@ struct AnswerCommand: AsyncParsableCommand {
                 ])
                 renderer = PatternRenderer()
             } else {
-                let qwen = try QwenVLReasoner(directory: URL(fileURLWithPath: vlm!))
+                let qwen = try PipelineStages.reasoner(directory: URL(fileURLWithPath: vlm!))
                 maximumTokens = maxTokens ?? qwen.profile.maximumNewTokens
                 reasoner = qwen
-                renderer = try WanAnswerRenderer(directory: URL(fileURLWithPath: vdm!))
+                renderer = try PipelineStages.renderer(directory: URL(fileURLWithPath: vdm!))
             }
         } catch {
             fail("\(error)", code: 2)

@@ -110,8 +110,10 @@ struct DemoCommand: AsyncParsableCommand {
         let samples = try Manifest.read(from: data.appendingPathComponent("manifest.jsonl"))
 
         // 2. The shipped models behind the pipeline protocols; each stage loads its weights when first used.
-        let pipeline = VANSPipeline(reasoner: try PipelineFactory.reasoner(directory: models.appendingPathComponent("vlm-sft")),
-                                    renderer: try PipelineFactory.renderer(directory: models.appendingPathComponent("vdm-sft")))
+        let reasoner = try PipelineStages.reasoner(directory: models.appendingPathComponent("vlm-sft"))
+        let pipeline = VANSPipeline(reasoner: reasoner,
+                                    renderer: try PipelineStages.renderer(directory: models.appendingPathComponent("vdm-sft")))
+        let reasoning = ReasoningOptions(maximumTokens: reasoner.profile.maximumNewTokens)
         let answersDirectory = out.appendingPathComponent("answers")
         try FileManager.default.createDirectory(at: answersDirectory, withIntermediateDirectories: true)
 
@@ -122,7 +124,7 @@ struct DemoCommand: AsyncParsableCommand {
         for sample in samples {
             let input = AnswerInput(video: data.appendingPathComponent(sample.inputVideo), question: sample.question)
             var bars: [String: ProgressBar] = [:]
-            let results = try pipeline.answer(input, rendering: RenderOptions(seed: seed)) { event in
+            let results = try pipeline.answer(input, reasoning: reasoning, rendering: RenderOptions(seed: seed)) { event in
                 guard !json else { return }
                 let bar = bars[event.stage] ?? {
                     let made = ProgressBar(total: max(event.total, 1), label: "\(sample.id) \(event.stage)")

@@ -74,14 +74,12 @@ struct EvalCommand: AsyncParsableCommand {
         if bootstrap < 0 { throw ValidationError("--bootstrap must be at least 0.") }
     }
 
-    /// The one place real reasoners are made (the Qwen2.5-VL adapter is wired here).
     static func makeReasoner(directory: URL) throws -> any NextEventReasoner {
-        throw PipelineError.modelDirectory(path: directory.path, reason: "the Qwen2.5-VL reasoner is not available in this build yet (use --fake)")
+        try PipelineStages.reasoner(directory: directory)
     }
 
-    /// The one place real renderers are made (the Wan adapter is wired here).
     static func makeRenderer(directory: URL) throws -> any AnswerRenderer {
-        throw PipelineError.modelDirectory(path: directory.path, reason: "the Wan renderer is not available in this build yet (use --fake)")
+        try PipelineStages.renderer(directory: directory)
     }
 
     /// The metric networks named by --clip and --i3d.

@@ -102,9 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The real pipeline: Qwen2.5-VL reasons, Wan2.1 renders. The ONE place the model adapters are constructed.
     static func pipelineFactory(vlm: String, vdm: String) -> PipelineFactory {
         { @Sendable in
-            // The model adapters (issue: QwenVLReasoner / WanAnswerRenderer) are wired here when they land.
-            throw PipelineError.modelDirectory(path: "\(vlm), \(vdm)",
-                                               reason: "this build has no Qwen2.5-VL/Wan2.1 pipeline adapters yet; use --fake")
+            try PipelineStages.pipeline(vlm: URL(fileURLWithPath: vlm), vdm: URL(fileURLWithPath: vdm))
         }
     }
 

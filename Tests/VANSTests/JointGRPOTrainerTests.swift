@@ -29,7 +29,7 @@ import Wan
         let video = needsVDM ? try WanVideoPolicy(directory: directory.appendingPathComponent("vdm"),
                                                   lora: trainsVDM ? (4, 8) : nil, seed: 2) : nil
         let trainer = JointGRPOTrainer(parameters: parameters, samples: samples, textPolicy: text, videoPolicy: video,
-                                       embedder: ColourEmbedder(), maximumNewTokens: text?.profile.maxNewTokens ?? 6)
+                                       embedder: ColourEmbedder(), maximumNewTokens: text?.profile.maximumNewTokens ?? 6)
         return (trainer, text, video)
     }
 

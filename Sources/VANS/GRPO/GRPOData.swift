@@ -1,95 +1,9 @@
-// What Joint-GRPO reads from disk: the model directories' `vans_profile.json` (ISSUE13.md's contract; absent means
-// the paper's real-model profile) and the training samples of a VANS manifest (input video, question, ground-truth
+// What Joint-GRPO reads from disk: the training samples of a VANS manifest (input video, question, ground-truth
 // caption and video; paper App. C.1 uses 1K samples for RL).
 import Data
 import Foundation
 import QwenVL
 import VideoIO
-
-/// The VLM directory's profile: how inputs are prepared and how long answers may be.
-public struct VLMProfile: Sendable, Codable, Equatable {
-    public var profile = "paper"
-    public var fps = 1.0
-    public var minPixels: Double?
-    public var maxPixels: Double?
-    public var maxNewTokens = 512
-    public var answerFormat = AnswerFormat.Style.bracketTags
-
-    enum CodingKeys: String, CodingKey {
-        case profile, fps, minPixels = "min_pixels", maxPixels = "max_pixels", maxNewTokens = "max_new_tokens", answerFormat = "answer_format"
-    }
-
-    public init() {}
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        profile = try container.decodeIfPresent(String.self, forKey: .profile) ?? "paper"
-        fps = try container.decodeIfPresent(Double.self, forKey: .fps) ?? 1
-        minPixels = try container.decodeIfPresent(Double.self, forKey: .minPixels)
-        maxPixels = try container.decodeIfPresent(Double.self, forKey: .maxPixels)
-        maxNewTokens = try container.decodeIfPresent(Int.self, forKey: .maxNewTokens) ?? 512
-        answerFormat = try container.decodeIfPresent(AnswerFormat.Style.self, forKey: .answerFormat) ?? .bracketTags
-    }
-
-    /// The processor options this profile gives (the paper's evaluation options when fields are absent).
-    public var processorOptions: QwenVLProcessor.Options {
-        var options = QwenVLProcessor.Options.paperEvaluation
-        options.fps = fps
-        if let minPixels { options.videoMinPixels = minPixels; options.imageMinPixels = minPixels }
-        if let maxPixels { options.videoMaxPixels = maxPixels; options.imageMaxPixels = maxPixels }
-        return options
-    }
-
-    /// `directory/vans_profile.json`, or the paper's profile when there is none.
-    public static func load(directory: URL) throws -> VLMProfile {
-        try loadProfile(directory: directory, default: VLMProfile())
-    }
-}
-
-/// The VDM directory's profile: the answer videos' size and how they are sampled.
-public struct VDMProfile: Sendable, Codable, Equatable {
-    public var profile = "paper"
-    public var frames = 33
-    public var height = 352
-    public var width = 640
-    public var fps = 16.0
-    public var referenceFrames = 6
-    public var steps = 50
-    public var guidance: Float = 5
-    public var sampler = "unipc"
-
-    enum CodingKeys: String, CodingKey {
-        case profile, frames, height, width, fps, referenceFrames = "reference_frames", steps, guidance, sampler
-    }
-
-    public init() {}
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let paper = VDMProfile()
-        profile = try container.decodeIfPresent(String.self, forKey: .profile) ?? paper.profile
-        frames = try container.decodeIfPresent(Int.self, forKey: .frames) ?? paper.frames
-        height = try container.decodeIfPresent(Int.self, forKey: .height) ?? paper.height
-        width = try container.decodeIfPresent(Int.self, forKey: .width) ?? paper.width
-        fps = try container.decodeIfPresent(Double.self, forKey: .fps) ?? paper.fps
-        referenceFrames = try container.decodeIfPresent(Int.self, forKey: .referenceFrames) ?? paper.referenceFrames
-        steps = try container.decodeIfPresent(Int.self, forKey: .steps) ?? paper.steps
-        guidance = try container.decodeIfPresent(Float.self, forKey: .guidance) ?? paper.guidance
-        sampler = try container.decodeIfPresent(String.self, forKey: .sampler) ?? paper.sampler
-    }
-
-    public static func load(directory: URL) throws -> VDMProfile {
-        try loadProfile(directory: directory, default: VDMProfile())
-    }
-}
-
-func loadProfile<Profile: Decodable>(directory: URL, default value: Profile) throws -> Profile {
-    let url = directory.appendingPathComponent("vans_profile.json")
-    guard let data = FileManager.default.contents(atPath: url.path) else { return value }
-    do { return try JSONDecoder().decode(Profile.self, from: data) } catch {
-        throw TrainingError.data("\(url.path): not a valid profile (\(error))")
-    }
-}
 
 /// Training samples from a manifest.
 public enum GRPOData {

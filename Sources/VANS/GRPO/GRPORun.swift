@@ -55,10 +55,14 @@ public enum GRPORun {
                                                   seed: parameters.seed) : nil
         let embedder: (any VideoEmbedding)? = try override ?? inputs.clip.map { CLIPVideoEmbedder(clip: try CLIPBundle.load(directory: $0)) }
         let trainer = JointGRPOTrainer(parameters: parameters, samples: samples, textPolicy: text, videoPolicy: video, embedder: embedder,
-                                       maximumNewTokens: parameters.maximumNewTokens ?? text?.profile.maxNewTokens ?? 512)
+                                       maximumNewTokens: parameters.maximumNewTokens ?? text?.profile.maximumNewTokens ?? 512)
         if let text { trainer.format = AnswerFormat(style: text.profile.answerFormat) }
-        trainer.inputs = ["data": inputs.data.path, "vlm": inputs.vlm?.path ?? "", "vdm": inputs.vdm?.path ?? "",
-                          "clip": inputs.clip?.path ?? "", "limit": inputs.limit.map(String.init) ?? ""]
+        var recorded: [String: String] = ["data": inputs.data.path]
+        recorded["vlm"] = inputs.vlm?.path ?? ""
+        recorded["vdm"] = inputs.vdm?.path ?? ""
+        recorded["clip"] = inputs.clip?.path ?? ""
+        recorded["limit"] = inputs.limit.map { String($0) } ?? ""
+        trainer.inputs = recorded
         trainer.progress = progress
         let log = try trainer.train(directory: output, resume: resume)
         var result = GRPORunResult(log: log, vlm: inputs.vlm, vdm: inputs.vdm)

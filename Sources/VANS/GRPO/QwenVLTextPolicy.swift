@@ -20,7 +20,7 @@ public final class QwenVLTextPolicy: TextPolicy {
     public let tokenizer: Tokenizer
     public let processor: QwenVLProcessor
     public let stopTokens: Set<Int>
-    public let profile: VLMProfile
+    public let profile: ReasonerProfile
     /// The GRPO adapters (nil for a frozen VLM).
     public let adapters: LoRAAdapters?
     private var prompts: [String: QwenVLPrompt] = [:]
@@ -31,7 +31,7 @@ public final class QwenVLTextPolicy: TextPolicy {
     /// Loads the VLM directory (its `adapter/`, when present, folded into the weights) and, with `lora`, adds fresh
     /// GRPO adapters (r 8, α 32 on every LLM linear layer by default); without, the model is frozen.
     public init(directory: URL, lora: (rank: Int, alpha: Float)?, seed: UInt64 = 0) throws {
-        profile = try VLMProfile.load(directory: directory)
+        profile = try ReasonerProfile.load(directory: directory)
         model = try QwenVLModel.load(directory: directory)
         tokenizer = try Tokenizer(directory: directory)
         processor = QwenVLProcessor(tokenizer: tokenizer, options: profile.processorOptions,

@@ -21,7 +21,7 @@ public final class WanVideoPolicy: VideoPolicy {
     public let vae: AutoencoderKLWan
     let textEncoder: UMT5EncoderModel
     let tokenizer: Tokenizer
-    public let profile: VDMProfile
+    public let profile: RendererProfile
     /// The GRPO adapters (nil for a frozen VDM).
     public let adapters: LoRAAdapters?
     /// σ_t of the SDE step (flow_grpo's Wan variant).
@@ -36,7 +36,7 @@ public final class WanVideoPolicy: VideoPolicy {
     /// attention projections; without, the transformer is frozen.
     public init(directory: URL, lora: (rank: Int, alpha: Float)?, seed: UInt64 = 0) throws {
         pipeline = try WanRenderPipeline(directory: directory)
-        profile = try VDMProfile.load(directory: directory)
+        profile = try RendererProfile.load(directory: directory)
         transformer = try WanTransformer3DModel.load(directory: pipeline.index.url(of: "transformer"), dtype: .float32)
         vae = try AutoencoderKLWan.load(directory: pipeline.index.url(of: "vae"))
         textEncoder = try UMT5EncoderModel.load(from: pipeline.index.url(of: "text_encoder"))
@@ -58,7 +58,7 @@ public final class WanVideoPolicy: VideoPolicy {
         settings.width = profile.width
         settings.steps = profile.steps
         settings.guidance = profile.guidance
-        settings.sampler = WanSamplerKind(rawValue: profile.sampler) ?? .uniPC
+        settings.sampler = profile.sampler
         settings.fps = profile.fps
         return settings
     }

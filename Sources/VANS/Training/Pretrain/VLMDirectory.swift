@@ -5,29 +5,13 @@ import Foundation
 import QwenVL
 
 /// The processing profile a VANS-Synth VLM directory records in `vans_profile.json`.
-public struct VLMProfile: Codable, Sendable, Equatable {
-    public var profile = "vans-synth"
-    public var fps: Double = 2
-    public var minPixels = 3136
-    public var maxPixels = 3136
-    public var maxNewTokens = 128
-    public var answerFormat = AnswerFormat.Style.bracketTags.rawValue
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case profile, fps
-        case minPixels = "min_pixels"
-        case maxPixels = "max_pixels"
-        case maxNewTokens = "max_new_tokens"
-        case answerFormat = "answer_format"
-    }
-
-    /// The profile of `preset` (its fps and per-frame pixel budget).
-    public init(preset: QwenVLPreset) {
-        fps = preset.processorOptions.fps
-        minPixels = Int(preset.processorOptions.videoMinPixels)
-        maxPixels = Int(preset.processorOptions.videoMaxPixels ?? preset.processorOptions.videoMinPixels)
+extension ReasonerProfile {
+    /// The VANS-Synth VLM's profile: `preset`'s frame rate and per-frame pixel budget, answers of at most 128 tokens.
+    public static func vansSynth(preset: QwenVLPreset) -> ReasonerProfile {
+        let options = preset.processorOptions
+        return ReasonerProfile(profile: "vans-synth", fps: options.fps, minimumPixels: options.videoMinPixels,
+                               maximumPixels: options.videoMaxPixels ?? options.videoMinPixels, maximumNewTokens: 128,
+                               answerFormat: .bracketTags)
     }
 }
 
@@ -51,7 +35,7 @@ public enum VLMDirectory {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(VLMProfile(preset: preset)).write(to: directory.appendingPathComponent("vans_profile.json"), options: .atomic)
+        try encoder.encode(ReasonerProfile.vansSynth(preset: preset)).write(to: directory.appendingPathComponent("vans_profile.json"), options: .atomic)
         try Data(card.utf8).write(to: directory.appendingPathComponent("README.md"), options: .atomic)
     }
 
