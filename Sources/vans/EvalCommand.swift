@@ -84,6 +84,11 @@ struct EvalCommand: AsyncParsableCommand {
 
     /// The metric networks named by --clip and --i3d.
     func metricNetworks() throws -> EvaluationMetricNetworks {
+        try Self.metricNetworks(clip: clip, i3d: i3d)
+    }
+
+    /// CLIP (CLIP-V, CLIP-T) from a CLIP directory and I3D (FVD) from a weights file or pretrain-metrics directory.
+    static func metricNetworks(clip: String?, i3d: String?) throws -> EvaluationMetricNetworks {
         var embedding: (any VideoEmbedding)?
         var features: (any VideoFeatureExtractor)?
         var names: [String] = []

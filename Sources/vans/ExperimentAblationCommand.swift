@@ -12,9 +12,10 @@ struct ExperimentAblationCommand: AsyncParsableCommand {
             Runs \(AblationStudy.rows.filter { $0 != "sft" }.joined(separator: ", ")) under OUT/seed-K/, training each \
             job once and sharing what rows share (stage 1's VLM anchors every stage-2 row; stage 1 + 2 and the cascade \
             reuse trained models). A job whose models exist is not trained again, so an interrupted study continues. \
-            Writes OUT/rows.json (the models of every row and seed). The Table-1 evaluation of each row (OUT/table2.md \
-            and table2.json with mean and 95 % confidence intervals) is called through AblationEvaluation and is not \
-            wired into this command yet.
+            Writes OUT/rows.json (the models of every row and seed). With --eval-data, every row and seed is then evaluated \
+            as Table 1's VANS row (caption metrics, CLIP-V and CLIP-T with --clip, FVD with --i3d) on the first \
+            --eval-limit procedural and predictive samples, and OUT/table2.md and table2.json give the mean and the \
+            95 % confidence half-width over seeds.
             """
     )
 
@@ -39,6 +40,15 @@ struct ExperimentAblationCommand: AsyncParsableCommand {
     @Option(name: .long, help: "quick (seconds per row, a smoke run) or full (the study's sizes).")
     var profile = "quick"
 
+    @Option(name: .long, help: ArgumentHelp("Evaluation split (manifest.jsonl); without it the rows are trained only.", valueName: "DIR"))
+    var evalData: String?
+
+    @Option(name: .long, help: "Evaluation samples per category.")
+    var evalLimit = 20
+
+    @Option(name: .long, help: ArgumentHelp("I3D weights (file or pretrain-metrics i3d/ directory) for FVD in the evaluation.", valueName: "PATH"))
+    var i3d: String?
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -46,8 +56,16 @@ struct ExperimentAblationCommand: AsyncParsableCommand {
         let profile = try AblationProfile.named(self.profile)
         let inputs = GRPORunInputs(data: URL(fileURLWithPath: data), vlm: URL(fileURLWithPath: vlm), vdm: URL(fileURLWithPath: vdm),
                                    clip: URL(fileURLWithPath: clip))
-        let report = try AblationStudy.run(profile: profile, inputs: inputs, seeds: seeds, output: URL(fileURLWithPath: out),
-                                           evaluation: nil) { message in
+        let output = URL(fileURLWithPath: out)
+        var evaluation: AblationTableEvaluation?
+        if let evalData {
+            var settings = EvaluationSettings()
+            settings.limit = evalLimit
+            evaluation = AblationTableEvaluation(data: URL(fileURLWithPath: evalData), output: output.appendingPathComponent("evaluation"),
+                                                 settings: settings, metrics: try EvalCommand.metricNetworks(clip: clip, i3d: i3d))
+        }
+        let report = try AblationStudy.run(profile: profile, inputs: inputs, seeds: seeds, output: output,
+                                           evaluation: evaluation) { message in
             if !json { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
         }
         if json {

@@ -55,4 +55,32 @@ final class RecordingEvaluation: AblationEvaluation {
         #expect(statistic.mean == 2 && abs(statistic.halfWidth - 4.302653 / 3.0.squareRoot()) < 1e-9)
         #expect(AblationStatistic([0.5]).halfWidth == 0)
     }
+
+    // The Table-2 evaluation of one row is Table 1's VANS row on those models: the same numbers under Table 2's names.
+    @Test func rowEvaluationIsTheVANSRowOfTableOne() throws {
+        let directory = try GRPOTestModels.temporaryDirectory("ablation-eval")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let vlm = try GRPOTestModels.vlmDirectory(in: directory), vdm = try GRPOTestModels.vdmDirectory(in: directory)
+        _ = try GRPOTestModels.samples(in: directory)
+        let data = directory.appendingPathComponent("data")
+        var settings = EvaluationSettings()
+        settings.limit = 2
+        settings.bootstrapResamples = 10
+        settings.seed = 3
+        let metrics = EvaluationMetricNetworks(embedding: ColourEmbedder(), videoFeatures: nil, description: "colour")
+        let evaluation = AblationTableEvaluation(data: data, output: directory.appendingPathComponent("eval"), settings: settings, metrics: metrics)
+        let values = try evaluation.evaluate(AblationRowModels(row: "sft", vlm: vlm, vdm: vdm), seed: 3)
+        settings.maximumTokens = try ReasonerProfile.load(directory: vlm).maximumNewTokens
+        let table = try TableEvaluation(settings: settings, rows: [.vans], reasoners: [.sft: try QwenVLReasoner(directory: vlm)],
+                                        renderers: [.sft: try WanAnswerRenderer(directory: vdm)], metrics: metrics)
+            .run(data: data, output: directory.appendingPathComponent("table1"))
+        let categories = try #require(table.rows.first).categories
+        #expect(!categories.isEmpty && Set(values.keys) == Set(categories.keys))
+        for (category, scores) in categories {
+            #expect(values[category]?["ROUGE-L"] == scores.rougeL?.value && scores.rougeL != nil, "\(category)")
+            #expect(values[category]?["CLIP-V"] == scores.clipV?.value && scores.clipV != nil, "\(category)")
+            #expect(values[category]?["BLEU@4"] == scores.bleu4?.value, "\(category)")
+            #expect(values[category]?["FVD"] == nil, "no I3D, no FVD")
+        }
+    }
 }
