@@ -21,7 +21,7 @@ enum SynthSplits {
 }
 
 /// Embeds a frame as its mean colour (minus mid-grey) and a caption as a vector from its length.
-final class ColourEmbedder: VideoEmbedding {
+final class ChannelMeanEmbedder: VideoEmbedding {
     func frameEmbeddings(_ videos: [[VideoFrame]]) throws -> [[[Float]]] {
         videos.map { frames in
             frames.map { frame in
@@ -73,7 +73,7 @@ final class PerfectReasoner: NextEventReasoner {
         settings.bootstrapResamples = 200
         let renderer = PatternRenderer(frameCount: 9)
         let evaluation = try TableEvaluation(settings: settings, rows: rows, reasoners: reasoners, renderers: [.base: renderer, .sft: renderer],
-                                             metrics: EvaluationMetricNetworks(embedding: ColourEmbedder(), videoFeatures: ColourStatistics(), description: "test"))
+                                             metrics: EvaluationMetricNetworks(embedding: ChannelMeanEmbedder(), videoFeatures: ColourStatistics(), description: "test"))
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("vans-eval-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         let table = try evaluation.run(data: data, output: output)
