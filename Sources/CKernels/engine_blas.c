@@ -26,6 +26,8 @@ static get_string_fn vans_get_corename, vans_get_config;
 static char vans_blas_path[512];
 static char vans_blas_error[512];
 static char vans_core_type[64];
+/* Guards OpenBLAS's process-wide thread count: shared for calls, exclusive while it is changed. */
+static pthread_rwlock_t vans_blas_threads_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static void vans_blas_do_load(void) {
     const char *user_core = getenv("OPENBLAS_CORETYPE");
@@ -71,22 +73,49 @@ int vans_blas_load(char *error, size_t error_capacity) {
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
-void vans_sgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+void vans_sgemm_unlocked(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+                         const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
     vans_cblas_sgemm(ROW_MAJOR, transpose_a ? TRANS : NO_TRANS, transpose_b ? TRANS : NO_TRANS, (int)m, (int)n,
                      (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
 
+void vans_sgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+    pthread_rwlock_rdlock(&vans_blas_threads_lock);
+    vans_sgemm_unlocked(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    pthread_rwlock_unlock(&vans_blas_threads_lock);
+}
+
+void vans_blas_lock_shared(void) { pthread_rwlock_rdlock(&vans_blas_threads_lock); }
+void vans_blas_unlock_shared(void) { pthread_rwlock_unlock(&vans_blas_threads_lock); }
+
+void vans_blas_single_threaded_begin(void) {
+    pthread_rwlock_wrlock(&vans_blas_threads_lock);
+    if (vans_set_threads) vans_set_threads(1);
+}
+
+void vans_blas_single_threaded_end(int count) {
+    if (vans_set_threads) vans_set_threads(count);
+    pthread_rwlock_unlock(&vans_blas_threads_lock);
+}
+
 void vans_sbgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t *a,
                  int64_t lda, const uint16_t *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+    pthread_rwlock_rdlock(&vans_blas_threads_lock);
     vans_cblas_sbgemm(ROW_MAJOR, transpose_a ? TRANS : NO_TRANS, transpose_b ? TRANS : NO_TRANS, (int)m, (int)n,
                       (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+    pthread_rwlock_unlock(&vans_blas_threads_lock);
 }
 
 const char *vans_blas_library_path(void) { return vans_blas_path; }
 const char *vans_blas_core_name(void) { return vans_get_corename ? vans_get_corename() : ""; }
 const char *vans_blas_config(void) { return vans_get_config ? vans_get_config() : ""; }
 const char *vans_blas_chosen_core_type(void) { return vans_core_type; }
-void vans_blas_set_threads(int count) { if (vans_set_threads) vans_set_threads(count); }
+void vans_blas_set_threads(int count) {
+    if (!vans_set_threads) return;
+    pthread_rwlock_wrlock(&vans_blas_threads_lock);
+    vans_set_threads(count);
+    pthread_rwlock_unlock(&vans_blas_threads_lock);
+}
 int vans_blas_threads(void) { return vans_get_threads ? vans_get_threads() : 0; }
 int vans_blas_has_sbgemm(void) { return vans_cblas_sbgemm != NULL; }

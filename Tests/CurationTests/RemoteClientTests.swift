@@ -45,7 +45,9 @@ import Testing
     // A hung reply times out and is retried; the retry's answer is used.
     @Test func timeoutsAreRetried() async throws {
         let server = try ScriptedServer { number, _ in
-            number == 1 ? ScriptedReply(body: completion("late"), delay: 2) : ScriptedReply(body: completion("on time"))
+            // The late reply comes long after the timeout: the whole suite runs in one process, and a loaded
+            // event loop may see a 0.3 s deadline and a reply 2 s later in either order.
+            number == 1 ? ScriptedReply(body: completion("late"), delay: 20) : ScriptedReply(body: completion("on time"))
         }
         defer { server.shutdown() }
         let reply = try await client(server, timeout: 0.3).complete(VLMRequest(prompt: "hi"))

@@ -14,7 +14,9 @@ struct ShutdownTests {
         defer { directory.cleanup() }
         let data = directory.url.appendingPathComponent("data")
         let video = try syntheticVideo(in: directory.url)
-        var server = try await InProcessServer(data: data, factory: fakeFactory(delay: 0.05))
+        // 0.2 s per fake frame (about 1.2 s a job, well inside the 10 s grace): on a loaded machine, a faster job
+        // could finish with the next one before the shutdown begins, and the third would no longer be queued.
+        var server = try await InProcessServer(data: data, factory: fakeFactory(delay: 0.2))
         var api = APIClient(client: testClient, base: server.base)
         var ids: [String] = []
         for k in 0..<3 {
@@ -23,9 +25,9 @@ struct ShutdownTests {
             form.field("question", "Question \(k)?")
             ids.append(try #require(try await api.submit(form).json["id"] as? String))
         }
-        // Shut down while the first job runs.
-        for _ in 0..<200 {
-            if try await api.send(.GET, "/v1/answers/\(ids[0])").json["status"] as? String == "running" { break }
+        // Shut down while the first job runs (or as soon as it has left the queue).
+        for _ in 0..<500 {
+            if try await api.send(.GET, "/v1/answers/\(ids[0])").json["status"] as? String != "queued" { break }
             try await Task.sleep(for: .milliseconds(10))
         }
         await server.stop()

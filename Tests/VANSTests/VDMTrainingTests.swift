@@ -116,12 +116,13 @@ struct VDMTrainingTests {
         for (key, value) in full.parameters() { #expect(resumed.parameters()[key]?.scalars == value.scalars, "\(key)") }
     }
 
-    // VAE pretraining resumes exactly too: its step draws the reparameterisation noise from the saved generator.
+    // VAE pretraining resumes exactly too, sampling the posterior: the step draws the reparameterisation noise from
+    // the saved generator.
     @Test func vaeResumesExactly() throws {
         var data = try VDMTestSupport.data(scenes: 1, size: 32)
         data.samples = [data.samples[0]]
         var parameters = VAEPretraining.Parameters()
-        parameters.batch = 1; parameters.warmupSteps = 1; parameters.saveEvery = 1
+        parameters.batch = 1; parameters.warmupSteps = 1; parameters.saveEvery = 1; parameters.samplesPosterior = true
         func train(_ directory: URL, steps: Int, resume: Bool) throws {
             let (_, vae, _, _) = try VDMTestSupport.models(vocabularySize: 64)
             var chosen = parameters

@@ -142,7 +142,8 @@ void vans_random_bits_u32(uint64_t seed, uint64_t offset, uint32_t *out, int64_t
 /* ---- BLAS (OpenBLAS loaded with dlopen at first use) ---- */
 /// Loads the BLAS library (once). Returns 0 on success; otherwise writes a message into error.
 int vans_blas_load(char *error, size_t error_capacity);
-/// Row-major sgemm: C = alpha op(A) op(B) + beta C. Requires a successful vans_blas_load.
+/// Row-major sgemm: C = alpha op(A) op(B) + beta C. Requires a successful vans_blas_load. Runs under the shared
+/// side of the BLAS thread-count lock, so it always sees the configured thread count (see below).
 void vans_sgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 /// The loaded library path, OpenBLAS core name and configuration (empty until loaded).
@@ -151,8 +152,22 @@ const char *vans_blas_core_name(void);
 const char *vans_blas_config(void);
 /// OPENBLAS_CORETYPE as chosen by the engine (empty when left to OpenBLAS).
 const char *vans_blas_chosen_core_type(void);
+/// OpenBLAS's thread count is one process-wide setting, and its results depend on it (threads split the
+/// work at different boundaries). A kernel that runs single-threaded sgemms on the engine's own workers
+/// switches it to 1 inside a section that holds the lock exclusively; every other BLAS call holds it shared, so
+/// no call ever sees another thread's switch (concurrent callers get the same numbers as a lone caller).
 void vans_blas_set_threads(int count);
 int vans_blas_threads(void);
+/// Takes the lock exclusively and sets 1 thread; _end restores `count` threads and releases it.
+void vans_blas_single_threaded_begin(void);
+void vans_blas_single_threaded_end(int count);
+/// The shared side, for a caller that issues vans_sgemm_unlocked calls itself.
+void vans_blas_lock_shared(void);
+void vans_blas_unlock_shared(void);
+/// sgemm without taking the lock: only inside a single-threaded section (from any of its workers) or while
+/// holding the shared side.
+void vans_sgemm_unlocked(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+                         const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 /// Non-zero when the loaded library exports cblas_sbgemm.
 int vans_blas_has_sbgemm(void);
 /// Row-major bf16 gemm with float32 output via cblas_sbgemm (only when vans_blas_has_sbgemm()).

@@ -213,17 +213,19 @@ struct ConvolutionPlan: Sendable {
                             let lo = span * piece / pieces, hi = span * (piece + 1) / pieces
                             let source = pp.base + t * cg * plane + lo, target = pr.base + t * plane + lo
                             for (k, offset) in offsets.enumerated() {
-                                vans_sgemm(0, 0, Int64(og), Int64(hi - lo), Int64(depth), 1, pw.base + k * og * depth, Int64(depth),
+                                vans_sgemm_unlocked(0, 0, Int64(og), Int64(hi - lo), Int64(depth), 1, pw.base + k * og * depth, Int64(depth),
                                            source + offset, Int64(plane), k == 0 ? 0 : 1, target, Int64(resultStride))
                             }
                         }
                     }
                     if Parallel.threadCount > 1 && items >= Parallel.threadCount {
-                        vans_blas_set_threads(1)
+                        vans_blas_single_threaded_begin()
                         Parallel.forEach(count: items, work)
-                        vans_blas_set_threads(Int32(Parallel.threadCount))
+                        vans_blas_single_threaded_end(Int32(Parallel.threadCount))
                     } else {
+                        vans_blas_lock_shared()
                         work(0..<items)
+                        vans_blas_unlock_shared()
                     }
                     let resultShape = UncheckedSendable(value: [Int64(steps), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
                     let outShape = UncheckedSendable(value: [Int64(steps), Int64(outSpatial[1]), Int64(outSpatial[2])])
@@ -353,18 +355,20 @@ struct ConvolutionPlan: Sendable {
                                 let lo = span * piece / pieces, hi = span * (piece + 1) / pieces
                                 let source = pp.base + t * cg * plane + lo, gradient = pu.base + t * plane + lo
                                 for (k, offset) in offsets.enumerated() {
-                                    vans_sgemm(0, 1, Int64(og), Int64(depth), Int64(hi - lo), 1, gradient, Int64(upstreamStride),
+                                    vans_sgemm_unlocked(0, 1, Int64(og), Int64(depth), Int64(hi - lo), 1, gradient, Int64(upstreamStride),
                                                source + offset, Int64(plane), 1, mine + k * og * depth, Int64(depth))
                                 }
                             }
                         }
                     }
                     if threads > 1 {
-                        vans_blas_set_threads(1)
+                        vans_blas_single_threaded_begin()
                         Parallel.forEach(count: threads, work)
-                        vans_blas_set_threads(Int32(threads))
+                        vans_blas_single_threaded_end(Int32(threads))
                     } else {
+                        vans_blas_lock_shared()
                         work(0..<1)
+                        vans_blas_unlock_shared()
                     }
                 }
                 let weightGrads = gw + group * og * rows

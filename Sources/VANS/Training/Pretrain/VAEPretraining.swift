@@ -6,7 +6,12 @@
 // β = 1e-4 on per-element means. The KL only keeps the posterior's log-variance meaningful and the latent scale
 // bounded; the DiT is trained on normalised posterior means, so a larger β would only blur reconstructions.
 // Wan's perceptual and GAN terms are left out: there is no pretrained perceptual network in this world.
-// Steps: at 100 steps the VAE reconstructs only a mean background (L1 plateau ≈ 0.15); 350 are the default.
+//
+// Posterior collapse: decoding a sample z = μ + σ·ε from the start buries μ under unit noise (log σ² starts near
+// 0 and β is too small to pull it down quickly), so the decoder learns the data's mean colour and ignores z: the
+// first recipe plateaued at L1 ≈ 0.17 with grey reconstructions. Decoding μ (the posterior's mode, which is also
+// what the DiT is trained on) keeps the latent informative; sampling stays available as an option.
+// The learning rate follows a cosine decay after warm-up.
 import Foundation
 import NN
 import Tensor
@@ -23,6 +28,8 @@ public enum VAEPretraining {
         public var learningRate = 1e-3
         public var warmupSteps = 20
         public var klWeight = 1e-4
+        /// Decode a reparameterised sample of q(z|x) instead of its mean (off: see posterior collapse above).
+        public var samplesPosterior = false
         public var seed: UInt64 = 0
         public var saveEvery = 50
 
@@ -40,14 +47,14 @@ public enum VAEPretraining {
         return result
     }
 
-    /// The step's loss: L1(decode(z), x) + β·KL(q(z|x) ‖ N(0, I)), z = μ + σ·ε (reparameterised).
-    public static func loss(model: AutoencoderKLWan, video: Tensor, klWeight: Double,
+    /// The step's loss: L1(decode(z), x) + β·KL(q(z|x) ‖ N(0, I)), z = μ, or μ + σ·ε (reparameterised) when sampling.
+    public static func loss(model: AutoencoderKLWan, video: Tensor, klWeight: Double, samplesPosterior: Bool = false,
                             generator: inout RandomGenerator) throws -> VDMStepResult {
         let z = model.configuration.latentChannels
         let parameters = try model.encodeParameters(video)                               // [B, 2z, T', h, w]
         let mean = parameters.sliced(axis: 1, start: 0, end: z)
         let logVariance = parameters.sliced(axis: 1, start: z, end: 2 * z).clamped(min: -30, max: 20)
-        let sample = mean + (logVariance * 0.5).exp() * generator.normal(mean.shape)
+        let sample = samplesPosterior ? mean + (logVariance * 0.5).exp() * generator.normal(mean.shape) : mean
         let reconstruction = try model.decode(sample)                                     // [B, 3, F, H, W]
         let l1 = (reconstruction - video).abs().mean()
         let kl = (mean.square() + logVariance.exp() - logVariance - 1).mean() * 0.5
@@ -61,7 +68,7 @@ public enum VAEPretraining {
         let windows = windows(data, frames: parameters.windowFrames)
         let order = try BatchOrder(count: windows.count, batchSize: parameters.batch, seed: parameters.seed)
         let optimizer = AdamW(learningRate: parameters.learningRate, weightDecay: 0,
-                              schedule: .constantWithWarmup(warmupSteps: parameters.warmupSteps))
+                              schedule: .cosine(warmupSteps: parameters.warmupSteps, totalSteps: parameters.steps))
         try model.unfreeze()
         let loop = VDMTrainingLoop(run: run, model: model, optimizer: optimizer, steps: parameters.steps,
                                    saveEvery: parameters.saveEvery, title: "VAE pretraining (VANS-Synth)")
@@ -72,7 +79,7 @@ public enum VAEPretraining {
                 return window.reshaped([1] + window.shape)                                   // [1, 3, F, H, W]
             }
             return try loss(model: model, video: Tensor.concatenate(clips, axis: 0), klWeight: parameters.klWeight,
-                            generator: &generator)
+                            samplesPosterior: parameters.samplesPosterior, generator: &generator)
         }
     }
 
