@@ -82,7 +82,13 @@ public final class AnswerServer: Sendable {
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vans"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
                               logger: logger)
-        let serviceGroup = ServiceGroup(configuration: .init(services: [app],
+        // A graceful shutdown reaches services in reverse order: the worker stops taking jobs at once, before the
+        // HTTP server drains its connections (which can take a while), so queued jobs stay queued.
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: app),
+            .init(service: StopTakingJobsOnShutdown(worker: state.worker), successTerminationBehavior: .ignore),
+        ]
+        let serviceGroup = ServiceGroup(configuration: .init(services: services,
                                                              gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                                                              logger: logger))
         group.set(serviceGroup)
@@ -99,6 +105,15 @@ public final class AnswerServer: Sendable {
     public func stopWorker() {
         let finished = state.worker.stop(grace: configuration.shutdownGrace)
         logger.info("worker stopped", metadata: ["finishedRunningJob": "\(finished)", "queued": "\(state.worker.queueDepth)"])
+    }
+}
+
+/// Waits for the group's graceful shutdown, then stops the worker taking jobs.
+private struct StopTakingJobsOnShutdown: Service {
+    let worker: AnswerWorker
+    func run() async throws {
+        try? await gracefulShutdown()
+        worker.stopTakingJobs()
     }
 }
 

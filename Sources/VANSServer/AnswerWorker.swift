@@ -80,6 +80,14 @@ final class AnswerWorker: @unchecked Sendable {
         }
     }
 
+    /// Stops taking jobs; the running one goes on (`stop(grace:)` then waits for it).
+    func stopTakingJobs() {
+        condition.withLock {
+            stopping = true
+            condition.broadcast()
+        }
+    }
+
     /// Stops taking jobs and waits up to `grace` seconds for the running one. Queued jobs stay queued in the
     /// store; a job still running after the grace stays "running" there and is re-queued at the next start.
     /// Returns whether the worker finished within the grace.

@@ -138,6 +138,7 @@ struct CurateDataCommand: AsyncParsableCommand {
         options.workers = workers
         options.contextEvents = context
         options.showProgress = !json
+        options.stallAfterSamples = ProcessInfo.processInfo.environment["VANS_CURATE_STALL_AFTER_SAMPLES"].flatMap { Int($0) }
         let summary: CurationSummary
         do {
             if let queue {

@@ -36,8 +36,11 @@ let vansBinary: URL? = {
         return try write(#"{"sources": [{"name": "coin", "format": "coin", "annotations": "COIN.json", "videos": "coin"}]}"#, "sources.json", in: root)
     }
 
-    func launch(_ binary: URL, config: URL, out: URL) throws -> Process {
+    func launch(_ binary: URL, config: URL, out: URL, stallAfterSamples: Int? = nil) throws -> Process {
         let process = Process()
+        if let stallAfterSamples {
+            process.environment = ProcessInfo.processInfo.environment.merging(["VANS_CURATE_STALL_AFTER_SAMPLES": "\(stallAfterSamples)"]) { $1 }
+        }
         process.executableURL = binary
         process.arguments = ["data", "curate", "--sources", config.path, "--out", out.path, "--json"]
         process.standardOutput = FileHandle.nullDevice
@@ -61,7 +64,8 @@ let vansBinary: URL? = {
         #expect(Manifest.parse(expected).samples.count == 12)
 
         let killed = root.appendingPathComponent("killed")
-        let victim = try launch(binary, config: config, out: killed)
+        // The victim stalls after its second sample (however loaded the machine, the kill lands mid-run).
+        let victim = try launch(binary, config: config, out: killed, stallAfterSamples: 2)
         let jobs = killed.appendingPathComponent("jobs.sqlite").path
         let deadline = Date().addingTimeInterval(60)
         var seen = 0

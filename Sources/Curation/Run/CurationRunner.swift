@@ -28,6 +28,10 @@ public struct CurationOptions: Sendable {
     public var showProgress = false
     /// Testing hook: stop (as a crash would) after this many units are recorded, before the manifest is written.
     public var haltAfterUnits: Int?
+    /// Testing hook: after this many samples are recorded, wait (doing nothing) until the process is killed, so a
+    /// kill test stops the run at a known point however loaded the machine is. `vans data curate` reads it from
+    /// `VANS_CURATE_STALL_AFTER_SAMPLES`.
+    public var stallAfterSamples: Int?
     /// x264 quality of the re-encoded clips.
     public var crf = 18
     /// Copy packets instead of re-encoding when a cut starts on a keyframe of a stream without B-frames.
@@ -57,6 +61,7 @@ public final class CurationRunner: Sendable {
     public let options: CurationOptions
     public let table: any JobStore
     private let counter = UnitCounter()
+    private let samplesRecorded = UnitCounter()
 
     /// A runner writing into `output`, recording units in `store` (default: `output/jobs.sqlite`).
     public init(output: URL, stages: CurationStages, options: CurationOptions = CurationOptions(), store: (any JobStore)? = nil) throws {
@@ -233,6 +238,9 @@ public final class CurationRunner: Sendable {
     private func record(_ unit: UnitRecord) async throws {
         try await table.record(unit)
         if let limit = options.haltAfterUnits, counter.increment() >= limit { throw CurationHalted() }
+        if unit.stage == "sample", let stall = options.stallAfterSamples, samplesRecorded.increment() >= stall {
+            while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
+        }
     }
 
     private func json<T: Encodable>(_ value: T) throws -> String {
