@@ -101,6 +101,9 @@ public final class AnswerServer: Sendable {
         await group.get()?.triggerGracefulShutdown()
     }
 
+    /// Whether the worker still takes jobs (false once a shutdown has begun).
+    var takesJobs: Bool { !state.worker.isStopping }
+
     /// Stops the worker; jobs left queued or running are resumed at the next start.
     public func stopWorker() {
         let finished = state.worker.stop(grace: configuration.shutdownGrace)

@@ -54,6 +54,8 @@ final class AnswerWorker: @unchecked Sendable {
     var queueDepth: Int { condition.withLock { pending.count } }
 
     /// Whether a submission would fit now (a hint; `submit` decides).
+    /// Whether a shutdown has begun (no job is taken any more).
+    var isStopping: Bool { condition.withLock { stopping } }
     var hasRoom: Bool { condition.withLock { !stopping && pending.count < capacity } }
 
     /// Stores `job` and queues it, atomically with the capacity check: false when the queue is full or the

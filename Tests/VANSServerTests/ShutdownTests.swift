@@ -8,16 +8,19 @@ import VANS
 
 @Suite("Shutdown and failures", .serialized)
 struct ShutdownTests {
-    // A graceful shutdown lets the running job finish; queued jobs stay queued and finish after a restart.
+    // A graceful shutdown lets the running job finish; queued jobs stay queued and finish after a restart. The first
+    // job's reasoning waits at a gate until the shutdown has begun, so the order of events does not depend on timing.
     @Test func gracefulShutdownKeepsTheQueue() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let data = directory.url.appendingPathComponent("data")
         let video = try syntheticVideo(in: directory.url)
-        // 0.2 s per fake frame (about 1.2 s a job, well inside the 10 s grace): on a loaded machine, a faster job
-        // could finish with the next one before the shutdown begins, and the third would no longer be queued.
-        var server = try await InProcessServer(data: data, factory: fakeFactory(delay: 0.2))
-        var api = APIClient(client: testClient, base: server.base)
+        let gate = Gate()
+        let gated: PipelineFactory = { @Sendable in
+            VANSPipeline(reasoner: GatedReasoner(gate: gate), renderer: PatternRenderer(width: 32, height: 32, frameCount: 5, fps: 8))
+        }
+        let first = try await InProcessServer(data: data, factory: gated)
+        var api = APIClient(client: testClient, base: first.base)
         var ids: [String] = []
         for k in 0..<3 {
             var form = MultipartBody()
@@ -25,18 +28,21 @@ struct ShutdownTests {
             form.field("question", "Question \(k)?")
             ids.append(try #require(try await api.submit(form).json["id"] as? String))
         }
-        // Shut down while the first job runs (or as soon as it has left the queue).
-        for _ in 0..<500 {
-            if try await api.send(.GET, "/v1/answers/\(ids[0])").json["status"] as? String != "queued" { break }
+        for _ in 0..<6000 {
+            if try await api.send(.GET, "/v1/answers/\(ids[0])").json["status"] as? String == "running" { break }
             try await Task.sleep(for: .milliseconds(10))
         }
-        await server.stop()
+        let stopping = Task { await first.stop() }
+        for _ in 0..<6000 where first.server.takesJobs { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!first.server.takesJobs)
+        gate.open()
+        await stopping.value
         let store = try JobStore(directory: data)
-        let first = try #require(try store.job(id: ids[0]))
-        #expect(first.status == .succeeded, "the running job should finish within the grace, got \(first.status)")
-        #expect(try store.job(id: ids[2])?.status == .queued)
+        let finished = try #require(try store.job(id: ids[0]))
+        #expect(finished.status == .succeeded, "the running job should finish within the grace, got \(finished.status)")
+        #expect(try store.job(id: ids[1])?.status == .queued && store.job(id: ids[2])?.status == .queued)
 
-        server = try await InProcessServer(data: data)
+        let server = try await InProcessServer(data: data)
         api = APIClient(client: testClient, base: server.base)
         for id in ids {
             #expect(try await api.waitFinished(id)["status"] as? String == "succeeded")
@@ -63,5 +69,24 @@ struct ShutdownTests {
         let video = try await api.send(.GET, "/v1/answers/\(id)/video")
         #expect(video.status == 409 && video.errorCode == "not_ready")
         await server.stop()
+    }
+}
+
+/// Closed until `open()`; `wait()` blocks the calling thread (the worker's) until then.
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = false
+    func open() { condition.withLock { isOpen = true; condition.broadcast() } }
+    func wait() { condition.withLock { while !isOpen { condition.wait() } } }
+}
+
+/// The scripted reasoner behind a gate.
+final class GatedReasoner: NextEventReasoner, @unchecked Sendable {
+    let gate: Gate
+    let scripted = ScriptedReasoner()
+    init(gate: Gate) { self.gate = gate }
+    func reason(about input: AnswerInput, options: ReasoningOptions, progress: StageProgressHandler?) throws -> [ReasonedAnswer] {
+        gate.wait()
+        return try scripted.reason(about: input, options: options, progress: progress)
     }
 }
