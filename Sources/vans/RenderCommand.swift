@@ -36,23 +36,23 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output MP4 (H.264), written atomically.")
     var out: String
 
-    @Option(name: .long, help: "Frames to render (4k + 1).")
-    var frames = 33
+    @Option(name: .long, help: "Frames to render (4k + 1; default: the directory's vans_profile.json, else the paper's 33).")
+    var frames: Int?
 
-    @Option(name: .long, help: "HEIGHTxWIDTH, multiples of 16 (the paper's answers are 352x640).")
-    var size = "352x640"
+    @Option(name: .long, help: "HEIGHTxWIDTH, multiples of 16 (default: vans_profile.json's, else the paper's 352x640).")
+    var size: String?
 
-    @Option(name: .long, help: "Denoising steps.")
-    var steps = 50
+    @Option(name: .long, help: "Denoising steps (default: vans_profile.json's, else 50).")
+    var steps: Int?
 
-    @Option(name: .long, help: "Classifier-free guidance scale (≤ 1 turns it off).")
-    var guidance: Float = 5
+    @Option(name: .long, help: "Classifier-free guidance scale, ≤ 1 turns it off (default: vans_profile.json's, else 5).")
+    var guidance: Float?
 
     @Option(name: .long, help: "Flow shift (default: the scheduler config's).")
     var shift: Double?
 
-    @Option(name: .long, help: "unipc (the scheduler config's default), euler, or sde (the Flow-GRPO step).")
-    var sampler: WanSamplerKind = .uniPC
+    @Option(name: .long, help: "unipc, euler, or sde (the Flow-GRPO step) (default: vans_profile.json's, else unipc).")
+    var sampler: WanSamplerKind?
 
     @Option(name: .long, help: "Negative prompt for guidance (diffusers' default is empty).")
     var negativePrompt = ""
@@ -60,21 +60,21 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of the initial noise (and of the SDE noise).")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "Frame rate of the written video.")
-    var fps: Double = 16
+    @Option(name: .long, help: "Frame rate of the written video (default: vans_profile.json's, else 16).")
+    var fps: Double?
 
     @Flag(name: .long, help: "Print one JSON object: output path, size, frames, reference frames and seconds per stage.")
     var json = false
 
     func validate() throws {
-        guard parsedSize != nil else { throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 352x640") }
-        guard frames > 0, frames % 4 == 1 else { throw ValidationError("--frames must be 4k + 1 (1, 5, 9, …, 33, …), got \(frames)") }
-        guard steps > 0 else { throw ValidationError("--steps must be positive") }
-        guard fps > 0, fps.isFinite else { throw ValidationError("--fps must be positive") }
+        if let size, Self.parse(size: size) == nil { throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 352x640") }
+        if let frames, frames <= 0 || frames % 4 != 1 { throw ValidationError("--frames must be 4k + 1 (1, 5, 9, …, 33, …), got \(frames)") }
+        if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
+        if let fps, !(fps > 0 && fps.isFinite) { throw ValidationError("--fps must be positive") }
         if let referenceFrames, referenceFrames <= 0 { throw ValidationError("--reference-frames must be positive") }
     }
 
-    private var parsedSize: (height: Int, width: Int)? {
+    private static func parse(size: String) -> (height: Int, width: Int)? {
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] % 16 == 0, parts[1] % 16 == 0 else { return nil }
         return (parts[0], parts[1])
@@ -82,16 +82,21 @@ struct RenderCommand: AsyncParsableCommand {
 
     func run() async throws {
         var settings = WanRenderSettings()
-        settings.frames = frames
-        (settings.height, settings.width) = parsedSize!
-        settings.steps = steps
-        settings.guidance = guidance
         settings.shift = shift
-        settings.sampler = sampler
         settings.negativePrompt = negativePrompt
         settings.seed = seed
-        settings.fps = fps
         do {
+            // Unset options come from the directory's vans_profile.json (the paper's profile when it has none).
+            let profile = try WanRenderProfile.load(directory: URL(fileURLWithPath: model))
+            settings.frames = frames ?? profile.frames
+            (settings.height, settings.width) = size.flatMap { Self.parse(size: $0) } ?? (profile.height, profile.width)
+            settings.steps = steps ?? profile.steps
+            settings.guidance = guidance ?? profile.guidance
+            guard let profileSampler = WanSamplerKind(rawValue: profile.sampler) else {
+                throw WanError.invalidPipeline(directory: model, reason: "\(WanRenderProfile.fileName): unknown sampler \(profile.sampler)")
+            }
+            settings.sampler = sampler ?? profileSampler
+            settings.fps = fps ?? profile.fps
             let pipeline = try WanRenderPipeline(directory: URL(fileURLWithPath: model))
             var references: [VideoFrame] = []
             if let reference {
@@ -108,10 +113,10 @@ struct RenderCommand: AsyncParsableCommand {
                 if entry.done >= total { entry.bar.finish() }
                 bars[stage] = entry
             }
-            try VideoWriter.write(result.frames, to: out, fps: fps)
+            try VideoWriter.write(result.frames, to: out, fps: settings.fps)
             if json {
                 let report = RenderReport(output: out, height: settings.height, width: settings.width, frames: result.frames.count,
-                                          fps: fps, referenceFrames: result.referenceFrames, steps: steps, sampler: sampler.rawValue,
+                                          fps: settings.fps, referenceFrames: result.referenceFrames, steps: settings.steps, sampler: settings.sampler.rawValue,
                                           seed: seed, seconds: result.seconds)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

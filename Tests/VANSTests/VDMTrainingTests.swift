@@ -34,7 +34,7 @@ struct VDMTrainingTests {
         data.inputs = [:]
         let (_, vae, _, _) = try VDMTestSupport.models(vocabularySize: 64)
         var parameters = VAEPretraining.Parameters()
-        parameters.steps = 6; parameters.batch = 1; parameters.warmupSteps = 0; parameters.saveEvery = 100
+        parameters.steps = 6; parameters.batch = 1; parameters.warmupSteps = 0; parameters.saveEvery = 100; parameters.windowFrames = 5
         let run = try TrainingRun(directory: try VDMTestSupport.temporaryDirectory("vae"), configuration: parameters, resume: false)
         try VAEPretraining.train(model: vae, data: data, parameters: parameters, run: run)
         let losses = try run.logEntries().compactMap { $0["loss"] }
@@ -122,7 +122,7 @@ struct VDMTrainingTests {
         var data = try VDMTestSupport.data(scenes: 1, size: 32)
         data.samples = [data.samples[0]]
         var parameters = VAEPretraining.Parameters()
-        parameters.batch = 1; parameters.warmupSteps = 1; parameters.saveEvery = 1; parameters.samplesPosterior = true
+        parameters.batch = 1; parameters.warmupSteps = 1; parameters.saveEvery = 1; parameters.samplesPosterior = true; parameters.windowFrames = 5
         func train(_ directory: URL, steps: Int, resume: Bool) throws {
             let (_, vae, _, _) = try VDMTestSupport.models(vocabularySize: 64)
             var chosen = parameters

@@ -56,6 +56,9 @@ expect "render: not a pipeline directory" 1 'model_index.json' -- \
 vlm=Tests/VANSTests/Fixtures/pipeline/vlm
 cp -R $pipeline "$out/vdm"
 echo '{"profile": "check", "frames": 5, "height": 32, "width": 48, "fps": 8, "reference_frames": 3, "steps": 2, "guidance": 5.0, "sampler": "unipc"}' >"$out/vdm/vans_profile.json"
+expect "render: sizes, steps and fps from the directory's vans_profile.json" 0 '"frames" : 5' -- \
+    render --model "$out/vdm" --caption "It stops." --out "$out/profile.mp4" --json
+expect "render: the profile's 48×32 at 8 fps" 0 'size: +48×32' -- video info "$out/profile.mp4"
 expect "answer: reasoning, caption and a 3-reference answer, JSON" 0 '"reference_frames" : 3' -- \
     answer --vlm $vlm --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question "What happens next?" --out "$out/answer.mp4" --json
 expect "answer: the video it wrote" 0 'size: +48×32' -- video info "$out/answer.mp4"

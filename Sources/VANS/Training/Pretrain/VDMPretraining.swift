@@ -21,7 +21,7 @@ public enum VDMPretraining {
         /// Seconds per step, for tests and `make test`.
         public static var quick: Profile {
             var vae = VAEPretraining.Parameters()
-            vae.steps = 4; vae.batch = 1; vae.saveEvery = 2; vae.warmupSteps = 0
+            vae.steps = 4; vae.batch = 1; vae.saveEvery = 2; vae.warmupSteps = 0; vae.windowFrames = 5
             var t2v = TextToVideoPretraining.Parameters()
             t2v.steps = 6; t2v.batch = 2; t2v.saveEvery = 3; t2v.warmupSteps = 0
             return Profile(name: "quick", synthCount: 6, limit: 6, vae: vae, textToVideo: t2v)
@@ -76,7 +76,7 @@ public enum VDMPretraining {
         let vaeRunURL = runs.appendingPathComponent("vae-pretrain")
         let vaeRun = try openRun(vaeRunURL, profile.vae, resume: resume)
         let trainingVAE = AutoencoderKLWan(configuration: preset.vae)
-        try VDMInitialization.initialize(trainingVAE, seed: profile.vae.seed)
+        try VDMInitialization.initializeAutoencoder(trainingVAE, seed: profile.vae.seed)
         let vaeLoss = try VAEPretraining.train(model: trainingVAE, data: data, parameters: profile.vae, run: vaeRun) {
             status?("vae", $0, $1, $2)
         }
