@@ -30,7 +30,7 @@ public enum VAEPretraining {
         public var learningRate = 1e-3
         public var warmupSteps = 20
         public var klWeight = 1e-4
-        /// Decode a reparameterised sample of q(z|x) instead of its mean (off: see posterior collapse above).
+        /// Decode a reparameterised sample of q(z|x) instead of its mean (off by default: see the file comment).
         public var samplesPosterior = false
         public var seed: UInt64 = 0
         public var saveEvery = 50
