@@ -18,6 +18,21 @@ public enum BLAS {
         if let message = loadResult { throw TensorError.blasUnavailable(message) }
     }
 
+    /// Runs `work` over `0..<count` where `work` issues `vans_sgemm_unlocked` calls (see ckernels.h): split over
+    /// the engine's workers with OpenBLAS single-threaded (the thread-count lock held exclusively) when
+    /// `onWorkers`, else in one piece on this thread holding the lock shared.
+    static func runUnlockedSgemms(count: Int, onWorkers: Bool, _ work: @Sendable (Range<Int>) -> Void) {
+        if onWorkers {
+            vans_blas_single_threaded_begin()
+            Parallel.forEach(count: count, work)
+            vans_blas_single_threaded_end(Int32(Parallel.threadCount))
+        } else {
+            vans_blas_lock_shared()
+            work(0..<count)
+            vans_blas_unlock_shared()
+        }
+    }
+
     /// Loads or traps: matrix products cannot run without BLAS (a setup error, reported clearly).
     static func ensureLoaded() {
         if let message = loadResult { fatalError("BLAS unavailable: \(message)") }

@@ -218,15 +218,7 @@ struct ConvolutionPlan: Sendable {
                             }
                         }
                     }
-                    if Parallel.threadCount > 1 && items >= Parallel.threadCount {
-                        vans_blas_single_threaded_begin()
-                        Parallel.forEach(count: items, work)
-                        vans_blas_single_threaded_end(Int32(Parallel.threadCount))
-                    } else {
-                        vans_blas_lock_shared()
-                        work(0..<items)
-                        vans_blas_unlock_shared()
-                    }
+                    BLAS.runUnlockedSgemms(count: items, onWorkers: Parallel.threadCount > 1 && items >= Parallel.threadCount, work)
                     let resultShape = UncheckedSendable(value: [Int64(steps), Int64(paddedSpatial[1]), Int64(paddedSpatial[2])])
                     let outShape = UncheckedSendable(value: [Int64(steps), Int64(outSpatial[1]), Int64(outSpatial[2])])
                     let out = SendablePointer(y + (n * outChannels + group * og) * positions + first * outPlane)
@@ -361,15 +353,7 @@ struct ConvolutionPlan: Sendable {
                             }
                         }
                     }
-                    if threads > 1 {
-                        vans_blas_single_threaded_begin()
-                        Parallel.forEach(count: threads, work)
-                        vans_blas_single_threaded_end(Int32(threads))
-                    } else {
-                        vans_blas_lock_shared()
-                        work(0..<1)
-                        vans_blas_unlock_shared()
-                    }
+                    BLAS.runUnlockedSgemms(count: threads, onWorkers: threads > 1, work)
                 }
                 let weightGrads = gw + group * og * rows
                 for o in 0..<og {

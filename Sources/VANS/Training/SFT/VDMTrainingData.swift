@@ -81,47 +81,46 @@ public enum VDMInitialization {
     /// 1-D parameters, N(0, 1)/√dim for the DiT's modulation tables (diffusers), and — as official Wan's
     /// `init_weights` — zeros for the DiT's output projection, so the untrained model predicts zero velocity.
     public static func initialize(_ model: Module, seed: UInt64) throws {
-        var generator = RandomGenerator(seed: seed)
-        var parameters: [String: Tensor] = [:]
-        for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) {
-            let shape = tensor.shape
+        try fill(model, seed: seed, special: { key, shape, generator in
             if key.hasSuffix("scale_shift_table") {
-                parameters[key] = generator.normal(shape, standardDeviation: 1 / Float(shape.last ?? 1).squareRoot())
-            } else if key == "proj_out.weight" || key == "proj_out.bias" {
-                parameters[key] = Tensor.zeros(shape)
-            } else if key.hasSuffix(".gamma") {
-                parameters[key] = Tensor.ones(shape)                                       // Wan VAE RMS_norm gains [C, 1, 1(, 1)]
-            } else if shape.count == 1 {
-                let isGain = key.hasSuffix(".weight")
-                parameters[key] = isGain ? Tensor.ones(shape) : Tensor.zeros(shape)
-            } else {
-                let fanIn = shape.dropFirst().reduce(1, *)
-                let bound = 1 / Float(max(fanIn, 1)).squareRoot()
-                parameters[key] = generator.uniform(shape, low: -bound, high: bound)
+                return generator.normal(shape, standardDeviation: 1 / Float(shape.last ?? 1).squareRoot())
             }
-        }
-        try model.update(parameters: parameters)
+            return key == "proj_out.weight" || key == "proj_out.bias" ? Tensor.zeros(shape) : nil
+        }, weights: { shape, fanIn, generator in
+            let bound = 1 / Float(max(fanIn, 1)).squareRoot()
+            return generator.uniform(shape, low: -bound, high: bound)
+        })
     }
-}
 
-extension VDMInitialization {
     /// What the VAE is trained from: He-normal weights (σ = √(2/fan_in), for SiLU) and zero biases, ones for the
     /// RMS_norm gains. torch's default U(±1/√fan_in) shrinks the signal about √3× per convolution while every
     /// bias adds a constant, so after the ~20 convolutions of Wan's decoder the output no longer depends on z
     /// (measured on the default init: uniform red, blue and grey clips decode to the same colour within 0.002),
     /// and training settles on the world's average frame whatever the recipe.
     public static func initializeAutoencoder(_ model: Module, seed: UInt64) throws {
+        try fill(model, seed: seed, special: { _, _, _ in nil }, weights: { shape, fanIn, generator in
+            generator.normal(shape, standardDeviation: (2 / Float(max(fanIn, 1))).squareRoot())
+        })
+    }
+
+    /// Every parameter in key order from one generator: `special`'s value where it gives one, else ones for
+    /// RMS_norm gains (`.gamma`, [C, 1, 1(, 1)]) and 1-D `.weight`s, zeros for other 1-D parameters, and
+    /// `weights(shape, fanIn)` for the rest.
+    private static func fill(_ model: Module, seed: UInt64,
+                             special: (String, [Int], inout RandomGenerator) -> Tensor?,
+                             weights: ([Int], Int, inout RandomGenerator) -> Tensor) throws {
         var generator = RandomGenerator(seed: seed)
         var parameters: [String: Tensor] = [:]
         for (key, tensor) in model.parameters().sorted(by: { $0.key < $1.key }) {
             let shape = tensor.shape
-            if key.hasSuffix(".gamma") {
+            if let value = special(key, shape, &generator) {
+                parameters[key] = value
+            } else if key.hasSuffix(".gamma") {
                 parameters[key] = Tensor.ones(shape)
             } else if shape.count == 1 {
                 parameters[key] = key.hasSuffix(".weight") ? Tensor.ones(shape) : Tensor.zeros(shape)
             } else {
-                let fanIn = shape.dropFirst().reduce(1, *)
-                parameters[key] = generator.normal(shape, standardDeviation: (2 / Float(max(fanIn, 1))).squareRoot())
+                parameters[key] = weights(shape, shape.dropFirst().reduce(1, *), &generator)
             }
         }
         try model.update(parameters: parameters)
