@@ -93,7 +93,7 @@ struct ExperimentPretrainMetricsCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let command = CommandLine.arguments.joined(separator: " ")
+        let command = TrainingCommandRun.commandLine
         let output = URL(fileURLWithPath: out)
         var summary = Summary()
         do {

@@ -66,7 +66,7 @@ struct ExperimentPretrainVDMCommand: AsyncParsableCommand {
             loading.advance()
             loading.finish()
             let bars = PhaseBars()
-            let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+            let command = TrainingCommandRun.commandLine
             let summary = try VDMPretraining.run(data: samples, out: outURL, profile: chosen, seed: seed, resume: resume,
                                                  command: command) { phase, done, total, loss in
                 bars.update(phase: phase, done: done, total: total, loss: loss)

@@ -92,10 +92,7 @@ struct RenderCommand: AsyncParsableCommand {
             (settings.height, settings.width) = size.flatMap { Self.parse(size: $0) } ?? (profile.height, profile.width)
             settings.steps = steps ?? profile.steps
             settings.guidance = guidance ?? profile.guidance
-            guard let profileSampler = WanSamplerKind(rawValue: profile.sampler) else {
-                throw WanError.invalidPipeline(directory: model, reason: "\(WanRenderProfile.fileName): unknown sampler \(profile.sampler)")
-            }
-            settings.sampler = sampler ?? profileSampler
+            settings.sampler = sampler ?? profile.sampler
             settings.fps = fps ?? profile.fps
             let pipeline = try WanRenderPipeline(directory: URL(fileURLWithPath: model))
             var references: [VideoFrame] = []

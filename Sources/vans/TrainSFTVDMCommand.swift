@@ -69,7 +69,7 @@ struct TrainSFTVDMCommand: AsyncParsableCommand {
         do {
             let samples = try VDMTrainingData.load(directory: URL(fileURLWithPath: data), limit: limit)
             let bars = PhaseBars()
-            let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+            let command = TrainingCommandRun.commandLine
             let summary = try VDMFineTuning.run(data: samples, base: URL(fileURLWithPath: base), out: URL(fileURLWithPath: out),
                                                 parameters: parameters, resume: resume, command: command) { phase, done, total, loss in
                 bars.update(phase: phase, done: done, total: total, loss: loss)

@@ -54,24 +54,12 @@ struct TrainSFTVLMCommand: AsyncParsableCommand {
         var configuration = VLMFineTuningConfiguration.paper(base: URL(fileURLWithPath: base).standardizedFileURL.path)
         (configuration.steps, configuration.batch, configuration.learningRate) = (steps, batch, lr)
         (configuration.seed, configuration.samples, configuration.saveEvery) = (seed, samples, saveEvery)
-        let command = (["vans"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        let summary: VLMFineTuningSummary
-        do {
-            summary = try VLMFineTuning.run(configuration: configuration, data: URL(fileURLWithPath: data),
-                                            output: URL(fileURLWithPath: out), resume: resume, command: command, progress: !json)
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            print("fine-tuned \(summary.adapterParameters) adapter parameters for \(summary.steps) steps on \(summary.examples) examples in "
-                  + String(format: "%.0f s", summary.seconds) + ", loss \(summary.firstLoss.map { String(format: "%.3f", $0) } ?? "–") → "
-                  + "\(summary.finalLoss.map { String(format: "%.3f", $0) } ?? "–"): \(summary.model)")
-        }
+        try TrainingCommandRun.perform(json: json, {
+            try VLMFineTuning.run(configuration: configuration, data: URL(fileURLWithPath: data), output: URL(fileURLWithPath: out),
+                                  resume: resume, command: TrainingCommandRun.commandLine, progress: !json)
+        }, line: { summary in
+            "fine-tuned \(summary.adapterParameters) adapter parameters for \(summary.steps) steps on \(summary.examples) examples in "
+                + String(format: "%.0f s", summary.seconds) + ", loss \(TrainingCommandRun.lossRange(summary.firstLoss, summary.finalLoss)): \(summary.model)"
+        })
     }
 }

@@ -36,7 +36,7 @@ public final class WanVideoPolicy: VideoPolicy {
     /// attention projections; without, the transformer is frozen.
     public init(directory: URL, lora: (rank: Int, alpha: Float)?, seed: UInt64 = 0) throws {
         pipeline = try WanRenderPipeline(directory: directory)
-        profile = try RendererProfile.load(directory: directory)
+        profile = try RendererProfile.stage(directory: directory)
         transformer = try WanTransformer3DModel.load(directory: pipeline.index.url(of: "transformer"), dtype: .float32)
         vae = try AutoencoderKLWan.load(directory: pipeline.index.url(of: "vae"))
         textEncoder = try UMT5EncoderModel.load(from: pipeline.index.url(of: "text_encoder"))

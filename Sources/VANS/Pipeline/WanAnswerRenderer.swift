@@ -6,100 +6,24 @@ import Foundation
 import VideoIO
 import Wan
 
-/// How a VDM directory renders (its `vans_profile.json`; the paper's profile when absent).
-public struct RendererProfile: Decodable, Sendable, Equatable {
-    public var profile: String
-    /// Frames of the answer video (4k + 1).
-    public var frames: Int
-    public var height: Int
-    public var width: Int
-    /// Frame rate of the written answer.
-    public var fps: Double
-    /// n reference frames taken from the input.
-    public var referenceFrames: Int
-    /// Denoising steps.
-    public var steps: Int
-    /// Classifier-free guidance scale.
-    public var guidance: Float
-    /// "unipc", "euler" or "sde".
-    public var sampler: WanSamplerKind
+/// How a VDM directory renders (its `vans_profile.json`; the paper's profile when absent). One type with Wan's, which
+/// owns the defaults and the validation.
+public typealias RendererProfile = WanRenderProfile
 
-    /// The paper's answers (App. C.2): 33 frames at 352×640, 16 fps, n = 6, 50 steps, guidance 5, UniPC.
-    public static let paper = RendererProfile(profile: "paper", frames: 33, height: 352, width: 640, fps: 16,
-                                              referenceFrames: 6, steps: 50, guidance: 5, sampler: .uniPC)
-
-    public init(profile: String, frames: Int, height: Int, width: Int, fps: Double, referenceFrames: Int, steps: Int,
-                guidance: Float, sampler: WanSamplerKind) {
-        self.profile = profile
-        self.frames = frames
-        self.height = height
-        self.width = width
-        self.fps = fps
-        self.referenceFrames = referenceFrames
-        self.steps = steps
-        self.guidance = guidance
-        self.sampler = sampler
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case profile, frames, height, width, fps, referenceFrames = "reference_frames", steps, guidance, sampler
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let paper = Self.paper
-        profile = try container.decodeIfPresent(String.self, forKey: .profile) ?? "custom"
-        frames = try container.decodeIfPresent(Int.self, forKey: .frames) ?? paper.frames
-        height = try container.decodeIfPresent(Int.self, forKey: .height) ?? paper.height
-        width = try container.decodeIfPresent(Int.self, forKey: .width) ?? paper.width
-        fps = try container.decodeIfPresent(Double.self, forKey: .fps) ?? paper.fps
-        referenceFrames = try container.decodeIfPresent(Int.self, forKey: .referenceFrames) ?? paper.referenceFrames
-        steps = try container.decodeIfPresent(Int.self, forKey: .steps) ?? paper.steps
-        guidance = try container.decodeIfPresent(Float.self, forKey: .guidance) ?? paper.guidance
-        if let name = try container.decodeIfPresent(String.self, forKey: .sampler) {
-            guard let kind = WanSamplerKind(rawValue: name) else {
-                throw DecodingError.dataCorruptedError(forKey: .sampler, in: container, debugDescription: "unknown sampler \"\(name)\" (unipc, euler, sde)")
-            }
-            sampler = kind
-        } else {
-            sampler = paper.sampler
+extension WanRenderProfile {
+    /// Reads `directory`'s profile for a VANS stage: a malformed one is a ``PipelineError`` naming the file and key.
+    static func stage(directory: URL) throws(PipelineError) -> WanRenderProfile {
+        do { return try load(directory: directory) } catch {
+            if case .invalidPipeline(let path, let reason) = error { throw .modelDirectory(path: path, reason: reason) }
+            throw .modelDirectory(path: directory.appendingPathComponent(fileName).path, reason: "\(error)")
         }
-    }
-
-    /// Reads `directory/vans_profile.json`, or returns ``paper`` when absent; a malformed or impossible profile is an
-    /// error naming the file and the key.
-    public static func load(directory: URL) throws -> RendererProfile {
-        let file = directory.appendingPathComponent("vans_profile.json")
-        guard FileManager.default.fileExists(atPath: file.path) else { return .paper }
-        let profile: RendererProfile
-        do {
-            profile = try JSONDecoder().decode(RendererProfile.self, from: Data(contentsOf: file))
-        } catch {
-            throw PipelineError.modelDirectory(path: file.path, reason: "unreadable profile: \(error)")
-        }
-        func bad(_ key: String, _ reason: String) -> PipelineError { .modelDirectory(path: file.path, reason: "\(key): \(reason)") }
-        guard WanVideoProcessor.isValidFrameCount(profile.frames) else { throw bad("frames", "\(profile.frames) is not 4k + 1") }
-        guard profile.height > 0, profile.width > 0, profile.height % 16 == 0, profile.width % 16 == 0 else {
-            throw bad("height/width", "\(profile.height)×\(profile.width) must be positive multiples of 16")
-        }
-        guard profile.fps > 0, profile.fps.isFinite else { throw bad("fps", "must be positive, got \(profile.fps)") }
-        guard profile.referenceFrames > 0 else { throw bad("reference_frames", "must be positive, got \(profile.referenceFrames)") }
-        guard profile.steps > 0 else { throw bad("steps", "must be positive, got \(profile.steps)") }
-        guard profile.guidance.isFinite else { throw bad("guidance", "must be finite") }
-        return profile
     }
 
     /// The render settings for `options` (its steps override the profile's).
     public func settings(_ options: RenderOptions) -> WanRenderSettings {
-        var settings = WanRenderSettings()
-        settings.frames = frames
-        settings.height = height
-        settings.width = width
+        var settings = self.settings
         settings.steps = options.steps ?? steps
-        settings.guidance = guidance
-        settings.sampler = sampler
         settings.seed = options.seed
-        settings.fps = fps
         return settings
     }
 }
@@ -117,7 +41,7 @@ public final class WanAnswerRenderer: AnswerRenderer, @unchecked Sendable {
         } catch {
             throw PipelineError.modelDirectory(path: directory.path, reason: "\(error)")
         }
-        self.profile = try profile ?? RendererProfile.load(directory: directory)
+        self.profile = try profile ?? RendererProfile.stage(directory: directory)
     }
 
     /// n input frames for reference: the video's frames at ``evenlySpacedIndices(frameCount:count:)`` (all of them

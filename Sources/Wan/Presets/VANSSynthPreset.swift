@@ -4,68 +4,6 @@
 import Checkpoints
 import Foundation
 
-/// The render profile a VDM directory records in `vans_profile.json` (ISSUE 13's contract between helpers).
-public struct WanRenderProfile: Codable, Sendable, Equatable {
-    public var profile: String
-    public var frames: Int
-    public var height: Int
-    public var width: Int
-    public var fps: Double
-    public var referenceFrames: Int
-    public var steps: Int
-    public var guidance: Float
-    public var sampler: String
-
-    public init(profile: String, frames: Int, height: Int, width: Int, fps: Double, referenceFrames: Int, steps: Int,
-                guidance: Float, sampler: String) {
-        self.profile = profile
-        self.frames = frames
-        self.height = height
-        self.width = width
-        self.fps = fps
-        self.referenceFrames = referenceFrames
-        self.steps = steps
-        self.guidance = guidance
-        self.sampler = sampler
-    }
-
-    /// 64×64 × 17 frames at 8 fps (a VANS-Synth answer clip), n = 6, 20 UniPC steps, guidance 5.
-    public static let vansSynth = WanRenderProfile(profile: "vans-synth", frames: 17, height: 64, width: 64, fps: 8,
-                                                   referenceFrames: 6, steps: 20, guidance: 5, sampler: "unipc")
-
-    /// The paper's profile (App. C.2), what a directory without `vans_profile.json` means.
-    public static let paper = WanRenderProfile(profile: "paper", frames: 33, height: 352, width: 640, fps: 16,
-                                               referenceFrames: 6, steps: 50, guidance: 5, sampler: "unipc")
-
-    enum CodingKeys: String, CodingKey {
-        case profile, frames, height, width, fps, referenceFrames = "reference_frames", steps, guidance, sampler
-    }
-
-    public static let fileName = "vans_profile.json"
-
-    /// Reads `directory/vans_profile.json`, or the paper's profile when the file is absent.
-    public static func load(directory: URL) throws -> WanRenderProfile {
-        let url = directory.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: url.path) else { return .paper }
-        do { return try JSONDecoder().decode(WanRenderProfile.self, from: data) } catch {
-            throw WanError.invalidPipeline(directory: directory.path, reason: "\(fileName): \(error)")
-        }
-    }
-
-    /// The render settings this profile gives.
-    public var settings: WanRenderSettings {
-        var settings = WanRenderSettings()
-        settings.frames = frames
-        settings.height = height
-        settings.width = width
-        settings.fps = fps
-        settings.steps = steps
-        settings.guidance = guidance
-        settings.sampler = WanSamplerKind(rawValue: sampler) ?? .uniPC
-        return settings
-    }
-}
-
 /// A named size of the Wan2.1 pipeline: the three model configurations, the scheduler and the render profile.
 ///
 /// ``vansSynth(vocabularySize:)`` is what VANS-Synth pretraining starts from: a causal 3-D VAE of base width 16

@@ -133,7 +133,7 @@ public enum VDMPretraining {
             - Text encoder (`UMT5EncoderModel`): \(preset.textEncoder.layers) layers, d_model \(preset.textEncoder.modelDimension), \(preset.textEncoder.attentionHeads) heads; frozen at its seeded random initialisation (seed \(seed &+ 2)).
             - Tokenizer: Unigram (umT5 layout: <pad> 0, </s> 1, <unk> 2), \(preset.textEncoder.vocabularySize) pieces, whole words of the world's captions scored by log frequency plus single characters.
             - Transformer (`WanTransformer3DModel`): \(preset.transformer.layers) blocks, width \(preset.transformer.hiddenSize) (\(preset.transformer.attentionHeads) heads), FFN \(preset.transformer.feedForwardDimension); `vans_conditioning` sequence with \(preset.transformer.conditioning.referenceFrames) reference frames (unused until SFT). Trained \(profile.textToVideo.steps) steps as text-to-video (flow matching, shift \(profile.textToVideo.shift), caption dropout \(profile.textToVideo.captionDropout)) on \(samples) answer clips with their captions and alternative wordings; final loss \(loss(t2vLoss)).
-            - Render profile (`vans_profile.json`): \(preset.profile.frames) frames, \(preset.profile.height)×\(preset.profile.width), \(Int(preset.profile.fps)) fps, \(preset.profile.steps) \(preset.profile.sampler) steps, guidance \(preset.profile.guidance).
+            - Render profile (`vans_profile.json`): \(preset.profile.frames) frames, \(preset.profile.height)×\(preset.profile.width), \(Int(preset.profile.fps)) fps, \(preset.profile.steps) \(preset.profile.sampler.rawValue) steps, guidance \(preset.profile.guidance).
 
             Weights are float32. Made with:
 
