@@ -11,7 +11,8 @@ struct ExperimentPretrainVDMCommand: AsyncParsableCommand {
         commandName: "pretrain-vdm",
         abstract: "Pretrain the VANS-Synth VDM (Wan VAE, umT5, DiT at small widths) and write OUT/vdm-base/.",
         discussion: """
-            Phases: (1) the causal 3-D VAE as an autoencoder of 5-frame windows of the world's clips (L1 + 1e-4·KL), \
+            Phases: (1) the causal 3-D VAE as an autoencoder of whole 17-frame clips (He-normal init, L1 + 1e-4·KL, \
+            decoding the posterior mean), \
             then its latent statistics; (2) the DiT as a text-to-video model on the answer clips with their captions \
             and alternative wordings (flow matching), umT5 frozen at its seeded initialisation; (3) the pipeline \
             directory with a Unigram tokenizer of the world's captions, vans_profile.json and a README model card. \
