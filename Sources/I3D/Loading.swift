@@ -35,7 +35,9 @@ extension InceptionI3d {
         do {
             weights = try CheckpointFiles.allTensors(at: url, mapped: true)
         } catch {
-            throw .invalidModel("\(url.path): \(error)")
+            // Checkpoint errors name their file already.
+            let reason = "\(error)"
+            throw .invalidModel(reason.hasPrefix(url.path) ? reason : "\(url.path): \(reason)")
         }
         do {
             return try InceptionI3d(weights: weights, batchNormEpsilon: batchNormEpsilon)

@@ -98,16 +98,20 @@ struct EvalCommand: AsyncParsableCommand {
             names.append(Self.modelName(directory: directory, fallback: "CLIP"))
         }
         if let i3d {
-            var url = URL(fileURLWithPath: i3d)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                url = url.appendingPathComponent(I3DPretraining.weightsFileName)
-            }
+            let url = i3dWeights(i3d)
             features = I3DFeatureExtractor(distance: FrechetVideoDistance(i3d: try InceptionI3d.load(contentsOf: url)))
             names.append(Self.modelName(directory: url.deletingLastPathComponent(), fallback: "I3D (\(url.lastPathComponent))"))
         }
         return EvaluationMetricNetworks(embedding: embedding, videoFeatures: features,
                                         description: names.isEmpty ? "none (text metrics only)" : names.joined(separator: " / "))
+    }
+
+    /// I3D weights named by a file, or by the folder `vans experiment pretrain-metrics` writes (its weights file).
+    static func i3dWeights(_ path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { return url }
+        return url.appendingPathComponent(I3DPretraining.weightsFileName)
     }
 
     /// The first heading of the directory's README.md ("VANS-Synth CLIP"), else `fallback`.

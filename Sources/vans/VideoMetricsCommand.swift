@@ -39,7 +39,7 @@ struct VideoMetricsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "CLIP model directory (config.json, model.safetensors, preprocessor_config.json, tokenizer.json), e.g. openai/clip-vit-base-patch32.")
     var clip: String?
 
-    @Option(name: .long, help: "I3D weights for FVD: cd-fvd's i3d_pretrained_400.pt (read without executing its pickle) or a safetensors copy.")
+    @Option(name: .long, help: "I3D weights for FVD: cd-fvd's i3d_pretrained_400.pt (read without executing its pickle), a safetensors copy, or the i3d/ folder `vans experiment pretrain-metrics` writes.")
     var i3d: String?
 
     @Option(name: .long, help: "Batch-norm epsilon of the I3D weights (1e-5 for the PyTorch port, 1e-3 for TF-Hub conversions).")
@@ -78,7 +78,7 @@ struct VideoMetricsCommand: AsyncParsableCommand {
                 bar.finish()
             }
             if let i3d {
-                let network = try InceptionI3d.load(contentsOf: URL(fileURLWithPath: i3d), batchNormEpsilon: i3dEpsilon)
+                let network = try InceptionI3d.load(contentsOf: EvalCommand.i3dWeights(i3d), batchNormEpsilon: i3dEpsilon)
                 let bar = ProgressBar(total: 2 * pairs.names.count, label: "I3D")
                 output.fvd = try FrechetVideoDistance(i3d: network).distance(
                     generated: pairs.names.map { pairs.generated.appendingPathComponent($0) },

@@ -59,6 +59,13 @@ echo '{"profile": "check", "frames": 5, "height": 32, "width": 48, "fps": 8, "re
 expect "render: sizes, steps and fps from the directory's vans_profile.json" 0 '"frames" : 5' -- \
     render --model "$out/vdm" --caption "It stops." --out "$out/profile.mp4" --json
 expect "render: the profile's 48×32 at 8 fps" 0 'size: +48×32' -- video info "$out/profile.mp4"
+mkdir "$out/bad-profile" && cp -R $pipeline/. "$out/bad-profile/"
+echo '{"frames": 5, "sampler": "fast"}' >"$out/bad-profile/vans_profile.json"
+expect "render: a profile naming an unknown sampler" 1 'vans_profile.json.*unknown sampler "fast"' -- \
+    render --model "$out/bad-profile" --caption x --out "$out/bad.mp4"
+echo '{"frames": 6, "height": 32, "width": 48}' >"$out/bad-profile/vans_profile.json"
+expect "render: a profile whose frame count is not 4k + 1" 1 'frames: 6 is not 4k \+ 1' -- \
+    render --model "$out/bad-profile" --caption x --out "$out/bad.mp4"
 expect "answer: reasoning, caption and a 3-reference answer, JSON" 0 '"reference_frames" : 3' -- \
     answer --vlm $vlm --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question "What happens next?" --out "$out/answer.mp4" --json
 expect "answer: the video it wrote" 0 'size: +48×32' -- video info "$out/answer.mp4"

@@ -36,7 +36,7 @@ extension ModelConfiguration {
         do {
             configuration = try JSONDecoder().decode(Self.self, from: data)
         } catch let error as DecodingError {
-            let (key, reason) = describe(error)
+            let (key, reason) = error.keyPathAndReason
             throw .invalidConfig(file: file, key: key, reason: reason)
         } catch let violation as ConfigurationViolation {
             throw .invalidConfig(file: file, key: violation.key, reason: violation.reason)
@@ -62,24 +62,26 @@ extension ModelConfiguration {
     }
 }
 
-/// The dotted key path and a plain-words reason for a decoding failure.
-private func describe(_ error: DecodingError) -> (key: String, reason: String) {
-    func path(_ codingPath: [CodingKey]) -> String {
-        codingPath.isEmpty ? "(document)" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-    }
-    switch error {
-    case .typeMismatch(let type, let context):
-        return (path(context.codingPath), "expected a value of type \(type)")
-    case .valueNotFound(let type, let context):
-        return (path(context.codingPath), "expected a value of type \(type), found null")
-    case .keyNotFound(let key, let context):
-        return (path(context.codingPath + [key]), "required key is missing")
-    case .dataCorrupted(let context):
-        let key = path(context.codingPath)
-        let detail = context.underlyingError.map { " (\($0))" } ?? ""
-        return (key, "\(context.debugDescription)\(detail)")
-    @unknown default:
-        return ("(document)", "\(error)")
+extension DecodingError {
+    /// The dotted key path and a plain-words reason for a decoding failure (for errors that name the key).
+    public var keyPathAndReason: (key: String, reason: String) {
+        func path(_ codingPath: [CodingKey]) -> String {
+            codingPath.isEmpty ? "(document)" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch self {
+        case .typeMismatch(let type, let context):
+            return (path(context.codingPath), "expected a value of type \(type)")
+        case .valueNotFound(let type, let context):
+            return (path(context.codingPath), "expected a value of type \(type), found null")
+        case .keyNotFound(let key, let context):
+            return (path(context.codingPath + [key]), "required key is missing")
+        case .dataCorrupted(let context):
+            let key = path(context.codingPath)
+            let detail = context.underlyingError.map { " (\($0))" } ?? ""
+            return (key, "\(context.debugDescription)\(detail)")
+        @unknown default:
+            return ("(document)", "\(self)")
+        }
     }
 }
 

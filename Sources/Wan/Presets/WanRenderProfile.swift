@@ -1,6 +1,7 @@
 // How a VDM directory renders: its `vans_profile.json` (frames, size, fps, n reference frames, steps, guidance,
 // sampler). Written by pretraining, read by `vans render`, the VANS renderer and the Flow-GRPO policy: one type, so
 // the defaults and the validation cannot drift apart between them.
+import Checkpoints
 import Foundation
 
 extension WanSamplerKind: Codable {}
@@ -79,7 +80,10 @@ public struct WanRenderProfile: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: file.path) else { return .paper }
         func bad(_ key: String, _ reason: String) -> WanError { .invalidPipeline(directory: file.path, reason: "\(key): \(reason)") }
         let profile: WanRenderProfile
-        do { profile = try JSONDecoder().decode(WanRenderProfile.self, from: data) } catch {
+        do { profile = try JSONDecoder().decode(WanRenderProfile.self, from: data) } catch let error as DecodingError {
+            let (key, reason) = error.keyPathAndReason
+            throw bad(key, reason)
+        } catch {
             throw .invalidPipeline(directory: file.path, reason: "unreadable profile: \(error)")
         }
         guard WanVideoProcessor.isValidFrameCount(profile.frames) else { throw bad("frames", "\(profile.frames) is not 4k + 1") }
