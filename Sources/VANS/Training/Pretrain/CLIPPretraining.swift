@@ -13,7 +13,9 @@ import VideoIO
 
 /// Every knob of a CLIP pretraining run (encoded into the run's config.json).
 public struct CLIPPretrainingParameters: Codable, Sendable, Equatable {
-    public var steps = 600
+    // Measured on a 1000-sample train split (seed 0, 2 cores): 600 steps (20 s) reach loss 1.92 and held-out
+    // image→text top-1 0.050 over 88 captions; 6000 steps (222 s) reach 0.99 and 0.180.
+    public var steps = 6000
     public var batchSize = 32
     public var learningRate = 1e-3
     public var weightDecay = 0.1
