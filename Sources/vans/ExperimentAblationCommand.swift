@@ -40,6 +40,9 @@ struct ExperimentAblationCommand: AsyncParsableCommand {
     @Option(name: .long, help: "quick (seconds per row, a smoke run) or full (the study's sizes).")
     var profile = "quick"
 
+    @Option(name: .long, help: "VLM sampling temperature of the rollouts (default: the profile's 0.3; decision 15's 1.0 gives the VANS-Synth VLM no completion in the answer format).")
+    var temperature: Float?
+
     @Option(name: .long, help: ArgumentHelp("Evaluation split (manifest.jsonl); without it the rows are trained only.", valueName: "DIR"))
     var evalData: String?
 
@@ -53,7 +56,8 @@ struct ExperimentAblationCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let profile = try AblationProfile.named(self.profile)
+        var profile = try AblationProfile.named(self.profile)
+        if let temperature { profile.temperature = temperature }
         let inputs = GRPORunInputs(data: URL(fileURLWithPath: data), vlm: URL(fileURLWithPath: vlm), vdm: URL(fileURLWithPath: vdm),
                                    clip: URL(fileURLWithPath: clip))
         let output = URL(fileURLWithPath: out)
@@ -65,9 +69,9 @@ struct ExperimentAblationCommand: AsyncParsableCommand {
                                                  settings: settings, metrics: try EvalCommand.metricNetworks(clip: clip, i3d: i3d))
         }
         let report = try AblationStudy.run(profile: profile, inputs: inputs, seeds: seeds, output: output,
-                                           evaluation: evaluation) { message in
+                                           evaluation: evaluation, progress: { message in
             if !json { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
-        }
+        })
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

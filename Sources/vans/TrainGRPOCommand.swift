@@ -59,6 +59,12 @@ struct TrainGRPOCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Classifier-free guidance in VDM rollouts and recomputation (default 4.5; ≤ 1 turns it off).")
     var guidance: Float?
 
+    @Option(name: .long, help: "VLM sampling temperature τ of the G completions (decision 15: 1.0).")
+    var temperature: Float?
+
+    @Option(name: .long, help: "VLM nucleus sampling top-p (decision 15: 1.0).")
+    var topP: Float?
+
     @Option(name: .long, help: "Use at most this many training samples (in manifest order).")
     var limit: Int?
 
@@ -87,6 +93,8 @@ struct TrainGRPOCommand: AsyncParsableCommand {
         if let promptsPerStep { parameters.promptsPerStep = promptsPerStep }
         if let sdeSteps { parameters.sdeSteps = sdeSteps }
         if let guidance { parameters.trainingGuidance = guidance }
+        if let temperature { parameters.temperature = temperature }
+        if let topP { parameters.topP = topP }
         if let checkpointEvery { parameters.checkpointEvery = checkpointEvery }
         if noFormatGate { parameters.formatGate = false }
         if let anchorThreshold { parameters.anchorThreshold = anchorThreshold }

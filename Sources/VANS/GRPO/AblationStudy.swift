@@ -34,6 +34,11 @@ public struct AblationProfile: Sendable, Codable, Equatable {
     public var sampleLimit: Int
     public var sdeSteps: Int
     public var promptsPerStep: Int
+    /// VLM sampling temperature τ of the rollouts. Decision 15's τ = 1 suits a pretrained Qwen2.5-VL; the shipped
+    /// VANS-Synth SFT VLM is greedy-accurate but flat, and measured over 4 steps × G = 8 of `grpo-vlm` (32 train
+    /// samples, seed 0) no completion kept the [Think]/[Ans] format at τ = 1.0, 0.7 or 0.5 (every reward 0, no
+    /// informative group, so stage 1 trains nothing), against r_f 0.28 and 75 % informative groups at τ = 0.3.
+    public var temperature: Float = 0.3
 
     /// Seconds on the VANS-Synth models: a smoke run of every row.
     public static let quick = AblationProfile(name: "quick", stepsPerPhase: 2, groupSize: 4, sampleLimit: 8, sdeSteps: 4, promptsPerStep: 1)
@@ -106,11 +111,13 @@ public enum AblationStudy {
 
     /// Trains every row for each of `seeds` seeds under `output/seed-K/JOB` (a job whose models exist is reused, so an
     /// interrupted study continues; `configure` adjusts every job's knobs after the profile's), evaluates each row with `evaluation` when given, and writes `rows.json`,
-    /// `table2.json` and `table2.md` into `output`.
+    /// `table2.json` and `table2.md` into `output`. `progress` has no default on purpose: a trailing closure then always
+    /// binds to it, never to `configure` (Swift matches an unlabelled trailing closure to the first defaulted closure
+    /// parameter otherwise, which once printed every job's parameters instead of the progress lines).
     public static func run(profile: AblationProfile, inputs: GRPORunInputs, seeds: Int, output: URL,
                            evaluation: (any AblationEvaluation)?, embedder: (any VideoEmbedding)? = nil,
                            configure: ((inout GRPOParameters) -> Void)? = nil,
-                           progress: ((String) -> Void)? = nil) throws -> AblationReport {
+                           progress: ((String) -> Void)?) throws -> AblationReport {
         guard seeds >= 1 else { throw TrainingError.invalidOption(name: "seeds", reason: "must be at least 1, got \(seeds)") }
         guard let sftVLM = inputs.vlm, let sftVDM = inputs.vdm else {
             throw TrainingError.invalidOption(name: "vlm", reason: "the ablation starts from both SFT models (--vlm and --vdm)")
@@ -127,6 +134,7 @@ public enum AblationStudy {
                 parameters.groupSize = profile.groupSize
                 parameters.sdeSteps = profile.sdeSteps
                 parameters.promptsPerStep = profile.promptsPerStep
+                parameters.temperature = profile.temperature
                 configure?(&parameters)
                 var jobInputs = inputs
                 jobInputs.limit = profile.sampleLimit

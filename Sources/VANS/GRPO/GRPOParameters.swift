@@ -204,7 +204,8 @@ public struct GRPOParameters: Sendable, Codable, Equatable {
         guard learningRate > 0, learningRate.isFinite else { throw fail("lr", "must be positive, got \(learningRate)") }
         guard checkpointEvery >= 1 else { throw fail("checkpoint-every", "must be positive, got \(checkpointEvery)") }
         guard !row.phases.isEmpty, row.phases.allSatisfy({ $0.steps >= 1 }) else { throw fail("steps", "every phase needs at least one step") }
-        guard temperature > 0 else { throw fail("temperature", "GRPO samples, so it must be positive, got \(temperature)") }
+        guard temperature > 0, temperature.isFinite else { throw fail("temperature", "GRPO samples, so it must be positive, got \(temperature)") }
+        guard topP > 0, topP <= 1 else { throw fail("top-p", "must be in (0, 1], got \(topP)") }
         guard sdeSteps >= 2 else { throw fail("sde-steps", "must be at least 2, got \(sdeSteps)") }
         guard timestepFraction > 0, timestepFraction <= 1 else { throw fail("timestep-fraction", "must be in (0, 1], got \(timestepFraction)") }
         guard (0...1).contains(anchorThreshold) else { throw fail("anchor-threshold", "must be in [0, 1], got \(anchorThreshold)") }
