@@ -216,10 +216,7 @@ struct AnswerCommand: AsyncParsableCommand {
         let report = AnswerReport(answers: results, seconds: seconds, totalSeconds: Date().timeIntervalSince(started),
                                   peakResidentBytes: Self.peakResidentBytes(), fake: fake)
         if json {
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printSnakeCaseJSON(report)
             return
         }
         for result in results {

@@ -88,10 +88,7 @@ struct TrainTokenizerCommand: AsyncParsableCommand {
                               merges: trained.vocabulary.merges.count, addedTokens: trained.addedTokens.count,
                               sequences: sequences.count, seconds: Date().timeIntervalSince(started))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printSnakeCaseJSON(summary)
         } else {
             print("learned \(summary.vocabularySize) tokens (\(summary.merges) merges) + \(summary.addedTokens) added tokens "
                   + "from \(summary.sequences) sequences in \(String(format: "%.1f", summary.seconds)) s: \(summary.output)")

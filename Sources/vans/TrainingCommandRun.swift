@@ -18,10 +18,7 @@ enum TrainingCommandRun {
             throw ExitCode.failure
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printSnakeCaseJSON(summary)
         } else {
             print(line(summary))
         }
@@ -31,4 +28,13 @@ enum TrainingCommandRun {
     static func lossRange(_ first: Double?, _ final: Double?) -> String {
         "\(first.map { String(format: "%.3f", $0) } ?? "–") → \(final.map { String(format: "%.3f", $0) } ?? "–")"
     }
+}
+
+/// Prints `value` as pretty, key-sorted JSON with snake_case keys: the `--json` output of the training and answer
+/// commands.
+func printSnakeCaseJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
