@@ -66,6 +66,9 @@ expect "render: a profile naming an unknown sampler" 1 'vans_profile.json.*unkno
 echo '{"frames": 6, "height": 32, "width": 48}' >"$out/bad-profile/vans_profile.json"
 expect "render: a profile whose frame count is not 4k + 1" 1 'frames: 6 is not 4k \+ 1' -- \
     render --model "$out/bad-profile" --caption x --out "$out/bad.mp4"
+rm "$out/bad-profile/vans_profile.json" && mkdir "$out/bad-profile/vans_profile.json"
+expect "render: a profile that cannot be read is an error, not the paper's profile" 1 'vans_profile.json: unreadable profile' -- \
+    render --model "$out/bad-profile" --caption x --out "$out/bad.mp4"
 expect "answer: reasoning, caption and a 3-reference answer, JSON" 0 '"reference_frames" : 3' -- \
     answer --vlm $vlm --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question "What happens next?" --out "$out/answer.mp4" --json
 expect "answer: the video it wrote" 0 'size: +48×32' -- video info "$out/answer.mp4"

@@ -77,8 +77,11 @@ public struct WanRenderProfile: Codable, Sendable, Equatable {
     /// error naming the file and the key.
     public static func load(directory: URL) throws(WanError) -> WanRenderProfile {
         let file = directory.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: file.path) else { return .paper }
+        guard FileManager.default.fileExists(atPath: file.path) else { return .paper }
         func bad(_ key: String, _ reason: String) -> WanError { .invalidPipeline(directory: file.path, reason: "\(key): \(reason)") }
+        // A file that exists but cannot be read is an error, never a silent fall-back to the paper's profile.
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch { throw .invalidPipeline(directory: file.path, reason: "unreadable profile: \(error.localizedDescription)") }
         let profile: WanRenderProfile
         do { profile = try JSONDecoder().decode(WanRenderProfile.self, from: data) } catch let error as DecodingError {
             let (key, reason) = error.keyPathAndReason
