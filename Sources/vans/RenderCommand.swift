@@ -81,19 +81,18 @@ struct RenderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var settings = WanRenderSettings()
-        settings.shift = shift
-        settings.negativePrompt = negativePrompt
-        settings.seed = seed
         do {
             // Unset options come from the directory's vans_profile.json (the paper's profile when it has none).
-            let profile = try WanRenderProfile.load(directory: URL(fileURLWithPath: model))
-            settings.frames = frames ?? profile.frames
-            (settings.height, settings.width) = size.flatMap { Self.parse(size: $0) } ?? (profile.height, profile.width)
-            settings.steps = steps ?? profile.steps
-            settings.guidance = guidance ?? profile.guidance
-            settings.sampler = sampler ?? profile.sampler
-            settings.fps = fps ?? profile.fps
+            var settings = try WanRenderProfile.load(directory: URL(fileURLWithPath: model)).settings
+            settings.shift = shift
+            settings.negativePrompt = negativePrompt
+            settings.seed = seed
+            if let frames { settings.frames = frames }
+            if let parsed = size.flatMap({ Self.parse(size: $0) }) { (settings.height, settings.width) = parsed }
+            if let steps { settings.steps = steps }
+            if let guidance { settings.guidance = guidance }
+            if let sampler { settings.sampler = sampler }
+            if let fps { settings.fps = fps }
             let pipeline = try WanRenderPipeline(directory: URL(fileURLWithPath: model))
             var references: [VideoFrame] = []
             if let reference {
