@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Tensor
 import Testing
 import VideoIO
@@ -49,7 +50,7 @@ import VideoIO
 
     // Malformed preprocessor configs are errors naming the file and key.
     @Test func badConfigsNameTheKey() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("clip-preprocessor-\(UUID()).json")
+        let file = ScratchDirectory.root.appendingPathComponent("clip-preprocessor-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: file) }
         for (json, key) in [(#"{"resample": 5}"#, "resample"), (#"{"image_std": [1, 0, 1]}"#, "image_std"),
                             (#"{"size": {"longest_edge": 3}}"#, "size"), (#"{"do_resize": 1}"#, "do_resize")] {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Checkpoints
 
@@ -15,7 +16,7 @@ struct ConfigurationLoadingTests {
 
     // A directory is read through its config.json; a missing file is an open error naming it.
     @Test func loadsFromDirectoryAndReportsMissingFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(throws: CheckpointError.self) { try CLIPConfiguration.load(from: directory) }

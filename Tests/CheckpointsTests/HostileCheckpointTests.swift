@@ -66,7 +66,7 @@ struct HostileCheckpointTests {
 
     // Python's json keeps the last of two equal keys; a tensor mapped to two shards is refused instead.
     @Test func indexWithRepeatedTensorIsRefused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("index-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data(#"{"weight_map":{"w":"a.safetensors","w":"b.safetensors"}}"#.utf8)

@@ -194,6 +194,6 @@ struct PyTorchArchiveTests {
     }
 
     func scratchURL() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("pth-\(UUID().uuidString).pth")
+        ScratchDirectory.root.appendingPathComponent("pth-\(UUID().uuidString).pth")
     }
 }

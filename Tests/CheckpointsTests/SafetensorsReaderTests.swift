@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Checkpoints
 
@@ -9,7 +10,7 @@ func makeSafetensors(header: String, data: [UInt8] = [], headerLength: UInt64? =
     let length = headerLength ?? UInt64(headerBytes.count)
     for index in 0..<8 { bytes.append(UInt8((length >> (8 * UInt64(index))) & 0xFF)) }
     bytes += headerBytes + data
-    let url = FileManager.default.temporaryDirectory
+    let url = ScratchDirectory.root
         .appendingPathComponent("safetensors-test-\(UUID().uuidString).safetensors")
     try Data(bytes).write(to: url)
     return url
@@ -99,7 +100,7 @@ struct SafetensorsValidationTests {
 
     // A file shorter than 8 bytes cannot even hold the header length.
     @Test func rejectsTruncatedFile() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("short-\(UUID().uuidString)")
+        let url = ScratchDirectory.root.appendingPathComponent("short-\(UUID().uuidString)")
         try Data([1, 2, 3]).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         #expect(throws: CheckpointError.truncatedHeaderLength(file: url.path, fileSize: 3)) { try SafetensorsFile(url: url) }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Support
 import Testing
 @testable import Checkpoints
@@ -6,7 +7,7 @@ import Testing
 @Suite("Safetensors writer and sharded checkpoints")
 struct SafetensorsWriterTests {
     private func temporaryURL(_ suffix: String = ".safetensors") -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString)\(suffix)")
+        ScratchDirectory.root.appendingPathComponent("writer-\(UUID().uuidString)\(suffix)")
     }
 
     // Re-writing a file the reference wrote reproduces its layout, header and data; only the order of

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Tensor
 import Testing
 @testable import Checkpoints
@@ -29,7 +30,7 @@ struct TensorBridgeTests {
         let file = try SafetensorsFile(url: fixtureURL("all_dtypes.safetensors"))
         var tensors = try file.allTensors()
         tensors["transposed"] = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3]).transposed()
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(UUID().uuidString).safetensors")
+        let url = ScratchDirectory.root.appendingPathComponent("bridge-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try SafetensorsWriter.write(tensors: tensors, to: url)
         let reread = try SafetensorsFile(url: url)

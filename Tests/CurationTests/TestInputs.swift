@@ -3,11 +3,12 @@
 import Curation
 import Data
 import Foundation
+import TestSupport
 import VideoIO
 
 /// A scratch directory removed by the caller.
 func scratchDirectory(_ name: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vans-curate-\(name)-\(UUID().uuidString)")
+    let url = ScratchDirectory.root.appendingPathComponent("vans-curate-\(name)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }

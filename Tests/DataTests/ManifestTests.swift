@@ -30,7 +30,7 @@ struct ManifestTests {
 
     // Writing then reading gives back the same samples (optional fields, 64-bit eval seeds, unicode), leaving no temporary file.
     @Test func roundTrip() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("manifest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var plain = Self.sample("b", kind: .procedural)
@@ -110,7 +110,7 @@ struct ManifestTests {
 
     // `read` throws the first bad line with the file name and line number; CRLF endings are fine.
     @Test func readThrowsWithLineNumber() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("manifest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent(Manifest.fileName)

@@ -1,6 +1,7 @@
 // Checks shot detection on real H.264 files (FFmpeg test sources, made by scripts/fixtures/shots.py)
 // against PySceneDetect 0.7 run on the same files through its default OpenCV backend.
 import Foundation
+import TestSupport
 import Testing
 import VideoIO
 @testable import Data
@@ -54,7 +55,7 @@ import VideoIO
 
     // Invariant: a file that is not a video gives a VideoIO error, not a crash.
     @Test func notAVideoThrows() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("shots-not-a-video-\(UUID().uuidString).mp4")
+        let url = ScratchDirectory.root.appendingPathComponent("shots-not-a-video-\(UUID().uuidString).mp4")
         try Data("this is not a video".utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         #expect(throws: VideoIOError.self) { try ShotDetector.detect(videoAt: url.path) }

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Data
 
 @Suite("VANS-Synth dataset files and validation")
 struct SynthDatasetTests {
     static func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("synth-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("synth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }

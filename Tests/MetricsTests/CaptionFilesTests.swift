@@ -6,7 +6,7 @@ import TestSupport
 @Suite("Caption files for `vans metrics text`")
 struct CaptionFilesTests {
     private func write(_ text: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("captions-\(UUID().uuidString).txt")
+        let url = ScratchDirectory.root.appendingPathComponent("captions-\(UUID().uuidString).txt")
         try Data(text.utf8).write(to: url)
         return url
     }
@@ -41,7 +41,7 @@ struct CaptionFilesTests {
         }
         let missing = URL(fileURLWithPath: "/nonexistent/captions.txt")
         #expect(throws: MetricsError.self) { try CaptionFiles.load(hypotheses: missing, references: one) }
-        let invalid = FileManager.default.temporaryDirectory.appendingPathComponent("invalid-\(UUID().uuidString).txt")
+        let invalid = ScratchDirectory.root.appendingPathComponent("invalid-\(UUID().uuidString).txt")
         try Data([0xFF, 0xFE, 0x41]).write(to: invalid)
         #expect(throws: MetricsError.invalidText(path: invalid.path)) { try CaptionFiles.lines(of: invalid) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Checkpoints
 @testable import NN
@@ -31,7 +32,7 @@ struct ShapeOnlyTests {
     @Test func mappedBFloat16LoadIsZeroCopy() throws {
         var random = RandomGenerator(seed: 21)
         let weight = random.normal([48, 40]).converted(to: .bfloat16), bias = random.normal([48]).converted(to: .bfloat16)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("shape-only-\(UUID().uuidString).safetensors")
+        let url = ScratchDirectory.root.appendingPathComponent("shape-only-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try SafetensorsWriter.write(tensors: ["weight": weight, "bias": bias], to: url)
         let file = try SafetensorsFile(url: url)

@@ -2,6 +2,7 @@
 // tokenizer, a video file, G answers from one prefill, decoded to text.
 import Checkpoints
 import Foundation
+import TestSupport
 import NN
 import Tensor
 import Testing
@@ -16,7 +17,7 @@ import VideoIO
         let tokenizerDirectory = try #require(Bundle.module.url(forResource: "Fixtures/qwen_processor/tokenizer.json", withExtension: nil))
             .deletingLastPathComponent()
         let directory = ProcessInfo.processInfo.environment["VANS_CAPTION_MODEL_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("qwen-caption-\(UUID().uuidString)")
+            ?? ScratchDirectory.root.appendingPathComponent("qwen-caption-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for file in ["tokenizer.json", "tokenizer_config.json"] {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))

@@ -1,6 +1,7 @@
 // Generation on QwenVLModel: seeded sampling is reproducible, G rollouts share one prefill without changing what
 // each draws, sampled log-probabilities equal the scoring passes, and stop tokens come from generation_config.json.
 import Foundation
+import TestSupport
 import Generation
 import NN
 import Tensor
@@ -144,7 +145,7 @@ import Testing
         configuration.text.vocabularySize = 1000
         configuration.text.eosTokenId = 7
         configuration.text.eosTokenIds = [7]
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen-stop-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("qwen-stop-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(try QwenVLStopTokens.load(directory: directory, configuration: configuration) == [7])

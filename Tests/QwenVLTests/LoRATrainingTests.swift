@@ -3,6 +3,7 @@
 // keeps outputs.
 import Checkpoints
 import Foundation
+import TestSupport
 import NN
 import Tensor
 import Testing
@@ -74,7 +75,7 @@ import Testing
         let model = try fixture.model()
         let (adapters, configuration) = try QwenVLLoRA.load(into: model, from: fixture.adapterDirectory)
         let root = ProcessInfo.processInfo.environment["VANS_LORA_SAVE_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("qwen-lora-\(UUID().uuidString)")
+            ?? ScratchDirectory.root.appendingPathComponent("qwen-lora-\(UUID().uuidString)")
         let directory = root.appendingPathComponent(name)
         defer { if ProcessInfo.processInfo.environment["VANS_LORA_SAVE_DIR"] == nil { try? FileManager.default.removeItem(at: root) } }
         try QwenVLLoRA.save(adapters, configuration: configuration, to: directory)
@@ -122,7 +123,7 @@ import Testing
     // Adapter files with unsupported options or foreign tensors are refused with the key named.
     @Test func badAdapterFilesThrow() throws {
         let fixture = try QwenLoRAFixture("attention_rank4")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen-bad-lora-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("qwen-bad-lora-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let weights = directory.appendingPathComponent("adapter_model.safetensors")

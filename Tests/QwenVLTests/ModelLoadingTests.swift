@@ -2,6 +2,7 @@
 // bad conformance inputs are errors naming the tensor, and bf16 checkpoints stay bf16.
 import Checkpoints
 import Foundation
+import TestSupport
 import NN
 import Tensor
 import Testing
@@ -12,7 +13,7 @@ struct QwenVLModelLoadingTests {
     /// A copy of the `hub_tied` fixture whose weights went through `edit`.
     private func editedDirectory(_ edit: (inout [String: Tensor]) -> Void) throws -> URL {
         let source = try QwenModelFixtures.directory("hub_tied")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen-load-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("qwen-load-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: directory.appendingPathComponent("config.json"))
         var weights = try SafetensorsFile(url: source.appendingPathComponent("model.safetensors")).allTensors()

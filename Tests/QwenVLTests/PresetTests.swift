@@ -2,6 +2,7 @@
 // tokenizer trained like `vans train-tokenizer`, and writes a config.json that our loader reads back.
 import Checkpoints
 import Foundation
+import TestSupport
 import Testing
 import Tokenizers
 @testable import QwenVL
@@ -34,7 +35,7 @@ import Tokenizers
     // The written config.json loads back through the checkpoint loader to the same configuration.
     @Test func writtenConfigRoundTrips() throws {
         let preset = try QwenVLPreset.vansSynth(tokenizer: try Self.synthTokenizer())
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen-preset-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("qwen-preset-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try preset.write(to: directory)
         let loaded = try QwenVLConfiguration.load(from: directory.appendingPathComponent("config.json"))
@@ -60,7 +61,7 @@ import Tokenizers
         let tokenizer = try trained.tokenizer()
         // The Qwen2.5-VL layout always carries the tokens; a plain BPE without them must be refused.
         #expect(tokenizer.id(for: "<|video_pad|>") != nil)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString).json")
+        let file = ScratchDirectory.root.appendingPathComponent("plain-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         let plain = #"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],"normalizer":null,"pre_tokenizer":null,"post_processor":null,"decoder":null,"model":{"type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":null,"end_of_word_suffix":null,"fuse_unk":false,"byte_fallback":false,"ignore_merges":false,"vocab":{"a":0,"b":1},"merges":[]}}"#
         try Data(plain.utf8).write(to: file)

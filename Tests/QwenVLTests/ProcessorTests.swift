@@ -1,6 +1,7 @@
 // Checks QwenVLProcessor against scripts/fixtures/qwen_processor.py (qwen-vl-utils 0.0.14 process_vision_info,
 // then transformers 5.25 Qwen2_5_VLProcessor) on bit-identical synthetic decoded frames.
 import Foundation
+import TestSupport
 import Testing
 import Tokenizers
 import VideoIO
@@ -193,7 +194,7 @@ func processor(for item: ProcessorFile.Case, tokenizer: Tokenizer) -> QwenVLProc
 
     // The file path (FFmpeg decode) and the decoded-frames path give the same input for the same frames.
     @Test func filePathEqualsFramesPath() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen-processor-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("qwen-processor-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("clip.mp4").path

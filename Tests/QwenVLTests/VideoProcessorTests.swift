@@ -1,6 +1,7 @@
 // Checks QwenVLVideoProcessor against fixtures from scripts/fixtures/video_qwen.py (qwen-vl-utils 0.0.14,
 // transformers 5.23, torch 2.15 AVX2).
 import Foundation
+import TestSupport
 import Testing
 import VideoIO
 @testable import QwenVL
@@ -152,7 +153,7 @@ private func frames(_ bytes: Data, count: Int, height: Int, width: Int) -> [Vide
 
     // The file path samples, decodes and patchifies: 24 frames at 8 fps sampled at 2 fps give 6 frames, grid (3, 4, 4).
     @Test func processFileEndToEnd() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen-video-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("qwen-video-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("clip.mp4").path

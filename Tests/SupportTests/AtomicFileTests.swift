@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Support
 
 @Suite struct AtomicFileTests {
     let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID().uuidString)")
+        let url = ScratchDirectory.root.appendingPathComponent("atomic-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }()

@@ -6,7 +6,7 @@ import TestSupport
 @Suite("User files")
 struct UserFileTests {
     private func temporaryFile(_ contents: Data) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vans-userfile-\(UUID().uuidString)")
+        let url = ScratchDirectory.root.appendingPathComponent("vans-userfile-\(UUID().uuidString)")
         try contents.write(to: url)
         return url
     }
@@ -38,7 +38,7 @@ struct UserFileTests {
     @Test func refusesWhatIsNotARegularFile() throws {
         #expect(throws: UserFileError.notRegularFile(path: "/dev/zero", kind: "character device")) { try UserFile.read("/dev/zero") }
         #expect(throws: UserFileError.notRegularFile(path: "/dev/null", kind: "character device")) { try UserFile.map("/dev/null") }
-        let directory = FileManager.default.temporaryDirectory.path
+        let directory = ScratchDirectory.root.path
         #expect(throws: UserFileError.notRegularFile(path: directory, kind: "directory")) { try UserFile.read(directory) }
         #expect(throws: UserFileError.notFound(path: "/nonexistent/vans")) { try UserFile.read("/nonexistent/vans") }
         #expect("\(UserFileError.notRegularFile(path: "/dev/zero", kind: "character device"))" == "/dev/zero: not a regular file (character device)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Tokenizers
 
@@ -37,7 +38,7 @@ struct BPETrainerTests {
     @Test func writtenTokenizerRoundTrips() throws {
         let corpus = ReferenceCorpus.shared.corpus
         let trained = try BPETrainer(vocabularySize: 1200, minimumFrequency: 2).train(texts: corpus, preset: .qwen2VL)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vans-bpe-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("vans-bpe-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try trained.write(to: directory)
         let loaded = try Tokenizer(directory: directory)

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Tokenizers
 
 @Suite("Tokenizer behaviour")
 struct TokenizerBehaviorTests {
     private func writeTemporary(_ contents: String) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizers-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("tokenizers-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(contents.utf8).write(to: directory.appendingPathComponent("tokenizer.json"))
         return directory
@@ -57,7 +58,7 @@ struct TokenizerBehaviorTests {
 
     // A missing tokenizer.json is a typed error naming the file.
     @Test func missingFileNamesThePath() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-tokenizer-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("no-such-tokenizer-\(UUID().uuidString)")
         let error = try #require(throws: TokenizerError.self) { try Tokenizer(directory: directory) }
         #expect(error.description.contains("tokenizer.json"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Tokenizers
 
@@ -8,7 +9,7 @@ import Testing
 @Suite("Tokenizer file strictness")
 struct TokenizerFileStrictnessTests {
     private static func temporaryFile(_ bytes: [UInt8]) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strict-\(UUID().uuidString).json")
+        let url = ScratchDirectory.root.appendingPathComponent("strict-\(UUID().uuidString).json")
         try Data(bytes).write(to: url)
         return url
     }
@@ -124,7 +125,7 @@ struct TokenizerFileStrictnessTests {
 
     // A named pipe given as tokenizer.json is refused at once instead of blocking in open(2).
     @Test func namedPipeIsRefusedWithoutBlocking() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strict-fifo-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("strict-fifo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let pipe = directory.appendingPathComponent("tokenizer.json")

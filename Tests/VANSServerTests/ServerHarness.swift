@@ -2,6 +2,7 @@
 // process), driven by AsyncHTTPClient; multipart bodies and small synthetic videos.
 import AsyncHTTPClient
 import Foundation
+import TestSupport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -14,7 +15,7 @@ import VideoIO
 struct TemporaryDirectory {
     let url: URL
     init(_ name: String = "vans-serve-test") throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)", isDirectory: true)
+        url = ScratchDirectory.root.appendingPathComponent("\(name)-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     func cleanup() { try? FileManager.default.removeItem(at: url) }

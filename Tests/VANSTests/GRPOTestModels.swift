@@ -5,6 +5,7 @@
 import Checkpoints
 import Data
 import Foundation
+import TestSupport
 import QwenVL
 import Tensor
 import Tokenizers
@@ -38,7 +39,7 @@ enum GRPOTestModels {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 
     static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("grpo-\(name)-\(UUID().uuidString)")
+        let url = ScratchDirectory.root.appendingPathComponent("grpo-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

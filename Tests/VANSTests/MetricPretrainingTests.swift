@@ -1,6 +1,7 @@
 import CLIP
 import Data
 import Foundation
+import TestSupport
 import I3D
 import Testing
 import Tokenizers
@@ -8,7 +9,7 @@ import Tokenizers
 
 @Suite("VANS-Synth CLIP and I3D pretraining", .serialized) struct MetricPretrainingTests {
     static func temporary(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("vans-\(name)-\(UUID().uuidString)")
+        ScratchDirectory.root.appendingPathComponent("vans-\(name)-\(UUID().uuidString)")
     }
 
     static func clips() throws -> [MetricPretrainingClip] {

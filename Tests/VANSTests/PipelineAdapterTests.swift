@@ -4,6 +4,7 @@
 // vans_pipeline.py); the VDM directory is assembled per test from Tests/WanTests/Fixtures/wan_render/pipeline plus a
 // vans_profile.json, so the Wan fixture is not duplicated.
 import Foundation
+import TestSupport
 import QwenVL
 import Tensor
 import Testing
@@ -26,7 +27,7 @@ enum PipelineFixtures {
 
     /// A fresh temporary directory.
     static func temporary() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vans-pipeline-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("vans-pipeline-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import VideoIO
 @testable import VANS
@@ -32,7 +33,7 @@ struct PipelineTests {
     @Test func writtenAnswerDecodes() throws {
         let pipeline = VANSPipeline(reasoner: ScriptedReasoner(), renderer: PatternRenderer(width: 32, height: 32, frameCount: 9))
         let answer = try #require(try pipeline.answer(AnswerInput(question: "Next?")).first)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vans-answer-\(UUID().uuidString).mp4").path
+        let path = ScratchDirectory.root.appendingPathComponent("vans-answer-\(UUID().uuidString).mp4").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try VANSPipeline.write(answer, to: path)
         let frames = try VideoDecoder(path: path).decodeAll()

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import TestSupport
 import NN
 import Tensor
 import Testing
@@ -10,7 +11,7 @@ struct TrainingRunTests {
     struct Settings: Codable { var steps: Int; var lr: Double; var seed: UInt64 }
 
     static func temporaryDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("vans-run-\(UUID().uuidString)")
+        ScratchDirectory.root.appendingPathComponent("vans-run-\(UUID().uuidString)")
     }
 
     /// A linear regression trained with AdamW on seeded batches, checkpointing every `saveEvery` steps and

@@ -1,6 +1,7 @@
 // Tiny in-memory VANS-Synth data and VDM models for the VDM pretraining/SFT tests (no MP4 round trip needed).
 import Data
 import Foundation
+import TestSupport
 import NN
 import Tensor
 import Tokenizers
@@ -32,7 +33,7 @@ enum VDMTestSupport {
 
     /// A fresh temporary directory.
     static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vans-vdm-\(name)-\(UUID().uuidString)")
+        let url = ScratchDirectory.root.appendingPathComponent("vans-vdm-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

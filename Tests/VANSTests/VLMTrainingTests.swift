@@ -3,6 +3,7 @@
 import Checkpoints
 import Data
 import Foundation
+import TestSupport
 import NN
 import QwenVL
 import Tensor
@@ -13,7 +14,7 @@ import Tokenizers
 /// A quick pretraining (4-sample train split, quick profile) shared by the tests that only read its outputs.
 private enum QuickPretraining {
     static let output: Result<URL, any Error> = Result {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vans-vlm-tests-\(getpid())-\(UUID().uuidString)")
+        let root = ScratchDirectory.root.appendingPathComponent("vans-vlm-tests-\(getpid())-\(UUID().uuidString)")
         _ = try VLMPretraining.run(configuration: try .profile("quick"), data: root.appendingPathComponent("data"),
                                    output: root.appendingPathComponent("out"), resume: false, command: "test")
         return root
@@ -21,7 +22,7 @@ private enum QuickPretraining {
 }
 
 private func temporaryDirectory() -> URL {
-    FileManager.default.temporaryDirectory.appendingPathComponent("vans-vlm-test-\(UUID().uuidString)")
+    ScratchDirectory.root.appendingPathComponent("vans-vlm-test-\(UUID().uuidString)")
 }
 
 @Suite("VLM training")

@@ -1,11 +1,12 @@
 // Helpers that synthesise test videos and scratch directories at test time.
 import Foundation
+import TestSupport
 import VideoIO
 
 enum TestVideos {
     /// A fresh scratch directory under the system temporary directory.
     static func scratchDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
+        let url = ScratchDirectory.root
             .appendingPathComponent("videoio-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url

@@ -1,5 +1,6 @@
 import CLIP
 import Foundation
+import TestSupport
 import Testing
 import VideoIO
 @testable import VideoMetrics
@@ -138,7 +139,7 @@ import VideoIO
     // Unpaired names and caption files of the wrong length are errors listing what is wrong.
     @Test func pairingErrorsListNames() throws {
         let root = try Self.root()
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("clip-pairs-\(UUID())")
+        let temporary = ScratchDirectory.root.appendingPathComponent("clip-pairs-\(UUID())")
         defer { try? FileManager.default.removeItem(at: temporary) }
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: root.appendingPathComponent("reference/alpha.mp4"), to: temporary.appendingPathComponent("alpha.mp4"))

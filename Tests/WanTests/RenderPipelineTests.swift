@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Checkpoints
 import Tensor
@@ -72,7 +73,7 @@ struct WanRenderPipelineTests {
 
     // A directory whose model_index.json lacks a component is refused, naming it.
     @Test func refusesIncompletePipeline() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wan-render-\(UUID().uuidString)")
+        let root = ScratchDirectory.root.appendingPathComponent("wan-render-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         try Data(#"{"_class_name": "WanPipeline", "transformer": ["diffusers", "WanTransformer3DModel"]}"#.utf8)

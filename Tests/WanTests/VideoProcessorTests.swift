@@ -1,6 +1,7 @@
 // Checks WanVideoProcessor against fixtures from scripts/fixtures/video_wan.py (DiffSynth's path on Pillow,
 // torchvision, numpy, torch).
 import Foundation
+import TestSupport
 import Testing
 import VideoIO
 @testable import Wan
@@ -81,7 +82,7 @@ private func load() throws -> CasesFile { try JSONDecoder().decode(CasesFile.sel
 
     // A 7-frame file gives a 5-frame (4k+1) clip at the target size, values in [−1, 1].
     @Test func clipFromFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wan-video-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("wan-video-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("clip.mp4").path

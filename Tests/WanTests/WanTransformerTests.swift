@@ -1,6 +1,7 @@
 // DiT parity with diffusers' WanTransformer3DModel on tiny random configs (scripts/fixtures/wan_transformer.py).
 import Checkpoints
 import Foundation
+import TestSupport
 import NN
 import Tensor
 import Testing
@@ -63,7 +64,7 @@ struct WanTransformerTests {
 
     // A config whose sizes overflow is a typed error naming the key, before any allocation; so is a missing directory.
     @Test func hostileConfigurationsThrow() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wan-hostile-\(UUID().uuidString)")
+        let directory = ScratchDirectory.root.appendingPathComponent("wan-hostile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data(#"{"num_attention_heads": 4611686018427387904, "out_channels": 4611686018427387904}"#.utf8)

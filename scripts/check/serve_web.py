@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import struct
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,8 @@ def main():
     browser = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                 "--remote-debugging-port=0", f"--user-data-dir={profile}",
                                 "--window-size=1280,1000", "--autoplay-policy=no-user-gesture-required", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "TMPDIR": profile})  # its own scratch files go with the profile
     try:
         # Chromium picks a free DevTools port and writes it into the profile.
         port = None
@@ -151,6 +153,7 @@ def main():
     finally:
         browser.terminate()
         browser.wait(timeout=10)
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":
