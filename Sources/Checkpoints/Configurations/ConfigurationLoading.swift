@@ -62,29 +62,6 @@ extension ModelConfiguration {
     }
 }
 
-extension DecodingError {
-    /// The dotted key path and a plain-words reason for a decoding failure (for errors that name the key).
-    public var keyPathAndReason: (key: String, reason: String) {
-        func path(_ codingPath: [CodingKey]) -> String {
-            codingPath.isEmpty ? "(document)" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch self {
-        case .typeMismatch(let type, let context):
-            return (path(context.codingPath), "expected a value of type \(type)")
-        case .valueNotFound(let type, let context):
-            return (path(context.codingPath), "expected a value of type \(type), found null")
-        case .keyNotFound(let key, let context):
-            return (path(context.codingPath + [key]), "required key is missing")
-        case .dataCorrupted(let context):
-            let key = path(context.codingPath)
-            let detail = context.underlyingError.map { " (\($0))" } ?? ""
-            return (key, "\(context.debugDescription)\(detail)")
-        @unknown default:
-            return ("(document)", "\(self)")
-        }
-    }
-}
-
 extension KeyedDecodingContainer {
     /// Overwrites `value` with the key's value when present and non-null; keeps the default otherwise.
     public func update<Value: Decodable>(_ value: inout Value, _ key: Key) throws {

@@ -1,6 +1,7 @@
 // The `--sources CONFIG` file of `vans data curate`: which datasets to read and where.
 import Data
 import Foundation
+import Support
 
 /// One source of the configuration file.
 ///
@@ -35,7 +36,7 @@ public struct SourcesConfiguration: Sendable, Codable, Equatable {
         }
         let configuration: SourcesConfiguration
         do { configuration = try JSONDecoder().decode(SourcesConfiguration.self, from: data) } catch let error as DecodingError {
-            throw CurationError.badConfiguration(path: url.path, reason: Self.describe(error))
+            throw CurationError.badConfiguration(path: url.path, reason: error.plainDescription)
         } catch {
             throw CurationError.badConfiguration(path: url.path, reason: "\(error)")
         }
@@ -63,20 +64,6 @@ public struct SourcesConfiguration: Sendable, Codable, Equatable {
         return sources.map {
             AnnotationImporter(source: $0.name, format: $0.format, kind: $0.kind, annotations: $0.annotations.map(resolve),
                                videos: resolve($0.videos), subset: $0.subset, ids: $0.ids, limit: $0.limit)
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [CodingKey]) -> String {
-            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing key '\(path(context.codingPath + [key]))'"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "key '\(path(context.codingPath))' has the wrong type"
-        case .dataCorrupted(let context):
-            return "key '\(path(context.codingPath))': \(context.debugDescription)"
-        @unknown default: return "\(error)"
         }
     }
 }

@@ -99,32 +99,12 @@ public enum Manifest {
         if !unknown.isEmpty { return .failure("unknown key(s) \(unknown.map { "'\($0)'" }.joined(separator: ", "))") }
         let sample: DatasetSample
         do { sample = try JSONDecoder().decode(DatasetSample.self, from: line) } catch let error as DecodingError {
-            return .failure(describe(error))
+            return .failure(error.plainDescription)
         } catch {
             return .failure("\(error)")
         }
         let problems = sample.problems
         if !problems.isEmpty { return .failure(problems.joined(separator: "; ")) }
         return .success(sample)
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [CodingKey]) -> String {
-            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let parent = path(context.codingPath)
-            return "missing key '\(parent.isEmpty ? "" : parent + ".")\(key.stringValue)'"
-        case .typeMismatch(let type, let context):
-            return "key '\(path(context.codingPath))' has the wrong type (expected \(type))"
-        case .valueNotFound(let type, let context):
-            return "key '\(path(context.codingPath))' is null (expected \(type))"
-        case .dataCorrupted(let context):
-            let key = path(context.codingPath)
-            return key.isEmpty ? "invalid JSON: \(context.debugDescription)" : "key '\(key)': \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
     }
 }

@@ -3,6 +3,7 @@
 // the defaults and the validation cannot drift apart between them.
 import Checkpoints
 import Foundation
+import Support
 
 extension WanSamplerKind: Codable {}
 
