@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import TestSupport
 import Testing
 import VideoIO
 import VideoMetrics
@@ -9,7 +10,7 @@ import VideoMetrics
 enum SynthSplits {
     static func make(_ split: SynthSplit, count: Int) -> Result<URL, any Error> {
         Result {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vans-evalnets-\(split.rawValue)-\(count)-\(getpid())")
+            let directory = ScratchDirectory.root.appendingPathComponent("vans-evalnets-\(split.rawValue)-\(count)-\(getpid())")
             if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(Manifest.fileName).path) {
                 _ = try SynthDataset.write(SynthConfiguration(count: count, seed: 3, split: split), to: directory)
             }
@@ -74,7 +75,7 @@ final class PerfectReasoner: NextEventReasoner {
         let renderer = PatternRenderer(frameCount: 9)
         let evaluation = try TableEvaluation(settings: settings, rows: rows, reasoners: reasoners, renderers: [.base: renderer, .sft: renderer],
                                              metrics: EvaluationMetricNetworks(embedding: ChannelMeanEmbedder(), videoFeatures: ColourStatistics(), description: "test"))
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("vans-eval-test-\(UUID().uuidString)")
+        let output = ScratchDirectory.root.appendingPathComponent("vans-eval-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         let table = try evaluation.run(data: data, output: output)
         try EvaluationReport.write(table, to: output)
@@ -111,6 +112,24 @@ final class PerfectReasoner: NextEventReasoner {
         let reasoner = ScriptedReasoner()
         let table = try evaluate(rows: [.baseCascade, .sftReasonerCascade], reasoners: [.base: reasoner, .sft: reasoner])
         #expect(table.rows[0].categories == table.rows[1].categories)
+    }
+
+    // With a VANS row the table compares it with every other row per category; the pattern renderer ignores reference
+    // frames, so VANS and Qwen*-Wan* render the same videos and every paired difference is exactly zero.
+    @Test func vansIsComparedWithEveryOtherRow() throws {
+        let table = try evaluate(rows: [.sftCascade, .vans], reasoners: [.sft: ScriptedReasoner()])
+        #expect(table.comparisons.count == 2)
+        for comparison in table.comparisons {
+            #expect(comparison.row == "vans" && comparison.baseline == "qwen*-wan*")
+            for interval in [comparison.rougeL, comparison.fvd, comparison.clipV, comparison.clipT] {
+                #expect(interval == ConfidenceInterval(value: 0, lower: 0, upper: 0))
+            }
+        }
+        let markdown = EvaluationReport.markdown(table)
+        #expect(markdown.contains("## Paired differences: VANS − row") && markdown.contains("| Qwen*-Wan* | 0.0000 [0.0000, 0.0000]"))
+        #expect(EvaluationReport.html(table).contains("Paired differences"))
+        let single = try evaluate(rows: [.vans], reasoners: [.sft: ScriptedReasoner()])
+        #expect(single.comparisons.isEmpty && !EvaluationReport.markdown(single).contains("Paired differences"))
     }
 
     // A reasoner that returns the ground-truth caption scores ROUGE-L 1 and BLEU@1 ≈ 1 in both categories.

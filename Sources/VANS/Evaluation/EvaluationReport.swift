@@ -6,14 +6,14 @@ import Support
 
 /// Writers of the evaluation outputs.
 public enum EvaluationReport {
-    /// The table's columns: title, the scores' field and decimals.
-    struct Column: Sendable {
+    /// A table column: title, the field of the scores (or comparison) it shows, and decimals.
+    struct Column<Scores>: Sendable {
         var title: String
-        var value: @Sendable (CategoryScores) -> ConfidenceInterval?
+        var value: @Sendable (Scores) -> ConfidenceInterval?
         var digits: Int
     }
 
-    static let metricColumns: [Column] = [
+    static let metricColumns: [Column<CategoryScores>] = [
         Column(title: "BLEU@1", value: { $0.bleu1 }, digits: 4), Column(title: "BLEU@2", value: { $0.bleu2 }, digits: 4),
         Column(title: "BLEU@3", value: { $0.bleu3 }, digits: 4), Column(title: "BLEU@4", value: { $0.bleu4 }, digits: 4),
         Column(title: "ROUGE-L", value: { $0.rougeL }, digits: 4), Column(title: "FVD ↓", value: { $0.fvd }, digits: 2),
@@ -41,7 +41,42 @@ public enum EvaluationReport {
             }
             lines.append("")
         }
+        lines += comparisonMarkdown(table)
         return lines.joined(separator: "\n")
+    }
+
+    static let comparisonColumns: [Column<PairedComparison>] = [
+        Column(title: "ROUGE-L", value: { $0.rougeL }, digits: 4), Column(title: "FVD ↓", value: { $0.fvd }, digits: 2),
+        Column(title: "CLIP-V", value: { $0.clipV }, digits: 4), Column(title: "CLIP-T", value: { $0.clipT }, digits: 4),
+    ]
+
+    static let comparisonExplanation = "Each cell is VANS minus the row, both on the same samples, with a paired bootstrap "
+        + "interval (one set of resampled indices for both rows). Positive is better for ROUGE-L, CLIP-V and CLIP-T, negative "
+        + "for FVD; an interval that excludes 0 is a difference the samples support."
+
+    /// The name of a row id in the table.
+    static func rowName(_ id: String, in table: EvaluationTable) -> String {
+        table.rows.first { $0.row.id == id }?.row.name ?? id
+    }
+
+    /// Markdown: per category, VANS − each other row (nothing without comparisons).
+    static func comparisonMarkdown(_ table: EvaluationTable) -> [String] {
+        guard !table.comparisons.isEmpty else { return [] }
+        var lines = ["## Paired differences: VANS − row", "", comparisonExplanation, ""]
+        for category in ["procedural", "predictive"] {
+            let comparisons = table.comparisons.filter { $0.category == category }
+            guard let first = comparisons.first else { continue }
+            lines.append("### \(category.capitalized) (\(first.samples) samples)")
+            lines.append("")
+            lines.append("| \(rowName(first.row, in: table)) − | " + comparisonColumns.map(\.title).joined(separator: " | ") + " |")
+            lines.append("|---|" + String(repeating: "---|", count: comparisonColumns.count))
+            for comparison in comparisons {
+                let cells = comparisonColumns.map { cell($0.value(comparison), digits: $0.digits) }
+                lines.append("| \(rowName(comparison.baseline, in: table)) | " + cells.joined(separator: " | ") + " |")
+            }
+            lines.append("")
+        }
+        return lines
     }
 
     static func cell(_ interval: ConfidenceInterval?, digits: Int) -> String {
@@ -131,6 +166,19 @@ public enum EvaluationReport {
                 guard let scores = row.categories[category] else { continue }
                 html += "<tr><td>\(escaped(row.row.name))</td>"
                     + metricColumns.map { "<td>\(escaped(cell($0.value(scores), digits: $0.digits)))</td>" }.joined() + "</tr>"
+            }
+            html += "</table>"
+        }
+        guard !table.comparisons.isEmpty else { return html }
+        html += "<h2>Paired differences: VANS − row</h2><p>\(escaped(comparisonExplanation))</p>"
+        for category in ["procedural", "predictive"] {
+            let comparisons = table.comparisons.filter { $0.category == category }
+            guard let first = comparisons.first else { continue }
+            html += "<h3>\(category.capitalized)</h3><table><tr><th>\(escaped(rowName(first.row, in: table))) −</th>"
+                + comparisonColumns.map { "<th>\(escaped($0.title))</th>" }.joined() + "</tr>"
+            for comparison in comparisons {
+                html += "<tr><td>\(escaped(rowName(comparison.baseline, in: table)))</td>"
+                    + comparisonColumns.map { "<td>\(escaped(cell($0.value(comparison), digits: $0.digits)))</td>" }.joined() + "</tr>"
             }
             html += "</table>"
         }

@@ -76,20 +76,25 @@ public struct CategoryScores: Sendable, Equatable, Codable {
         scores.rougeL = mean(measurements.map(\.rougeL), bootstrap: bootstrap)
         scores.clipV = mean(measurements.map(\.clipV), bootstrap: bootstrap)
         scores.clipT = mean(measurements.map(\.clipT), bootstrap: bootstrap)
-        let generated = measurements.compactMap(\.generatedFeatures), reference = measurements.compactMap(\.referenceFeatures)
-        if generated.count == measurements.count, reference.count == measurements.count, measurements.count >= 2,
-           let dimensions = generated.first?.count, dimensions > 0 {
-            func distance(_ indices: [Int]) throws -> Double {
-                let first = indices.flatMap { generated[$0].map(Double.init) }
-                let second = indices.flatMap { reference[$0].map(Double.init) }
-                return try FrechetDistance.distance(first, second, dimensions: dimensions)
-            }
-            scores.fvd = try bootstrap.interval(count: measurements.count) { indices in
-                // A resample of one distinct sample has no spread; skip it rather than fail.
-                Set(indices).count < 2 ? .nan : try distance(indices)
-            }
+        if let fvd = fvdStatistic(measurements) {
+            scores.fvd = try bootstrap.interval(count: measurements.count, statistic: fvd)
         }
         return scores
+    }
+
+    /// FVD of the samples at the given indices (features recomputed per resample, not averaged), or nil when a sample
+    /// lacks I3D features or there are fewer than two samples.
+    static func fvdStatistic(_ measurements: [SampleMeasurements]) -> (([Int]) throws -> Double)? {
+        let generated = measurements.compactMap(\.generatedFeatures), reference = measurements.compactMap(\.referenceFeatures)
+        guard generated.count == measurements.count, reference.count == measurements.count, measurements.count >= 2,
+              let dimensions = generated.first?.count, dimensions > 0 else { return nil }
+        return { indices in
+            // A resample of one distinct sample has no spread; skip it rather than fail.
+            guard Set(indices).count >= 2 else { return .nan }
+            let first = indices.flatMap { generated[$0].map(Double.init) }
+            let second = indices.flatMap { reference[$0].map(Double.init) }
+            return try FrechetDistance.distance(first, second, dimensions: dimensions)
+        }
     }
 
     /// The mean of the values with its interval, or nil when any sample lacks one.

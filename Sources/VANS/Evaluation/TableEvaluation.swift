@@ -96,11 +96,13 @@ public struct EvaluationTable: Sendable, Encodable {
     public var settings: EvaluationSettings
     public var metricNetworks: String
     public var rows: [Row]
+    /// VANS (SFT) against every other row, per category (empty without a VANS row).
+    public var comparisons: [PairedComparison] = []
     public var records: [EvaluationRecord]
     public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case settings, metricNetworks = "metric_networks", rows, seconds
+        case settings, metricNetworks = "metric_networks", rows, comparisons, seconds
     }
 }
 
@@ -157,7 +159,9 @@ public final class TableEvaluation {
             try manager.createDirectory(at: videos.appendingPathComponent(directory), withIntermediateDirectories: true)
         }
         let recordsURL = output.appendingPathComponent("samples.jsonl")
-        manager.createFile(atPath: recordsURL.path, contents: nil)
+        guard manager.createFile(atPath: recordsURL.path, contents: nil) else {
+            throw PipelineError.invalidInput("\(recordsURL.path): cannot create the file")
+        }
         let recordsHandle = try FileHandle(forWritingTo: recordsURL)
         defer { try? recordsHandle.close() }
         let encoder = JSONEncoder()
@@ -251,8 +255,20 @@ public final class TableEvaluation {
             }
             return EvaluationTable.Row(row: row, categories: categories)
         }
-        return EvaluationTable(settings: settings, metricNetworks: metrics.description, rows: tableRows, records: records,
-                               seconds: Date().timeIntervalSince(started))
+        var comparisons: [PairedComparison] = []
+        if let reference = rows.first(where: { $0.id == EvaluationRow.vans.id }) {
+            for row in rows where row.id != reference.id {
+                for kind in SampleKind.allCases {
+                    guard let own = measurements[reference.id]?[kind], let other = measurements[row.id]?[kind],
+                          let comparison = try PairedComparison.compute(row: reference.id, own, baseline: row.id, other,
+                                                                        category: kind.rawValue, bootstrap: bootstrap)
+                    else { continue }
+                    comparisons.append(comparison)
+                }
+            }
+        }
+        return EvaluationTable(settings: settings, metricNetworks: metrics.description, rows: tableRows, comparisons: comparisons,
+                               records: records, seconds: Date().timeIntervalSince(started))
     }
 
     /// The frames of `url` within `range` (all frames when the range holds none).
