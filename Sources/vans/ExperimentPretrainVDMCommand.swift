@@ -12,9 +12,9 @@ struct ExperimentPretrainVDMCommand: AsyncParsableCommand {
         abstract: "Pretrain the VANS-Synth VDM (Wan VAE, umT5, DiT at small widths) and write OUT/vdm-base/.",
         discussion: """
             Phases: (1) the causal 3-D VAE as an autoencoder of whole 17-frame clips (He-normal init, L1 + 1e-4·KL, \
-            decoding the posterior mean), \
-            then its latent statistics; (2) the DiT as a text-to-video model on the answer clips with their captions \
-            and alternative wordings (flow matching), umT5 frozen at its seeded initialisation; (3) the pipeline \
+            decoding the posterior mean; 2000 steps by default), then its latent statistics; (2) the DiT as a \
+            text-to-video model on the answer clips with their captions and alternative wordings (flow matching; \
+            1000 steps by default), umT5 frozen at its seeded initialisation; (3) the pipeline \
             directory with a Unigram tokenizer of the world's captions, vans_profile.json and a README model card. \
             Run directories: OUT/runs/vae-pretrain, OUT/runs/t2v-pretrain (config.json, log.jsonl, curves.svg, \
             checkpoints/). When --data has no manifest.jsonl, a train split is synthesised there first. \

@@ -17,7 +17,7 @@ import Wan
 public enum TextToVideoPretraining {
     /// Every knob of a text-to-video pretraining run (written to config.json).
     public struct Parameters: Codable, Equatable, Sendable {
-        public var steps = 500
+        public var steps = 1000
         public var batch = 4
         public var learningRate = 5e-4
         public var warmupSteps = 50

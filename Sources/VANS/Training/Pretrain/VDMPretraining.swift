@@ -27,7 +27,7 @@ public enum VDMPretraining {
             return Profile(name: "quick", synthCount: 6, limit: 6, vae: vae, textToVideo: t2v)
         }
 
-        /// The measured VANS-Synth base model (within the 25-minute VDM budget on 2 cores).
+        /// The measured VANS-Synth base model (`vans experiment pretrain` within the 60 minutes on 2 cores).
         public static var standard: Profile {
             Profile(name: "default", synthCount: 240, limit: nil, vae: VAEPretraining.Parameters(),
                     textToVideo: TextToVideoPretraining.Parameters())
