@@ -54,7 +54,10 @@ struct ExperimentSynthModelsCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: step \(name) failed (status \(process.terminationStatus)); rerun with --resume\n".utf8))
                 throw ExitCode.failure
             }
-            FileManager.default.createFile(atPath: marker.path, contents: Data())
+            guard FileManager.default.createFile(atPath: marker.path, contents: Data()) else {
+                FileHandle.standardError.write(Data("error: cannot write \(marker.path) (the marker that lets --resume skip \(name))\n".utf8))
+                throw ExitCode.failure
+            }
         }
         try FileManager.default.createDirectory(at: workURL, withIntermediateDirectories: true)
         let common = ["--seed", "\(seed)"]

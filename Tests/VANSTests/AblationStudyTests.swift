@@ -41,6 +41,8 @@ final class RecordingEvaluation: AblationEvaluation {
         #expect(evaluation.calls.count == AblationStudy.rows.count)
         #expect(report.table["stage1+2"]?["procedural"]?["ROUGE-L"]?.mean == 1)
         #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("table2.md").path))
+        let page = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("Training curves") && page.contains("seed-0/stage1/figure9.svg"))
         #expect(messages.filter { $0.contains("training") }.count == AblationStudy.jobs.count)
         // Run again: nothing is retrained.
         messages = []

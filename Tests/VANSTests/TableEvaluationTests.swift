@@ -102,6 +102,8 @@ final class PerfectReasoner: NextEventReasoner {
                     #expect(interval.value.isFinite && interval.lower.isFinite && interval.upper.isFinite)
                 }
                 #expect(scores.fvd != nil && scores.clipV != nil && scores.clipT != nil)
+                let motion = try #require(scores.motion)
+                #expect(motion.value > 0 && motion.value <= 1, "the pattern renderer's frames move")
                 #expect((scores.rougeL == nil) == (row.row.reasoner == nil))
             }
         }

@@ -11,6 +11,8 @@ public struct AblationTableEvaluation: AblationEvaluation {
     public let settings: EvaluationSettings
     public let metrics: EvaluationMetricNetworks
 
+    public var recordsDirectory: URL? { output }
+
     public init(data: URL, output: URL, settings: EvaluationSettings, metrics: EvaluationMetricNetworks) {
         self.data = data
         self.output = output
@@ -41,6 +43,7 @@ public struct AblationTableEvaluation: AblationEvaluation {
         let named: [(String, ConfidenceInterval?)] = [
             ("BLEU@1", scores.bleu1), ("BLEU@2", scores.bleu2), ("BLEU@3", scores.bleu3), ("BLEU@4", scores.bleu4),
             ("ROUGE-L", scores.rougeL), ("FVD", scores.fvd), ("CLIP-V", scores.clipV), ("CLIP-T", scores.clipT),
+            ("motion", scores.motion),
         ]
         var values: [String: Double] = [:]
         for (name, interval) in named {

@@ -16,15 +16,18 @@ public struct SampleMeasurements: Sendable {
     /// I3D features of the generated and the ground-truth answer video.
     public var generatedFeatures: [Float]?
     public var referenceFeatures: [Float]?
+    /// `AnswerMotion` of the generated answer video.
+    public var motion: Double?
 
     public init(bleu: BleuStatistics? = nil, rougeL: Double? = nil, clipV: Double? = nil, clipT: Double? = nil,
-                generatedFeatures: [Float]? = nil, referenceFeatures: [Float]? = nil) {
+                generatedFeatures: [Float]? = nil, referenceFeatures: [Float]? = nil, motion: Double? = nil) {
         self.bleu = bleu
         self.rougeL = rougeL
         self.clipV = clipV
         self.clipT = clipT
         self.generatedFeatures = generatedFeatures
         self.referenceFeatures = referenceFeatures
+        self.motion = motion
     }
 }
 
@@ -39,10 +42,12 @@ public struct CategoryScores: Sendable, Equatable, Codable {
     public var fvd: ConfidenceInterval?
     public var clipV: ConfidenceInterval?
     public var clipT: ConfidenceInterval?
+    /// Mean `AnswerMotion` of the generated videos (Table 2's motion statistic; not a column of Table 1).
+    public var motion: ConfidenceInterval?
 
     enum CodingKeys: String, CodingKey {
         case samples, bleu1 = "bleu_1", bleu2 = "bleu_2", bleu3 = "bleu_3", bleu4 = "bleu_4", rougeL = "rouge_l", fvd
-        case clipV = "clip_v", clipT = "clip_t"
+        case clipV = "clip_v", clipT = "clip_t", motion
     }
 
     /// Scores `measurements` (one per sample of the category) with `bootstrap`.
@@ -76,6 +81,7 @@ public struct CategoryScores: Sendable, Equatable, Codable {
         scores.rougeL = mean(measurements.map(\.rougeL), bootstrap: bootstrap)
         scores.clipV = mean(measurements.map(\.clipV), bootstrap: bootstrap)
         scores.clipT = mean(measurements.map(\.clipT), bootstrap: bootstrap)
+        scores.motion = mean(measurements.map(\.motion), bootstrap: bootstrap)
         if let fvd = fvdStatistic(measurements) {
             scores.fvd = try bootstrap.interval(count: measurements.count, statistic: fvd)
         }

@@ -77,12 +77,14 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
     public var rougeL: Double?
     public var clipV: Double?
     public var clipT: Double?
+    /// `AnswerMotion` of the generated video.
+    public var motion: Double?
     public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
         case row, sample, kind, question, referenceCaption = "reference_caption", generatedText = "generated_text", reasoning
         case caption, followsFormat = "follows_format", video, inputVideo = "input_video", referenceVideo = "reference_video"
-        case bleu, rougeL = "rouge_l", clipV = "clip_v", clipT = "clip_t", seconds
+        case bleu, rougeL = "rouge_l", clipV = "clip_v", clipT = "clip_t", motion, seconds
     }
 }
 
@@ -214,7 +216,7 @@ public final class TableEvaluation {
                 let videoPath = "videos/\(Self.fileName(row.id))/\(sample.id).mp4"
                 try VideoWriter.write(rendered.frames, to: output.appendingPathComponent(videoPath).path, fps: rendered.fps)
 
-                var measurement = SampleMeasurements()
+                var measurement = SampleMeasurements(motion: AnswerMotion.meanAbsoluteFrameDifference(rendered.frames))
                 if reasoned != nil {
                     let hypothesis = textMetrics.tokenizer.normalize(batch: [caption])[0]
                     measurement.bleu = textMetrics.bleu.statistics(hypothesis: hypothesis, references: normalizedReferences)
@@ -235,7 +237,7 @@ public final class TableEvaluation {
                     referenceCaption: sample.answerCaption, generatedText: reasoned?.text, reasoning: reasoned?.reasoning,
                     caption: reasoned?.caption, followsFormat: reasoned?.followsFormat, video: videoPath, inputVideo: inputCopy,
                     referenceVideo: referenceCopy, bleu: measurement.bleu.map { textMetrics.bleu.scores($0) },
-                    rougeL: measurement.rougeL, clipV: measurement.clipV, clipT: measurement.clipT,
+                    rougeL: measurement.rougeL, clipV: measurement.clipV, clipT: measurement.clipT, motion: measurement.motion,
                     seconds: Date().timeIntervalSince(rowStarted))
                 records.append(record)
                 var line = try encoder.encode(record)

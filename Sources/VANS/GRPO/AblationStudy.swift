@@ -24,6 +24,13 @@ public struct AblationRowModels: Sendable, Codable, Equatable {
 /// motion statistic, `motion` = mean absolute frame difference of the answer videos).
 public protocol AblationEvaluation {
     func evaluate(_ models: AblationRowModels, seed: UInt64) throws -> [String: [String: Double]]
+    /// Where the evaluation leaves `ROW/seed-K/samples.jsonl` and its videos (Table 1's layout), for the report's
+    /// side-by-side answers; nil when it writes none.
+    var recordsDirectory: URL? { get }
+}
+
+extension AblationEvaluation {
+    public var recordsDirectory: URL? { nil }
 }
 
 /// Sizes of an ablation run.
@@ -110,10 +117,11 @@ public enum AblationStudy {
     ]
 
     /// Trains every row for each of `seeds` seeds under `output/seed-K/JOB` (a job whose models exist is reused, so an
-    /// interrupted study continues; `configure` adjusts every job's knobs after the profile's), evaluates each row with `evaluation` when given, and writes `rows.json`,
-    /// `table2.json` and `table2.md` into `output`. `progress` has no default on purpose: a trailing closure then always
-    /// binds to it, never to `configure` (Swift matches an unlabelled trailing closure to the first defaulted closure
-    /// parameter otherwise, which once printed every job's parameters instead of the progress lines).
+    /// interrupted study continues; `configure` adjusts every job's knobs after the profile's), evaluates each row with
+    /// `evaluation` when given, and writes `rows.json`, `table2.json`, `table2.md` and `report.html` into `output`.
+    /// `progress` has no default on purpose: a trailing closure then always binds to it, never to `configure` (Swift
+    /// matches an unlabelled trailing closure to the first defaulted closure parameter otherwise, which once printed
+    /// every job's parameters instead of the progress lines).
     public static func run(profile: AblationProfile, inputs: GRPORunInputs, seeds: Int, output: URL,
                            evaluation: (any AblationEvaluation)?, embedder: (any VideoEmbedding)? = nil,
                            configure: ((inout GRPOParameters) -> Void)? = nil,
@@ -183,36 +191,20 @@ public enum AblationStudy {
             }
         }
         let report = AblationReport(models: models, table: table)
-        try write(report, seeds: seeds, profile: profile, to: output)
+        try write(report, seeds: seeds, profile: profile, records: evaluation?.recordsDirectory, to: output)
         return report
     }
 
-    /// `rows.json` (models per row and seed), `table2.json` and `table2.md` (mean ± 95 % half-width per metric).
-    static func write(_ report: AblationReport, seeds: Int, profile: AblationProfile, to output: URL) throws {
+    /// `rows.json` (models per row and seed), `table2.json`, `table2.md` (mean ± 95 % half-width per metric) and
+    /// `report.html` (the table, every job's Figure 9 curves and, with `records`, Figure 7's side-by-side answers).
+    static func write(_ report: AblationReport, seeds: Int, profile: AblationProfile, records: URL?, to output: URL) throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try encoder.encode(report.models), to: output.appendingPathComponent("rows.json"))
         try AtomicFile.write(try encoder.encode(report.table), to: output.appendingPathComponent("table2.json"))
-        var markdown = "# Table 2 on VANS-Synth (profile \(profile.name), \(seeds) seed\(seeds == 1 ? "" : "s"); mean ± 95 % CI half-width)\n\n"
-        guard !report.table.isEmpty else {
-            markdown += "No evaluation ran: the models of every row are listed in rows.json.\n"
-            try AtomicFile.write(Data(markdown.utf8), to: output.appendingPathComponent("table2.md"))
-            return
-        }
-        let preferred = ["BLEU@1", "BLEU@2", "BLEU@3", "BLEU@4", "ROUGE-L", "FVD", "CLIP-V", "CLIP-T", "motion"]
-        for category in Set(report.table.values.flatMap(\.keys)).sorted(by: >) {
-            let present = Set(report.table.values.compactMap { $0[category] }.flatMap(\.keys))
-            let columns = preferred.filter(present.contains) + present.subtracting(preferred).sorted()
-            markdown += "## \(category)\n\n| Model | " + columns.joined(separator: " | ") + " |\n|---|" + columns.map { _ in "---|" }.joined() + "\n"
-            for row in rows where report.table[row]?[category] != nil {
-                let cells = columns.map { column in
-                    report.table[row]?[category]?[column].map { String(format: "%.4f ± %.4f", $0.mean, $0.halfWidth) } ?? "—"
-                }
-                markdown += "| \(row) | " + cells.joined(separator: " | ") + " |\n"
-            }
-            markdown += "\n"
-        }
-        try AtomicFile.write(Data(markdown.utf8), to: output.appendingPathComponent("table2.md"))
+        let page = AblationReportPage(report: report, seeds: seeds, profile: profile, output: output, records: records)
+        try AtomicFile.write(Data(page.markdown().utf8), to: output.appendingPathComponent("table2.md"))
+        try AtomicFile.write(Data(page.html().utf8), to: output.appendingPathComponent("report.html"))
     }
 }
