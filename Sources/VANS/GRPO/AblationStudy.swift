@@ -50,10 +50,9 @@ public struct AblationProfile: Sendable, Codable, Equatable {
     /// Seconds on the VANS-Synth models: a smoke run of every row.
     public static let quick = AblationProfile(name: "quick", stepsPerPhase: 2, groupSize: 4, sampleLimit: 8, sdeSteps: 4, promptsPerStep: 1)
     /// The full study on VANS-Synth, sized for the 60-minute bar on 2 cores: G = 8 as the paper, 20 optimiser steps
-    /// per phase, 10 SDE steps per stage-2 rollout. Estimated from the quick run's per-step times (a stage-2 step
-    /// ≈ 0.19 s per video and SDE step, a stage-1 step ≈ 8 renders of ~1.5 s): ~115 s per step over all nine jobs,
-    /// so 20 steps ≈ 40 min, plus ~15 min to evaluate 11 rows at 20 + 20 samples. 60 steps, the earlier value,
-    /// would have taken about two hours.
+    /// per phase, 10 SDE steps per stage-2 rollout. Measured with `--eval-limit 20`: 35 min 48 s in all (training the
+    /// nine jobs 19.5 min — a stage-2 step ≈ 9–11 s, a stage-1 step ≈ 2.3 s — and evaluating 11 rows 16 min).
+    /// 60 steps, the earlier value, would have taken over an hour of training alone.
     public static let full = AblationProfile(name: "full", stepsPerPhase: 20, groupSize: 8, sampleLimit: 256, sdeSteps: 10, promptsPerStep: 1)
 
     public static func named(_ name: String) throws -> AblationProfile {
