@@ -94,6 +94,11 @@ public enum EvaluationReport {
         return try encoder.encode(table)
     }
 
+    /// A looping, muted answer-video player for `source` (a relative path or URL), as every report page shows videos.
+    static func videoTag(_ source: String) -> String {
+        "<video controls muted loop playsinline preload=\"metadata\" src=\"\(escaped(source))\"></video>"
+    }
+
     static func escaped(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -108,16 +113,13 @@ public enum EvaluationReport {
             if bySample[record.sample] == nil { samples.append(record.sample) }
             bySample[record.sample, default: []].append(record)
         }
-        let video = { (path: String) in
-            "<video controls muted loop playsinline preload=\"metadata\" src=\"\(escaped(path))\"></video>"
-        }
         var body = ""
         for sample in samples.prefix(maximumSamples) {
             guard let records = bySample[sample], let first = records.first else { continue }
             body += "<section class=\"sample\"><h3>\(escaped(sample)) <span class=\"kind\">\(escaped(first.kind))</span></h3>"
             body += "<p class=\"question\"><b>Q:</b> \(escaped(first.question))</p><div class=\"grid\">"
-            body += "<figure>\(video(first.inputVideo))<figcaption><b>Input</b></figcaption></figure>"
-            body += "<figure>\(video(first.referenceVideo))<figcaption><b>Ground truth</b><br>\(escaped(first.referenceCaption))</figcaption></figure>"
+            body += "<figure>\(videoTag(first.inputVideo))<figcaption><b>Input</b></figcaption></figure>"
+            body += "<figure>\(videoTag(first.referenceVideo))<figcaption><b>Ground truth</b><br>\(escaped(first.referenceCaption))</figcaption></figure>"
             for record in records {
                 let name = table.rows.first { $0.row.id == record.row }?.row.name ?? record.row
                 var scores: [String] = []
@@ -125,7 +127,7 @@ public enum EvaluationReport {
                 if let clipV = record.clipV { scores.append(String(format: "CLIP-V %.2f", clipV)) }
                 if let clipT = record.clipT { scores.append(String(format: "CLIP-T %.2f", clipT)) }
                 let caption = record.caption.map { escaped($0) } ?? "<i>(no caption: continues the input)</i>"
-                body += "<figure>\(video(record.video))<figcaption><b>\(escaped(name))</b><br>\(caption)"
+                body += "<figure>\(videoTag(record.video))<figcaption><b>\(escaped(name))</b><br>\(caption)"
                     + "<br><span class=\"scores\">\(scores.joined(separator: " · "))</span></figcaption></figure>"
             }
             body += "</div></section>\n"

@@ -118,7 +118,7 @@ struct AblationReportPage {
         let byRow = seedZeroRecords()
         guard let records, let first = AblationStudy.rows.lazy.compactMap({ byRow[$0] }).first else { return "" }
         let video = { (row: String, path: String) in
-            "<video controls muted loop playsinline preload=\"metadata\" src=\"\(escaped(link(records.appendingPathComponent("\(row)/seed-0/\(path)"))))\"></video>"
+            EvaluationReport.videoTag(link(records.appendingPathComponent("\(row)/seed-0/\(path)")))
         }
         var section = "<h2>Answers side by side (seed 0; Figure 7)</h2>"
         for kind in ["procedural", "predictive"] {
