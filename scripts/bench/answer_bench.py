@@ -4,7 +4,8 @@ Wan2.1-1.3B DiT widths, 4 layers; umT5-XXL width, 2 layers; the full Wan VAE), r
 scripts/pipeline/real_shaped_models.py --preset answer_small (bf16, VAE float32) into VANS_BENCH_ANSWER_DIR
 (default /tmp/vans-bench-answer). Each call, like `vans answer`: load Qwen2_5_VLForConditionalGeneration, sample
 the 8 fps input at 2 fps (4 frames at 224×224), 16 greedy tokens, free it; load WanPipeline, render the caption as
-9 frames at 128×224 in 4 UniPC steps with guidance 5 (text only), write the MP4 with PyAV.
+9 frames at 128×224 in 4 UniPC steps with guidance 5 (text only), write the MP4 with PyAV. The VLM, umT5 and DiT
+run in torch's faster dtype on the machine (torch_dtype.fastest_dtype()), the VAE in float32 as its weights are.
 
     ~/.cache/vans/venv/bin/python scripts/bench/answer_bench.py --prepare   # writes the directories (minutes)
 """
@@ -15,6 +16,8 @@ import sys
 
 import numpy as np
 import torch
+
+from torch_dtype import fastest_dtype
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DIRECTORY = os.environ.get("VANS_BENCH_ANSWER_DIR", "/tmp/vans-bench-answer")
@@ -81,14 +84,15 @@ def answer_small():
     vlm, vdm = os.path.join(DIRECTORY, "vlm"), os.path.join(DIRECTORY, "vdm")
     tokenizer = Tokenizer.from_file(os.path.join(vlm, "tokenizer.json"))
     output = os.path.join("/tmp", f"vans-bench-answer-torch-{os.getpid()}.mp4")
+    dtype = fastest_dtype()
 
     def step():
         with torch.no_grad():
-            model = Qwen2_5_VLForConditionalGeneration.from_pretrained(vlm, dtype=torch.bfloat16).eval()
+            model = Qwen2_5_VLForConditionalGeneration.from_pretrained(vlm, dtype=dtype).eval()
             pixels, grid = video_inputs(os.path.join(DIRECTORY, "input.mp4"))
             ids = torch.tensor([prompt_ids(tokenizer, int(grid.prod()) // 4)])
             generated = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
-                                       pixel_values_videos=pixels.to(torch.bfloat16), video_grid_thw=grid,
+                                       pixel_values_videos=pixels.to(dtype), video_grid_thw=grid,
                                        second_per_grid_ts=torch.tensor([1.0]), max_new_tokens=16, min_new_tokens=16,
                                        do_sample=False)
             text = tokenizer.decode(generated[0, ids.shape[1]:].tolist(), skip_special_tokens=True)
@@ -96,7 +100,7 @@ def answer_small():
             del model
             gc.collect()
             vae = AutoencoderKLWan.from_pretrained(vdm, subfolder="vae", torch_dtype=torch.float32)
-            pipe = WanPipeline.from_pretrained(vdm, vae=vae, torch_dtype=torch.bfloat16)
+            pipe = WanPipeline.from_pretrained(vdm, vae=vae, torch_dtype=dtype)
             pipe.set_progress_bar_config(disable=True)
             frames = pipe(prompt=caption, negative_prompt="", height=128, width=224, num_frames=9, num_inference_steps=4,
                           guidance_scale=5.0, generator=torch.Generator().manual_seed(0), output_type="np").frames[0]

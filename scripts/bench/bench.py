@@ -26,6 +26,7 @@ import wan_bench  # scripts/bench/ is on sys.path when this script runs
 
 import qwen_bench
 import answer_bench
+import torch_dtype
 
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
@@ -250,6 +251,10 @@ def main():
         e, t = (statistics.median(timings["gemv_bf16_2048x11008"][side]) for side in (0, 1))
         print(f"# bandwidth gemv_bf16_2048x11008 engine {weight_bytes / e / 1e6:.1f} GB/s torch {weight_bytes / t / 1e6:.1f} GB/s "
               f"machine read {bandwidth / 1e9:.1f} GB/s engine/machine {weight_bytes / e * 1e3 / bandwidth:.2f}", flush=True)
+    followers = [name for name in names if name in torch_dtype.FOLLOWERS]
+    if followers:
+        print(f"# torch_dtype {' '.join(followers)}: {str(torch_dtype.fastest_dtype()).removeprefix('torch.')} "
+              f"(native bf16 on this CPU: {'yes' if torch_dtype.native_bf16() else 'no'})", flush=True)
     qwen_bench.report(args, environment, timings, statistics.median)
     print(f"geomean {math.exp(sum(map(math.log, ratios)) / len(ratios)):.3f}")
 

@@ -1,17 +1,16 @@
 """Wan2.1 workloads for scripts/bench/bench.py, mirroring Sources/VANSBench/WanWorkloads.swift with diffusers.
 
 wan_dit_step: one forward of a Wan-1.3B-shaped WanTransformer3DModel (30 layers, dim 1536, 12 heads, FFN 8960,
-text dim 4096) on a 16×5×30×52 latent with 512 text rows. torch runs it in bfloat16 weights and activations, its
-faster dtype on this CPU (see the DTYPE note below).
+text dim 4096) on a 16×5×30×52 latent with 512 text rows. torch runs it in its faster dtype on the machine
+(torch_dtype.fastest_dtype(): bfloat16 where the CPU has native bf16, float32 elsewhere; `--probe` compares both).
 """
 import torch
 
-# Measured with `wan_bench.py --probe` (2 layers, 2 threads) on the AVX512-BF16 bench machine: bfloat16 4.0 s,
-# float32 6.1 s, so torch runs in bfloat16 (the reference's DiT dtype too).
-DTYPE = torch.bfloat16
+from torch_dtype import fastest_dtype
 
 
-def wan_transformer(layers=30, dtype=DTYPE):
+def wan_transformer(layers=30, dtype=None):
+    dtype = dtype or fastest_dtype()
     from diffusers import WanTransformer3DModel
     default = torch.get_default_dtype()
     torch.set_default_dtype(dtype)  # build in the target dtype: no 5.7 GB float32 copy on the way
@@ -23,7 +22,8 @@ def wan_transformer(layers=30, dtype=DTYPE):
     return model.to(dtype).eval()
 
 
-def dit_step(layers=30, dtype=DTYPE):
+def dit_step(layers=30, dtype=None):
+    dtype = dtype or fastest_dtype()
     model = wan_transformer(layers, dtype)
     g = torch.Generator().manual_seed(22)
     latents = torch.randn(1, 16, 5, 30, 52, generator=g).to(dtype)
