@@ -119,20 +119,13 @@ func processor(for item: ProcessorFile.Case, tokenizer: Tokenizer) -> QwenVLProc
         }
     }
 
-    /// Cases whose pixels are known to differ, and why (reported to the lead; ids and grids still match):
-    /// - fps2_capped: VideoIO's float-path antialiased bicubic (90×62 → 56×28) rounds one value of 18816 one level
-    ///   away from torchvision's (the filtered value sits within float error of 123.5; the accumulation order
-    ///   decides), and the processor's second resize (56×28 → 84×56) spreads it to neighbouring pixels.
-    static let knownPixelDifferences: Set<String> = ["fps2_capped"]
-
     // pixel_values(_videos) equal the reference's within 1e-5 on the stored rows, and the whole tensor's sum and
-    // sum of squares agree within 1e-5 per value.
+    // sum of squares agree within 1e-5 per value. fps2_capped is the case that needs the cubic weights' fused
+    // multiply-adds (Resampling.cubic): without them one value of its 90×62 → 56×28 resize lands at exactly 123.5
+    // where torch has 123.49998, and rounds one level away.
     @Test func pixelsMatchReference() throws {
-        for item in file.cases where !Self.knownPixelDifferences.contains(item.name) {
+        for item in file.cases {
             try checkPixels(item)
-        }
-        for item in file.cases where Self.knownPixelDifferences.contains(item.name) {
-            withKnownIssue("\(item.name): see knownPixelDifferences") { try checkPixels(item) }
         }
     }
 
