@@ -7,8 +7,8 @@
 set -euo pipefail
 venv="${VANS_VENV:-$HOME/.cache/vans/venv}"
 packages=(torch torchvision transformers diffusers tokenizers safetensors pycocoevalcap rouge-score
-          scenedetect opencv-python-headless qwen-vl-utils sentencepiece protobuf numpy av ftfy==6.3.1 peft)
-modules="torch, torchvision, transformers, diffusers, tokenizers, safetensors, pycocoevalcap, rouge_score, scenedetect, cv2, qwen_vl_utils, sentencepiece, numpy, av, ftfy, peft"
+          scenedetect opencv-python-headless qwen-vl-utils sentencepiece protobuf numpy av ftfy==6.3.1 peft cd-fvd)
+modules="torch, torchvision, transformers, diffusers, tokenizers, safetensors, pycocoevalcap, rouge_score, scenedetect, cv2, qwen_vl_utils, sentencepiece, numpy, av, ftfy, peft, cdfvd"
 if ! command -v python3 >/dev/null 2>&1; then
     echo "python-env.sh: no python3; run 'scripts/install-deps.sh --bench' (Debian's python3 and python3-venv)" >&2
     exit 127
