@@ -32,12 +32,39 @@ public final class InceptionModule: Module {
 
     /// [N, C, T, H, W] → [N, outputChannels, T, H, W].
     public func callAsFunction(_ input: Tensor, epsilon: Float) -> Tensor {
+        let widths = [branch0, branch1Reduce, branch2Reduce].map { $0.convolution.weight.shape[0] }
+        let pointwise = pointwiseOutputs(input, epsilon: epsilon).split(sizes: widths, axis: 1)
         let outputs = [
-            branch0(input, epsilon: epsilon),
-            branch1(branch1Reduce(input, epsilon: epsilon), epsilon: epsilon),
-            branch2(branch2Reduce(input, epsilon: epsilon), epsilon: epsilon),
+            pointwise[0],
+            branch1(pointwise[1], epsilon: epsilon),
+            branch2(pointwise[2], epsilon: epsilon),
             branch3(pool(input), epsilon: epsilon),
         ]
         return Tensor.concatenate(outputs, axis: 1)
     }
+
+    /// b0, b1a and b2a are 1×1×1 units of the same input: one convolution with their folded weights stacked
+    /// (one GEMM with M = b0 + b1a + b2a reads the input once, instead of three narrow ones), then ReLU.
+    /// The same numbers as the three units apart: each output channel is the same dot products.
+    func pointwiseOutputs(_ input: Tensor, epsilon: Float) -> Tensor {
+        let units = [branch0, branch1Reduce, branch2Reduce]
+        let parameters = units.map { $0.appliedParameters(epsilon: epsilon) }
+        let biases = parameters.map { $0.bias ?? .zeros([$0.weight.shape[0]]) }  // units with batch norm always have one
+        let sources = (parameters.map(\.weight) + biases).map {
+            FoldedConvolution.Source(storage: ObjectIdentifier($0.storage), offset: $0.offset)
+        }
+        let stacked: (weight: Tensor, bias: Tensor)
+        if let cached = stackedPointwise, cached.sources == sources {
+            stacked = (cached.weight, cached.bias)
+        } else {
+            stacked = (Tensor.concatenate(parameters.map(\.weight), axis: 0), Tensor.concatenate(biases, axis: 0))
+            // Under autodiff the folds are rebuilt every call (new storages), so nothing stale is ever reused.
+            if !Autograd.isRecording { stackedPointwise = (sources, stacked.weight, stacked.bias) }
+        }
+        return input.conv3d(weight: stacked.weight, bias: stacked.bias, stride: [1, 1, 1],
+                            padding: samePadding(input: input, kernel: [1, 1, 1], stride: [1, 1, 1])).relu()
+    }
+
+    /// The stacked pointwise weights and the folded tensors (by storage and offset) they were built from.
+    private var stackedPointwise: (sources: [FoldedConvolution.Source], weight: Tensor, bias: Tensor)?
 }

@@ -67,7 +67,7 @@ public final class Unit3D: Module {
     /// three; it differs from conv-then-norm only in float32 rounding. Kept while the parameter tensors and ε stay the
     /// same (`load`/`update` install new tensors, which rebuilds it); under autodiff it is rebuilt each call so
     /// gradients reach the parameters.
-    private func foldedParameters(_ batchNorm: BatchNorm3d, epsilon: Float) -> (weight: Tensor, shift: Tensor) {
+    func foldedParameters(_ batchNorm: BatchNorm3d, epsilon: Float) -> (weight: Tensor, shift: Tensor) {
         let parameters = [convolution.weight, batchNorm.weight, batchNorm.bias, batchNorm.runningMean, batchNorm.runningVariance]
         let sources = parameters.map { FoldedConvolution.Source(storage: ObjectIdentifier($0.storage), offset: $0.offset) }
         let recording = Autograd.isRecording && parameters.contains { $0.gradientNode != nil }
@@ -81,6 +81,14 @@ public final class Unit3D: Module {
 
     /// The cached fold and what it was built from.
     private var folded: FoldedConvolution?
+
+    /// The convolution's weight and bias as `callAsFunction` applies them: batch norm folded in, or the logits
+    /// unit's own bias.
+    func appliedParameters(epsilon: Float) -> (weight: Tensor, bias: Tensor?) {
+        guard let batchNorm else { return (convolution.weight, convolution.bias) }
+        let (weight, shift) = foldedParameters(batchNorm, epsilon: epsilon)
+        return (weight, shift)
+    }
 }
 
 /// A folded convolution and the parameter tensors (by storage and offset) and ε it came from.
