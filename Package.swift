@@ -75,7 +75,7 @@ let package = Package(
 
         // The HTTP server of `vans serve` (issue 15): depends on the pipeline protocols only.
         .target(name: "VANSServer", dependencies: [
-            "VANS", "QwenVL", "VideoIO", "Support",
+            "VANS", "QwenVL", "VideoIO", "Support", "Data",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),

@@ -121,7 +121,7 @@ private struct StopTakingJobsOnShutdown: Service {
 }
 
 /// The running service group, set once `run` starts.
-private final class GroupBox: @unchecked Sendable {
+final class GroupBox: @unchecked Sendable {
     private let lock = NSLock()
     private var group: ServiceGroup?
     func set(_ value: ServiceGroup) { lock.withLock { group = value } }

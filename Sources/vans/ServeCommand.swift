@@ -16,6 +16,11 @@ struct ServeCommand: AsyncParsableCommand {
             one pipeline, and survive restarts (jobs that were running are re-queued). A full queue answers 503 with \
             Retry-After. Logs go to standard error; the line "listening http://HOST:PORT" goes to standard output.
             With --fake the pipeline is a scripted reasoner and a pattern renderer (no weights: demos and tests).
+            With --rate DIR it serves the human-evaluation page instead (paper App. D.4): DIR is a results directory \
+            of `vans eval` or `vans experiment ablation` (its samples.jsonl and videos); raters see each input video, \
+            question and every row's answer video in a shuffled, anonymised order and give 1–5 scores of semantic \
+            correctness, visual consistency and overall quality, stored in --data/ratings.sqlite. `vans report \
+            ratings --data DIR` prints Table 5 from them. No models are loaded.
             Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 2 bad options or data directory.
             """
     )
@@ -50,11 +55,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds a shutdown waits for the running job before leaving it to the next start.", valueName: "SECONDS"))
     var shutdownGrace: Double = 30
 
+    @Option(name: .long, help: ArgumentHelp("Serve the human-evaluation page over this results directory (vans eval --out) instead of the answer API.", valueName: "DIR"))
+    var rate: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --rate: seed of the per-rater shuffled order of the systems.", valueName: "S"))
+    var rateSeed: UInt64 = 0
+
     @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
 
     mutating func validate() throws {
-        if fake {
+        if let rate {
+            guard vlm == nil, vdm == nil, !fake else { throw ValidationError("--rate serves ratings only: drop --vlm, --vdm and --fake") }
+            try Self.checkDirectory(rate, option: "--rate")
+        } else if fake {
             guard vdm == nil else { throw ValidationError("--fake renders no model: drop --vdm") }
             if let vlm { try Self.checkDirectory(vlm, option: "--vlm") }
         } else {
@@ -83,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "vans.serve")
+        if let rate { return try await serveRatings(results: rate, logger: logger) }
         let factory = fake ? Self.fakePipelineFactory(delay: fakeDelay) : Self.pipelineFactory(vlm: vlm ?? "", vdm: vdm ?? "")
         let configuration = ServerConfiguration(host: host, port: port, dataDirectory: URL(fileURLWithPath: data, isDirectory: true),
                                                 maxQueue: maxQueue, maxUploadBytes: maxUploadMb << 20, shutdownGrace: shutdownGrace)
@@ -94,6 +109,24 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let host = self.host
+        try await server.run { port in
+            FileHandle.standardOutput.write(Data("listening http://\(host):\(port)\n".utf8))
+        }
+    }
+
+    /// `--rate DIR`: the human-evaluation page and its API.
+    func serveRatings(results: String, logger: Logger) async throws {
+        let server: RatingServer
+        do {
+            server = try RatingServer(results: URL(fileURLWithPath: results, isDirectory: true),
+                                      dataDirectory: URL(fileURLWithPath: data, isDirectory: true), host: host, port: port,
+                                      seed: rateSeed, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let host = self.host
+        FileHandle.standardError.write(Data("rating \(server.set.examples.count) examples of \(server.set.systems.count) systems; ratings in \(server.store.path)\n".utf8))
         try await server.run { port in
             FileHandle.standardOutput.write(Data("listening http://\(host):\(port)\n".utf8))
         }

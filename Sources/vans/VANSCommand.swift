@@ -19,6 +19,7 @@ struct VANSCommand: AsyncParsableCommand {
             DebugCommand.self,
             CaptionCommand.self,
             AnswerCommand.self,
+            ReportCommand.self,
             TrainCommand.self,
             ExperimentCommand.self,
             EvalCommand.self,

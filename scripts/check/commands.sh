@@ -92,5 +92,12 @@ expect "answer: zero futures" 64 'futures must be at least 1' -- \
 expect "answer: not a VLM directory" 2 'config.json' -- \
     answer --vlm "$out" --vdm "$out/vdm" --video $clip/generated/alpha.mp4 --question q --out "$out/bad.mp4"
 
+# vans serve --rate / vans report ratings (the API itself: VANSServerTests/RatingTests).
+expect "serve --rate: not a directory" 64 'not a directory' -- serve --rate /nonexistent --data "$out/rate"
+expect "serve --rate: no models beside it" 64 'ratings only' -- serve --rate "$out" --fake --data "$out/rate"
+expect "serve --rate: a directory without samples.jsonl" 2 'samples.jsonl: cannot read the results' -- \
+    serve --rate "$out" --data "$out/rate" --port 0
+expect "report ratings: no ratings database" 2 'ratings.sqlite: cannot open the ratings database' -- report ratings --data "$out/none"
+
 if [[ $failures -gt 0 ]]; then exit 1; fi
 echo "commands: $checks checks passed"
