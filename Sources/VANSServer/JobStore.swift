@@ -65,13 +65,13 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var attempts: Int
 }
 
-/// Errors of the job store, naming the database file.
-public enum JobStoreError: Error, CustomStringConvertible {
+/// A server database (jobs.sqlite, ratings.sqlite) that could not be opened, naming the file.
+public enum StoreError: Error, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case .cannotOpen(let path, let reason): "\(path): cannot open the job database (\(reason))"
+        case .cannotOpen(let path, let reason): "\(path): cannot open the database (\(reason))"
         }
     }
 }
@@ -109,7 +109,7 @@ public final class JobStore: Sendable {
             }
             try migrator.migrate(database)
         } catch {
-            throw JobStoreError.cannotOpen(path: path, reason: "\(error)")
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
     }
 

@@ -97,7 +97,7 @@ expect "serve --rate: not a directory" 64 'not a directory' -- serve --rate /non
 expect "serve --rate: no models beside it" 64 'ratings only' -- serve --rate "$out" --fake --data "$out/rate"
 expect "serve --rate: a directory without samples.jsonl" 2 'samples.jsonl: cannot read the results' -- \
     serve --rate "$out" --data "$out/rate" --port 0
-expect "report ratings: no ratings database" 2 'ratings.sqlite: cannot open the ratings database' -- report ratings --data "$out/none"
+expect "report ratings: no ratings database" 2 'ratings.sqlite: cannot open the database' -- report ratings --data "$out/none"
 
 if [[ $failures -gt 0 ]]; then exit 1; fi
 echo "commands: $checks checks passed"

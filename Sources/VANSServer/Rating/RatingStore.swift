@@ -35,17 +35,6 @@ public struct RatingRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
     public var scores: RatingScores { RatingScores(semantic: semantic, visual: visual, overall: overall) }
 }
 
-/// The ratings database could not be opened, naming the file.
-public enum RatingStoreError: Error, CustomStringConvertible {
-    case cannotOpen(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .cannotOpen(let path, let reason): "\(path): cannot open the ratings database (\(reason))"
-        }
-    }
-}
-
 /// `ratings.sqlite` in a data directory. Thread-safe (GRDB serialises access).
 public final class RatingStore: Sendable {
     public let path: String
@@ -53,7 +42,7 @@ public final class RatingStore: Sendable {
 
     /// Opens (creating when missing) `ratings.sqlite` in `directory`; `createIfMissing: false` for readers
     /// (`vans report ratings`), so a mistyped directory is an error rather than an empty table.
-    public init(directory: URL, createIfMissing: Bool = true) throws(RatingStoreError) {
+    public init(directory: URL, createIfMissing: Bool = true) throws(StoreError) {
         path = directory.appendingPathComponent("ratings.sqlite").path
         guard createIfMissing || FileManager.default.fileExists(atPath: path) else {
             throw .cannotOpen(path: path, reason: "no such file (rate with `vans serve --rate DIR --data` this directory first)")
