@@ -45,6 +45,15 @@ public protocol JobStore: Sendable {
     func record(_ unit: UnitRecord) async throws
     /// Every unit of `stage` (all stages when nil), ordered by id.
     func units(stage: String?) async throws -> [UnitRecord]
+    /// Runs `body` (read the finished samples, write the manifest) while no other process sharing this table runs
+    /// its own: each rewrite then reads the table after every earlier writer's, so the last manifest written is the
+    /// complete one even when workers finish together.
+    func exclusively<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T
+}
+
+extension JobStore {
+    /// One process per SQLite table: nothing to exclude.
+    public func exclusively<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T { try await body() }
 }
 
 /// The job table in an SQLite file.

@@ -62,6 +62,24 @@ public final class PostgresJobStore: JobStore, WorkQueue {
 
     static let logger = Logger(label: "vans.curation.postgres")
 
+    /// `body` under a session advisory lock (one connection holds it for the duration; released on error too).
+    /// Errors of `body` pass through as they are; a failing lock query is a job-table error.
+    public func exclusively<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let outcome: Result<T, any Error>
+        do {
+            outcome = try await client.withConnection { connection in
+                try await connection.query("SELECT pg_advisory_lock(716017)", logger: Self.logger)
+                let outcome: Result<T, any Error>
+                do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+                try await connection.query("SELECT pg_advisory_unlock(716017)", logger: Self.logger)
+                return outcome
+            }
+        } catch {
+            throw failure(error)
+        }
+        return try outcome.get()
+    }
+
     /// Closes the connections.
     public func shutdown() async {
         runner.cancel()

@@ -119,8 +119,14 @@ public final class CurationRunner: Sendable {
     }
 
     private func finish(videos: Int, importProblems: [ImportProblem], skippedEntries: Int) async throws -> CurationSummary {
-        let samples = try await finishedSamples()
-        try Manifest.write(samples.map(\.sample), to: output.appendingPathComponent(Manifest.fileName))
+        // Workers sharing a PostgreSQL table each rewrite the manifest when their queue runs dry; serialised, the
+        // last rewrite reads the table after every worker's last sample, so the file left is the complete one.
+        let manifest = output.appendingPathComponent(Manifest.fileName)
+        let samples = try await table.exclusively {
+            let samples = try await self.finishedSamples()
+            try Manifest.write(samples.map(\.sample), to: manifest)
+            return samples
+        }
         let summary = try await CurationSummary.make(table: table, samples: samples, videos: videos, importProblems: importProblems,
                                                skippedEntries: skippedEntries)
         let encoder = JSONEncoder()
