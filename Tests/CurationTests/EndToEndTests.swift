@@ -93,6 +93,27 @@ import Testing
             #expect(seconds >= 3 - 1 / testFPS && seconds <= 5 + 1 / testFPS)
             #expect(curated.inputSourceFrames[1] <= answer[0])
         }
+        // The Table 3 rows: one per (source, kind), counts and mean durations equal to the samples' own.
+        var expectedRows: [String: [Double]] = [:]
+        for curated in samples {
+            expectedRows["\(curated.sample.source)/\(curated.sample.kind.rawValue)", default: []]
+                += [curated.sample.inputRange.duration, curated.sample.answerRange.duration]
+        }
+        #expect(summary.rows.map { "\($0.source)/\($0.kind.rawValue)" } == expectedRows.keys.sorted())
+        for row in summary.rows {
+            let durations = expectedRows["\(row.source)/\(row.kind.rawValue)"] ?? []
+            let inputs = stride(from: 0, to: durations.count, by: 2).map { durations[$0] }
+            let answers = stride(from: 1, to: durations.count, by: 2).map { durations[$0] }
+            #expect(row.samples == inputs.count)
+            #expect(abs(row.meanInputSeconds - inputs.reduce(0, +) / Double(inputs.count)) < 1e-9)
+            #expect(abs(row.meanAnswerSeconds - answers.reduce(0, +) / Double(answers.count)) < 1e-9)
+            #expect(summary.table.contains(row.source.padding(toLength: 14, withPad: " ", startingAt: 0) + row.kind.rawValue))
+        }
+        #expect(summary.rows.map(\.samples).reduce(0, +) == summary.samples)
+        #expect(summary.table.contains("total: 4 samples from 3 videos"))
+        #expect(summary.table.contains("rejected 1×: answer leaked into the question"))
+        let written = try JSONDecoder().decode(CurationSummary.self, from: Data(contentsOf: output.appendingPathComponent("summary.json")))
+        #expect(written == summary)
     }
 
     // A run stopped at a unit boundary and rerun gives exactly the manifest of an uninterrupted run (in-process halt, not kill -9).
