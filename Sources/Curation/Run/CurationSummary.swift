@@ -25,6 +25,9 @@ public struct CurationSummary: Sendable, Codable, Equatable {
     public var importProblems: [ImportProblem]
     public var skippedEntries: Int
 
+    /// The rejection reason of shots without a usable clip.
+    public static let noClipReason = "no usable clip in the shot"
+
     static func make(table: any JobStore, samples: [CuratedSample], videos: Int, importProblems: [ImportProblem],
                      skippedEntries: Int) async throws -> CurationSummary {
         var groups: [String: [CuratedSample]] = [:]
@@ -41,6 +44,9 @@ public struct CurationSummary: Sendable, Codable, Equatable {
         for unit in all { units[unit.stage, default: [:]][unit.state.rawValue, default: 0] += 1 }
         for unit in all where unit.stage != "video" {
             if unit.state == .rejected { rejections[unit.reason ?? "unknown", default: 0] += 1 }
+            // A shot whose clip choice found nothing is stored as done with a null result (so a rerun does not
+            // choose again); for the report it is a rejection.
+            if unit.stage == "clip", unit.state == .done, unit.result == "null" { rejections[Self.noClipReason, default: 0] += 1 }
             if unit.state == .failed { failures[unit.reason ?? "unknown", default: 0] += 1 }
         }
         return CurationSummary(manifest: Manifest.fileName, videos: videos, samples: samples.count, rows: rows, rejections: rejections,
