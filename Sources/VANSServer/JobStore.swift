@@ -76,6 +76,17 @@ public enum StoreError: Error, CustomStringConvertible {
     }
 }
 
+/// Opens the SQLite file at `path` (waiting up to 5 s on a busy lock) and brings its schema to version 1.
+func openDatabase(path: String, schema: @escaping @Sendable (Database) throws -> Void) throws -> DatabaseQueue {
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(5)
+    let database = try DatabaseQueue(path: path, configuration: configuration)
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1", migrate: schema)
+    try migrator.migrate(database)
+    return database
+}
+
 /// The SQLite job table. Thread-safe (GRDB serialises access), so handlers and the worker thread share one.
 public final class JobStore: Sendable {
     public let path: String
@@ -85,11 +96,7 @@ public final class JobStore: Sendable {
     public init(directory: URL) throws {
         path = directory.appendingPathComponent("jobs.sqlite").path
         do {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            var migrator = DatabaseMigrator()
-            migrator.registerMigration("v1") { db in
+            database = try openDatabase(path: path) { db in
                 try db.create(table: JobRecord.databaseTableName) { table in
                     table.column("id", .text).primaryKey()
                     table.column("status", .text).notNull().indexed()
@@ -107,7 +114,6 @@ public final class JobStore: Sendable {
                     table.column("attempts", .integer).notNull()
                 }
             }
-            try migrator.migrate(database)
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }

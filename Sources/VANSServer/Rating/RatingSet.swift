@@ -5,7 +5,7 @@ import Foundation
 import struct Data.SynthRandom
 
 /// One example to rate: the input, the question, and each system's answer video.
-public struct RatingExample: Sendable, Equatable {
+public struct RatingExample: Sendable {
     /// The sample id of samples.jsonl (stable across runs: ratings are stored under it).
     public var id: String
     /// "procedural" or "predictive" (empty when the file does not say).
@@ -15,10 +15,6 @@ public struct RatingExample: Sendable, Equatable {
     /// System (row) name → its answer video, systems in file order.
     public var answers: [(system: String, video: URL)]
 
-    public static func == (a: RatingExample, b: RatingExample) -> Bool {
-        a.id == b.id && a.kind == b.kind && a.question == b.question && a.inputVideo == b.inputVideo
-            && a.answers.map(\.system) == b.answers.map(\.system) && a.answers.map(\.video) == b.answers.map(\.video)
-    }
 }
 
 /// What can be wrong with a results directory, naming the file (and line).

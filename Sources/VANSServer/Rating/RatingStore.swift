@@ -49,11 +49,7 @@ public final class RatingStore: Sendable {
         }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            var migrator = DatabaseMigrator()
-            migrator.registerMigration("v1") { db in
+            database = try openDatabase(path: path) { db in
                 try db.create(table: RatingRecord.databaseTableName) { table in
                     table.column("rater", .text).notNull()
                     table.column("example", .text).notNull()
@@ -65,7 +61,6 @@ public final class RatingStore: Sendable {
                     table.primaryKey(["rater", "example", "system"])
                 }
             }
-            try migrator.migrate(database)
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
         }
