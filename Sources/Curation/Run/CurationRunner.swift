@@ -24,7 +24,7 @@ public struct CurationOptions: Sendable {
     public var workers = 1
     /// Clips before the target that make the input video.
     public var contextEvents = 2
-    /// Draw progress bars on standard error (when it is a terminal).
+    /// Draw a progress bar per stage on standard error (when it is a terminal).
     public var showProgress = false
     /// Testing hook: stop (as a crash would) after this many units are recorded, before the manifest is written.
     public var haltAfterUnits: Int?
@@ -60,14 +60,22 @@ public final class CurationRunner: Sendable {
     public let stages: CurationStages
     public let options: CurationOptions
     public let table: any JobStore
+    /// One bar per stage: videos finished, videos split into shots, clips chosen of the shots kept, QA units settled
+    /// of the targets, samples written of the accepted QA (units resumed from the table count as settled).
+    public let progress: StageBars
     private let counter = UnitCounter()
     private let samplesRecorded = UnitCounter()
+    private let shotsKept = UnitCounter()
+    private let rejectedQA = UnitCounter()
+    private let failedQA = UnitCounter()
+    private let failedSamples = UnitCounter()
 
     /// A runner writing into `output`, recording units in `store` (default: `output/jobs.sqlite`).
     public init(output: URL, stages: CurationStages, options: CurationOptions = CurationOptions(), store: (any JobStore)? = nil) throws {
         self.output = output
         self.stages = stages
         self.options = options
+        progress = StageBars(stages: ["videos", "shots", "clips", "qa", "samples"], enabled: options.showProgress ? nil : false)
         do {
             try FileManager.default.createDirectory(at: output.appendingPathComponent("videos"), withIntermediateDirectories: true)
         } catch {
@@ -78,7 +86,8 @@ public final class CurationRunner: Sendable {
 
     /// Curates `videos`, writes the manifest and returns the summary.
     public func run(_ videos: [SourceVideo], importProblems: [ImportProblem] = [], skippedEntries: Int = 0) async throws -> CurationSummary {
-        let progress = ProgressBar(total: max(videos.count, 1), label: "curate", enabled: options.showProgress ? nil : false)
+        progress.add("videos", total: videos.count)
+        progress.add("shots", total: videos.count)
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             func launch() {
@@ -86,7 +95,7 @@ public final class CurationRunner: Sendable {
                 next += 1
                 group.addTask {
                     try await self.process(video)
-                    progress.advance()
+                    self.progress.add("videos", done: 1)
                 }
             }
             while next < videos.count && next < max(1, options.workers) { launch() }
@@ -106,7 +115,10 @@ public final class CurationRunner: Sendable {
             for _ in 0..<max(1, options.workers) {
                 group.addTask {
                     while let video = try await queue.claim(worker: worker) {
+                        self.progress.add("videos", total: 1)
+                        self.progress.add("shots", total: 1)
                         try await self.process(video)
+                        self.progress.add("videos", done: 1)
                         let failed = try await self.table.unit(video.key)?.state != .done
                         try await queue.finish(video.key, failed: failed)
                         _ = processed.increment()
@@ -115,6 +127,7 @@ public final class CurationRunner: Sendable {
             }
             try await group.waitForAll()
         }
+        progress.finish()
         return try await finish(videos: processed.current, importProblems: [], skippedEntries: 0)
     }
 
@@ -147,11 +160,18 @@ public final class CurationRunner: Sendable {
 
     func process(_ video: SourceVideo) async throws {
         let key = video.key
-        if try await table.unit(key)?.state == .done { return }
+        if try await table.unit(key)?.state == .done {
+            progress.add("shots", done: 1)
+            return
+        }
         let shots: [Shot]
         do {
             shots = try await cached("\(key)/shots", stage: "shots", video: key) { try await self.stages.splitter.shots(of: video) }
+            progress.add("shots", done: 1)
+            progress.note("shots", "\(shotsKept.add(shots.count)) shots kept")
+            progress.add("clips", total: shots.count)
         } catch let error as CurationError {
+            progress.add("shots", done: 1)
             return try await finishVideo(key, failure: "shots: \(error)")
         }
         var clips: [ChosenClip] = []
@@ -160,18 +180,24 @@ public final class CurationRunner: Sendable {
                 let clip: ChosenClip? = try await cached("\(key)/clip/\(index)", stage: "clip", video: key) {
                     try await self.stages.chooser.choose(in: shot, of: video)
                 }
+                progress.add("clips", done: 1)
                 if let clip { clips.append(clip) }
             } catch let error as CurationError {
                 return try await finishVideo(key, failure: "clip \(index): \(error)")
             }
         }
         var failures = 0
+        progress.add("qa", total: max(0, clips.count - 1))
         for target in clips.indices.dropFirst() {
             let context = Array(clips[max(0, target - options.contextEvents)..<target])
             let qaID = "\(key)/qa/\(target)"
             var qa: GeneratedQA?
             if let unit = try await table.unit(qaID), unit.state != .failed {
-                if unit.state == .rejected { continue }
+                progress.add("qa", done: 1)
+                if unit.state == .rejected {
+                    noteQA(rejected: 1)
+                    continue
+                }
                 qa = try unit.result.map { try JSONDecoder().decode(GeneratedQA.self, from: Data($0.utf8)) }
             } else {
                 do {
@@ -179,28 +205,45 @@ public final class CurationRunner: Sendable {
                     case .accepted(let generated):
                         qa = generated
                         try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .done, result: try json(generated), reason: nil, attempts: 0))
+                        progress.add("qa", done: 1)
                     case .rejected(let reason):
                         try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .rejected, result: nil, reason: reason, attempts: 0))
+                        progress.add("qa", done: 1)
+                        noteQA(rejected: 1)
                         continue
                     }
                 } catch let error as CurationError {
                     failures += 1
                     try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .failed, result: nil, reason: Self.reason(error), attempts: 0))
+                    progress.add("qa", done: 1)
+                    noteQA(failed: 1)
                     continue
                 }
             }
             guard let qa else { continue }
+            progress.add("samples", total: 1)
             let sampleID = "\(key)/sample/\(target)"
-            if try await table.unit(sampleID)?.state == .done { continue }
+            if try await table.unit(sampleID)?.state == .done {
+                progress.add("samples", done: 1)
+                continue
+            }
             do {
                 let curated = try writeSample(video: video, context: context, target: clips[target], index: target, qa: qa)
                 try await record(UnitRecord(id: sampleID, video: key, stage: "sample", state: .done, result: try json(curated), reason: nil, attempts: 0))
+                progress.add("samples", done: 1)
             } catch let error as CurationError {
                 failures += 1
                 try await record(UnitRecord(id: sampleID, video: key, stage: "sample", state: .failed, result: nil, reason: Self.reason(error), attempts: 0))
+                progress.add("samples", done: 1)
+                progress.note("samples", "\(failedSamples.increment()) failed")
             }
         }
         try await finishVideo(key, failure: failures > 0 ? "\(failures) unit(s) failed" : nil)
+    }
+
+    private func noteQA(rejected: Int = 0, failed: Int = 0) {
+        let rejectedCount = rejectedQA.add(rejected), failedCount = failedQA.add(failed)
+        progress.note("qa", "\(rejectedCount) rejected, \(failedCount) failed")
     }
 
     private func finishVideo(_ key: String, failure: String?) async throws {
@@ -299,10 +342,13 @@ final class UnitCounter: @unchecked Sendable {
         return value
     }
 
-    func increment() -> Int {
+    func increment() -> Int { add(1) }
+
+    /// Adds `count` and returns the new value.
+    func add(_ count: Int) -> Int {
         lock.lock()
         defer { lock.unlock() }
-        value += 1
+        value += count
         return value
     }
 }
