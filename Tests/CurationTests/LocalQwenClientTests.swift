@@ -57,3 +57,38 @@ import Tokenizers
         #expect(summary.failures.keys.contains { $0.contains("malformed VLM reply") }, "\(summary.failures)")
     }
 }
+
+extension LocalQwenClientTests {
+    // `vans data curate --vlm DIR` loads the local model from its directory and runs every video through it: the
+    // random model's unparseable replies are recorded failures with their reason, and the command still finishes.
+    @Test(.enabled(if: vansBinary != nil, "the vans binary is not built next to the tests (swift build --build-tests), or set VANS_BINARY"))
+    func curateCommandWithALocalModel() async throws {
+        let binary = try #require(vansBinary)
+        let root = try scratchDirectory("local-qwen-cli")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let modelDirectory = root.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: modelDirectory, withIntermediateDirectories: true)
+        _ = try Self.makeModelDirectory(modelDirectory)
+        let raw = root.appendingPathComponent("raw")
+        try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
+        try writeTestVideo(raw.appendingPathComponent("a.mp4"), shots: 2, width: 64, height: 64)
+        try writeTestVideo(raw.appendingPathComponent("b.mp4"), shots: 2, width: 64, height: 64, seed: 4)
+        let config = try write(#"{"sources": [{"name": "films", "format": "videos", "videos": "raw"}]}"#, "sources.json", in: root)
+        let out = root.appendingPathComponent("out")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["data", "curate", "--sources", config.path, "--out", out.path, "--vlm", modelDirectory.path, "--json"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let summary = try JSONDecoder().decode(CurationSummary.self, from: output)
+        #expect(summary.videos == 2 && summary.samples == 0)
+        #expect(summary.units["video"] == ["failed": 2], "\(summary.units)")
+        let reasons = try JobTable(path: out.appendingPathComponent("jobs.sqlite").path).units(stage: "clip").compactMap(\.reason)
+        #expect(reasons.count == 2 && reasons.allSatisfy { $0.contains("malformed") || $0.contains("JSON") }, "\(reasons)")
+    }
+}

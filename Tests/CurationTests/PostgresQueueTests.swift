@@ -108,6 +108,67 @@ final class LocalPostgres {
         print("queue test: \(Set(claims.values).count) worker(s) claimed the 8 videos")
     }
 
+    /// Starts `vans data curate` with `arguments` after the common ones.
+    func launch(_ binary: URL, out: URL, queue: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["data", "curate", "--out", out.path, "--queue", queue, "--json"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    // One process queues the videos and dies (kill -9) holding a claimed video; a `--worker` process (no --sources)
+    // pulls the rest; a later `--worker` takes the dead one's video back after --reclaim-after and completes the
+    // manifest — equal to a single-process run, each video claimed, no sample written twice.
+    @Test(.enabled(if: postgresBinaries != nil, "PostgreSQL server programs not installed (apt-get install postgresql): queue test skipped"),
+          .enabled(if: vansBinary != nil, "the vans binary is not built next to the tests: queue test skipped"))
+    func workersFinishWhatAKilledProcessQueued() async throws {
+        let server = try LocalPostgres(bin: try #require(postgresBinaries))
+        defer { server.stop() }
+        let binary = try #require(vansBinary)
+        let root = try scratchDirectory("queue-worker")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let config = try KillResumeTests().makeInputs(root, videos: 5)
+        let videos = try SourcesConfiguration.load(config).importers(relativeTo: root).flatMap { try $0.run().videos }
+        let single = root.appendingPathComponent("single")
+        let offline = CurationStages(splitter: StandardShotSplitter(), chooser: QualityClipChooser(), generator: TemplateQAGenerator())
+        _ = try await CurationRunner(output: single, stages: offline).run(videos)
+        let expected = try Data(contentsOf: single.appendingPathComponent(Manifest.fileName))
+
+        let shared = root.appendingPathComponent("shared")
+        let queuer = try launch(binary, out: shared, queue: server.url, ["--sources", config.path],
+                                environment: ["VANS_CURATE_STALL_AFTER_SAMPLES": "1"])
+        let store = try await PostgresJobStore(url: server.url)
+        let deadline = Date().addingTimeInterval(300)
+        while queuer.isRunning && Date() < deadline, (try? await store.units(stage: "sample").count) ?? 0 < 1 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        #expect(queuer.isRunning, "the queueing process stalls after its first sample")
+        let worker = try launch(binary, out: shared, queue: server.url, ["--worker"])
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        kill(queuer.processIdentifier, SIGKILL)
+        queuer.waitUntilExit()
+        let claimedBeforeReclaim = try await store.claims()
+        // The dead process's video is handed out again only once --reclaim-after has passed.
+        try await Task.sleep(nanoseconds: 1_200_000_000)
+        let finisher = try launch(binary, out: shared, queue: server.url, ["--worker", "--reclaim-after", "1"])
+        finisher.waitUntilExit()
+        #expect(finisher.terminationStatus == 0)
+        let claims = try await store.claims()
+        let samples = try await store.units(stage: "sample")
+        await store.shutdown()
+        #expect(claimedBeforeReclaim.count == 5 && claimedBeforeReclaim.values.allSatisfy { !$0.isEmpty })
+        let workerName = ":\(worker.processIdentifier)", finisherName = ":\(finisher.processIdentifier)"
+        #expect(claims.values.filter { $0.hasSuffix(workerName) }.count == 4, "\(claims)")
+        #expect(claims.values.filter { $0.hasSuffix(finisherName) }.count == 1, "the finisher took back only the dead one's video: \(claims)")
+        #expect(samples.count == 10 && samples.allSatisfy { $0.attempts == 1 }, "no sample written twice")
+        #expect(try Data(contentsOf: shared.appendingPathComponent(Manifest.fileName)) == expected)
+    }
+
     // A video claimed by a worker that never finishes is handed out again after the reclaim delay, and only then.
     @Test(.enabled(if: postgresBinaries != nil, "PostgreSQL server programs not installed (apt-get install postgresql): queue test skipped"))
     func deadWorkersVideosAreReclaimed() async throws {

@@ -87,18 +87,22 @@ public final class OpenAIChatClient: VLMClient {
                 let response = try await client.execute(request, timeout: .milliseconds(Int64(options.timeoutSeconds * 1000)))
                 let bytes = try await response.body.collect(upTo: 64 << 20)
                 let text = String(buffer: bytes)
-                if response.status == .ok { return try Self.parseCompletion(text) }
+                if response.status == .ok {
+                    do { return try Self.parseCompletion(text) } catch CurationError.malformedReply(let reason) {
+                        throw CurationError.malformedReply(reason: redacted(reason))
+                    }
+                }
                 lastFailure = "HTTP \(response.status.code) from \(completionsURL)"
                 let retryable = response.status == .tooManyRequests || response.status.code >= 500
                 guard retryable else {
-                    throw CurationError.vlmFailed(reason: lastFailure + ": " + String(text.prefix(200)))
+                    throw CurationError.vlmFailed(reason: redacted(lastFailure + ": " + String(text.prefix(200))))
                 }
                 retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
             } catch let error as CurationError {
                 throw error
             } catch {
                 // Timeouts, refused connections, reset streams: worth another try.
-                lastFailure = "\(completionsURL): \(error)"
+                lastFailure = redacted("\(completionsURL): \(error)")
             }
             if attempt < options.retries {
                 let backoff = max(options.backoffSeconds * pow(2, Double(attempt)), min(retryAfter ?? 0, 60))
@@ -106,6 +110,13 @@ public final class OpenAIChatClient: VLMClient {
             }
         }
         throw CurationError.vlmFailed(reason: "\(lastFailure) (after \(options.retries + 1) attempts)")
+    }
+
+    /// `text` with the API key blanked: failure reasons quote server replies, which may echo the request's headers,
+    /// and they end up in the job table, the summary and the log.
+    private func redacted(_ text: String) -> String {
+        guard let apiKey else { return text }
+        return text.replacingOccurrences(of: apiKey, with: "[API key]")
     }
 
     /// `choices[0].message.content` of a chat-completions response, strictly.
