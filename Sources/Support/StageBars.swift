@@ -10,6 +10,13 @@ public final class StageBars: @unchecked Sendable {
         public var total: Int
         /// Shown after the counts (e.g. "2 rejected").
         public var note: String
+
+        public init(name: String, done: Int, total: Int, note: String) {
+            self.name = name
+            self.done = done
+            self.total = total
+            self.note = note
+        }
     }
 
     private let lock = NSLock()

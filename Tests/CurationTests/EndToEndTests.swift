@@ -116,6 +116,27 @@ import Testing
         #expect(written == summary)
     }
 
+    // A write to the job table that fails (a full disk, a locked file) stops the run with the table's error; it is not
+    // recorded as a failure of the unit being written, so the rerun writes each sample exactly once.
+    @Test func jobTableFailuresStopTheRunWithoutBlamingTheUnit() async throws {
+        let root = try scratchDirectory("table-failure")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let config = try makeInputs(root)
+        let (videos, _) = try imported(config)
+        let output = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let table = try JobTable(path: output.appendingPathComponent("jobs.sqlite").path)
+        let failing = FailingStore(inner: table, failingStage: "sample")
+        await #expect(throws: CurationError.self) {
+            _ = try await CurationRunner(output: output, stages: try stages(), store: failing).run(videos)
+        }
+        #expect(try table.units(stage: "sample").isEmpty)
+        #expect(try table.units(stage: "video").allSatisfy { $0.state != .failed })
+        let summary = try await CurationRunner(output: output, stages: try stages()).run(videos)
+        #expect(summary.samples == 5 && summary.failures.isEmpty)
+        #expect(try table.units(stage: "sample").allSatisfy { $0.attempts == 1 })
+    }
+
     // A run stopped at a unit boundary and rerun gives exactly the manifest of an uninterrupted run (in-process halt, not kill -9).
     @Test func haltedRunsResumeToTheSameManifest() async throws {
         let root = try scratchDirectory("resume")
@@ -143,5 +164,28 @@ import Testing
         #expect(Manifest.parse(actual).problems.isEmpty)
         let sampleUnits = try JobTable(path: resumed.appendingPathComponent("jobs.sqlite").path).units(stage: "sample")
         #expect(sampleUnits.allSatisfy { $0.attempts == 1 }, "no sample was written twice")
+    }
+}
+
+/// A job store whose first write of a `failingStage` unit fails as a locked SQLite file would.
+final class FailingStore: JobStore, @unchecked Sendable {
+    let inner: JobTable
+    let failingStage: String
+    private let lock = NSLock()
+    private var failed = false
+    init(inner: JobTable, failingStage: String) {
+        self.inner = inner
+        self.failingStage = failingStage
+    }
+    func unit(_ id: String) async throws -> UnitRecord? { try inner.unit(id) }
+    func units(stage: String?) async throws -> [UnitRecord] { try inner.units(stage: stage) }
+    func record(_ unit: UnitRecord) async throws {
+        let fail = lock.withLock { () -> Bool in
+            guard unit.stage == failingStage, !failed else { return false }
+            failed = true
+            return true
+        }
+        if fail { throw CurationError.jobTable(path: inner.path, reason: "database is locked") }
+        try inner.record(unit)
     }
 }

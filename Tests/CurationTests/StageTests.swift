@@ -31,6 +31,30 @@ final class ReplayVLM: VLMClient, @unchecked Sendable {
         #expect(accepted == .accepted(GeneratedQA(question: "What happens next?", reasoning: "It is at the edge.", answer: "The ball falls off the table.")))
     }
 
+    // Procedural clips are scored against the step's own caption (no captioning call), and the best-scored candidate
+    // wins (the first of equals); a predictive shot without a caption is captioned first and that caption is used.
+    @Test func vlmClipChoice() async throws {
+        let prompts = try PromptLibrary()
+        let shot = Shot(startFrame: 8, endFrame: 48, framesPerSecond: 8, caption: "pour the water")
+        let procedural = SourceVideo(source: "s", id: "p", kind: .procedural, videoPath: "/p.mp4", events: [])
+        let scores = PromptRecorder(inner: ReplayVLM([#"{"score": 3}"#, #"{"score": 8.5}"#, #"{"score": 8.5}"#, #"{"score": 1}"#]))
+        let chosen = try #require(try await VLMClipChooser(client: scores, prompts: prompts).choose(in: shot, of: procedural))
+        let asked = scores.requests
+        #expect(asked.count == 4 && asked.allSatisfy { $0.prompt.contains("procedural tasks") && $0.prompt.contains("\"pour the water\"") })
+        #expect(chosen.score == 8.5 && chosen.caption == "pour the water")
+        let second = try #require(asked[1].clips.first?.range)
+        #expect(chosen.startFrame == Int((second.start * 8).rounded()) && chosen.endFrame == Int((second.end * 8).rounded()))
+        #expect(chosen.startFrame >= 8 && chosen.endFrame <= 48 && (24...40).contains(chosen.endFrame - chosen.startFrame))
+
+        let uncaptioned = Shot(startFrame: 0, endFrame: 32, framesPerSecond: 8, caption: nil)
+        let film = SourceVideo(source: "s", id: "f", kind: .predictive, videoPath: "/f.mp4", events: [])
+        let replies = PromptRecorder(inner: ReplayVLM([#"{"caption": "a cat jumps"}"#, #"{"score": 2}"#, #"{"score": 4}"#]))
+        let picked = try #require(try await VLMClipChooser(client: replies, prompts: prompts, maximumCandidates: 2).choose(in: uncaptioned, of: film))
+        #expect(replies.prompts.first?.contains("Describe the main event") == true)
+        #expect(replies.prompts.dropFirst().allSatisfy { $0.contains("\"a cat jumps\"") && $0.contains("what happens next") })
+        #expect(picked.caption == "a cat jumps" && picked.score == 4)
+    }
+
     // Replies missing keys, with empty texts or an unknown verdict are typed malformed-reply errors.
     @Test func malformedRepliesThrow() async throws {
         let prompts = try PromptLibrary()

@@ -61,10 +61,18 @@ public final class JobTable: JobStore {
     public let path: String
     private let queue: DatabaseQueue
 
-    public init(path: String) throws {
+    /// Opens (creating when missing, unless `readOnly`) the table at `path`.
+    /// - Parameter readOnly: for watching a run from another process: opens no write transaction of its own.
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        var configuration = Configuration()
+        // Another process reading the file (a user's sqlite3, a report, a test watching a run) holds a lock for a
+        // moment; wait for it rather than fail the run's write.
+        configuration.busyMode = .timeout(30)
+        configuration.readonly = readOnly
         do {
-            queue = try DatabaseQueue(path: path)
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            if readOnly { return }
             try queue.write { db in
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS units (

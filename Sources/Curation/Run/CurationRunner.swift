@@ -54,6 +54,12 @@ public struct CuratedSample: Sendable, Codable, Equatable {
 /// Thrown by the `haltAfterUnits` hook.
 public struct CurationHalted: Error, Sendable {}
 
+/// A write to the job table failed. Not a `CurationError`, so no stage mistakes it for a failure of its unit (which
+/// would be recorded, then redone by the rerun); `run` hands the table's own error to the caller.
+struct RecordingFailed: Error {
+    let error: any Error
+}
+
 /// Runs the pipeline over imported videos into `output` (videos/, manifest.jsonl, jobs.sqlite, summary.json).
 public final class CurationRunner: Sendable {
     public let output: URL
@@ -88,6 +94,12 @@ public final class CurationRunner: Sendable {
     public func run(_ videos: [SourceVideo], importProblems: [ImportProblem] = [], skippedEntries: Int = 0) async throws -> CurationSummary {
         progress.add("videos", total: videos.count)
         progress.add("shots", total: videos.count)
+        try await Self.unwrappingRecordingFailures { try await self.processAll(videos) }
+        progress.finish()
+        return try await finish(videos: videos.count, importProblems: importProblems, skippedEntries: skippedEntries)
+    }
+
+    private func processAll(_ videos: [SourceVideo]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             func launch() {
@@ -103,15 +115,17 @@ public final class CurationRunner: Sendable {
                 if next < videos.count { launch() }
             }
         }
-        progress.finish()
-        return try await finish(videos: videos.count, importProblems: importProblems, skippedEntries: skippedEntries)
+    }
+
+    private static func unwrappingRecordingFailures(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch let failure as RecordingFailed { throw failure.error }
     }
 
     /// Pulls videos from `queue` until it is empty (`options.workers` at once), then writes the manifest of
     /// every finished sample in the shared table (the last worker to finish writes the complete one).
     public func runWorker(queue: any WorkQueue, worker: String) async throws -> CurationSummary {
         let processed = UnitCounter()
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await Self.unwrappingRecordingFailures { try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, options.workers) {
                 group.addTask {
                     while let video = try await queue.claim(worker: worker) {
@@ -126,7 +140,7 @@ public final class CurationRunner: Sendable {
                 }
             }
             try await group.waitForAll()
-        }
+        } }
         progress.finish()
         return try await finish(videos: processed.current, importProblems: [], skippedEntries: 0)
     }
@@ -277,6 +291,8 @@ public final class CurationRunner: Sendable {
             throw error
         } catch let error as CurationHalted {
             throw error
+        } catch let error as RecordingFailed {
+            throw error
         } catch {
             let wrapped = CurationError.videoFailed(path: video, reason: "\(error)")
             try await record(UnitRecord(id: id, video: video, stage: stage, state: .failed, result: nil, reason: "\(wrapped)", attempts: 0))
@@ -285,7 +301,7 @@ public final class CurationRunner: Sendable {
     }
 
     private func record(_ unit: UnitRecord) async throws {
-        try await table.record(unit)
+        do { try await table.record(unit) } catch { throw RecordingFailed(error: error) }
         if let limit = options.haltAfterUnits, counter.increment() >= limit { throw CurationHalted() }
         if unit.stage == "sample", let stall = options.stallAfterSamples, samplesRecorded.increment() >= stall {
             while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
