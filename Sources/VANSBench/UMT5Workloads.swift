@@ -1,14 +1,16 @@
 // umT5 encoder workloads, mirrored by scripts/bench/umt5_bench.py (transformers UMT5EncoderModel).
+import Foundation
 import Tensor
 import Wan
 
 /// The text-encoder workloads `make bench` compares with transformers.
 let umt5Workloads: [Workload] = [
     Workload(name: "umt5_encode",
-             summary: "umT5-XXL-width encoder (d_model 4096, 64 heads × 64, d_ff 10240), 4 layers, 128 tokens, random bf16 weights, bf16 products (torch in bf16, its faster dtype on this CPU)") {
+             summary: "umT5-XXL-width encoder (d_model 4096, 64 heads × 64, d_ff 10240), 4 layers, 128 tokens, random bf16 weights; bf16 products where torch runs bf16 (its faster dtype on CPUs with native bf16), float32 products elsewhere") {
         let model = UMT5BenchModel.make(layers: 4)
-        // bf16 products against torch's bf16 model: the same arithmetic class (bf16 inputs, float32 accumulation).
-        model.productPrecision = .bfloat16
+        // The same arithmetic class as torch's side (scripts/bench/torch_dtype.py): bf16 products (bf16 inputs,
+        // float32 accumulation) against its bf16 model, float32 products (weights widened) against its float32 one.
+        model.productPrecision = torchRunsBFloat16 ? .bfloat16 : .float32
         let ids = [(0..<128).map { ($0 * 37 + 11) % UMT5BenchModel.vocabularySize }]
         return {
             Autograd.withoutGradient {
@@ -17,6 +19,16 @@ let umt5Workloads: [Workload] = [
         }
     },
 ]
+
+/// Whether scripts/bench/torch_dtype.py puts torch's side in bf16: its VANS_BENCH_TORCH_DTYPE override, else
+/// native bf16 (AVX512-BF16; AMX-BF16 machines have it too).
+var torchRunsBFloat16: Bool {
+    switch ProcessInfo.processInfo.environment["VANS_BENCH_TORCH_DTYPE"] {
+    case "bfloat16": return true
+    case "float32": return false
+    default: return CPUFeatures.hasAVX512BF16
+    }
+}
 
 enum UMT5BenchModel {
     /// A small vocabulary: the embedding lookup is not what is timed, and the real 256,384 rows would cost 2 GB.

@@ -23,9 +23,9 @@ func wanBenchmarkTransformer(layers: Int = 30) -> WanTransformer3DModel {
 }
 
 let wanWorkloads: [Workload] = wanMemoryProbes + [
-    Workload(name: "wan_dit_step", summary: "Wan-1.3B-shaped DiT forward (30 layers, bf16 weights) on a 16×5×30×52 latent with 512 text rows") {
+    Workload(name: "wan_dit_step", summary: "Wan-1.3B-shaped DiT forward (30 layers, bf16 weights) on a 16×5×30×52 latent with 512 text rows; bf16 activations where torch runs bf16, float32 elsewhere") {
         let model = wanBenchmarkTransformer()
-        model.bfloat16Activations = true  // bf16 compute, as the torch side runs
+        model.bfloat16Activations = torchRunsBFloat16  // the arithmetic class of torch's side (torch_dtype.py)
         var random = RandomGenerator(seed: 22)
         let latents = random.normal([1, 16, 5, 30, 52]), context = random.normal([1, 512, 4096])
         return {

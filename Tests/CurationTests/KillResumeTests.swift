@@ -22,6 +22,26 @@ let vansBinary: URL? = {
     return nil
 }()
 
+/// Starts the `vans` binary with `arguments` (and `environment` over this process's), standard output and error
+/// appended to `log`, which failure messages quote.
+func startVans(_ binary: URL, _ arguments: [String], environment: [String: String] = [:], log: URL) throws -> Process {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+    let handle = try FileHandle(forWritingTo: log)
+    handle.seekToEndOfFile()
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    try handle.close()
+    return process
+}
+
+/// What a `startVans` log holds so far.
+func logText(_ log: URL) -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
 @Suite(.serialized) struct KillResumeTests {
     func makeInputs(_ root: URL, videos: Int) throws -> URL {
         let folder = root.appendingPathComponent("coin")
@@ -37,27 +57,13 @@ let vansBinary: URL? = {
     }
 
     func launch(_ binary: URL, config: URL, out: URL, stallAfterSamples: Int? = nil) throws -> Process {
-        let process = Process()
-        if let stallAfterSamples {
-            process.environment = ProcessInfo.processInfo.environment.merging(["VANS_CURATE_STALL_AFTER_SAMPLES": "\(stallAfterSamples)"]) { $1 }
-        }
-        process.executableURL = binary
-        process.arguments = ["data", "curate", "--sources", config.path, "--out", out.path, "--json"]
-        process.standardOutput = FileHandle.nullDevice
-        // Standard error is appended to a file beside `out`, for the failure messages.
-        let log = Self.errorLog(out)
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        process.standardError = handle
-        try process.run()
-        try handle.close()
-        return process
+        try startVans(binary, ["data", "curate", "--sources", config.path, "--out", out.path, "--json"],
+                      environment: stallAfterSamples.map { ["VANS_CURATE_STALL_AFTER_SAMPLES": "\($0)"] } ?? [:], log: Self.errorLog(out))
     }
 
-    static func errorLog(_ out: URL) -> URL { out.deletingLastPathComponent().appendingPathComponent(out.lastPathComponent + ".stderr") }
+    static func errorLog(_ out: URL) -> URL { out.deletingLastPathComponent().appendingPathComponent(out.lastPathComponent + ".log") }
 
-    static func errors(_ out: URL) -> String { (try? String(contentsOf: errorLog(out), encoding: .utf8)) ?? "" }
+    static func errors(_ out: URL) -> String { logText(errorLog(out)) }
 
     // SIGKILL after the first samples are recorded, then the same command again: same manifest as one clean run, no sample written twice.
     @Test(.enabled(if: vansBinary != nil, "the vans binary is not built next to the tests (swift build --build-tests), or set VANS_BINARY"))

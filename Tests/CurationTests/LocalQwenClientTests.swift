@@ -75,17 +75,11 @@ extension LocalQwenClientTests {
         try writeTestVideo(raw.appendingPathComponent("b.mp4"), shots: 2, width: 64, height: 64, seed: 4)
         let config = try write(#"{"sources": [{"name": "films", "format": "videos", "videos": "raw"}]}"#, "sources.json", in: root)
         let out = root.appendingPathComponent("out")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["data", "curate", "--sources", config.path, "--out", out.path, "--vlm", modelDirectory.path, "--json"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let log = root.appendingPathComponent("curate.log")
+        let process = try startVans(binary, ["data", "curate", "--sources", config.path, "--out", out.path, "--vlm", modelDirectory.path, "--json"], log: log)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let summary = try JSONDecoder().decode(CurationSummary.self, from: output)
+        #expect(process.terminationStatus == 0, Comment(rawValue: logText(log)))
+        let summary = try JSONDecoder().decode(CurationSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
         #expect(summary.videos == 2 && summary.samples == 0)
         #expect(summary.units["video"] == ["failed": 2], "\(summary.units)")
         let reasons = try JobTable(path: out.appendingPathComponent("jobs.sqlite").path).units(stage: "clip").compactMap(\.reason)

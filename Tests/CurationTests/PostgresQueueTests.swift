@@ -85,17 +85,12 @@ final class LocalPostgres {
         #expect(Manifest.parse(expected).samples.count == 16)
 
         let shared = root.appendingPathComponent("shared")
+        let log = root.appendingPathComponent("workers.log")
         let workers = try (0..<2).map { _ in
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = ["data", "curate", "--sources", config.path, "--out", shared.path, "--queue", server.url, "--json"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+            try startVans(binary, ["data", "curate", "--sources", config.path, "--out", shared.path, "--queue", server.url, "--json"], log: log)
         }
         for worker in workers { worker.waitUntilExit() }
-        #expect(workers.allSatisfy { $0.terminationStatus == 0 })
+        #expect(workers.allSatisfy { $0.terminationStatus == 0 }, Comment(rawValue: logText(log)))
         let actual = try Data(contentsOf: shared.appendingPathComponent(Manifest.fileName))
         #expect(actual == expected)
 
@@ -110,14 +105,8 @@ final class LocalPostgres {
 
     /// Starts `vans data curate` with `arguments` after the common ones.
     func launch(_ binary: URL, out: URL, queue: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["data", "curate", "--out", out.path, "--queue", queue, "--json"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        try startVans(binary, ["data", "curate", "--out", out.path, "--queue", queue, "--json"] + arguments, environment: environment,
+                      log: out.deletingLastPathComponent().appendingPathComponent("processes.log"))
     }
 
     // One process queues the videos and dies (kill -9) holding a claimed video; a `--worker` process (no --sources)
@@ -149,7 +138,7 @@ final class LocalPostgres {
         #expect(queuer.isRunning, "the queueing process stalls after its first sample")
         let worker = try launch(binary, out: shared, queue: server.url, ["--worker"])
         worker.waitUntilExit()
-        #expect(worker.terminationStatus == 0)
+        #expect(worker.terminationStatus == 0, Comment(rawValue: logText(root.appendingPathComponent("processes.log"))))
         kill(queuer.processIdentifier, SIGKILL)
         queuer.waitUntilExit()
         let claimedBeforeReclaim = try await store.claims()
@@ -157,7 +146,7 @@ final class LocalPostgres {
         try await Task.sleep(nanoseconds: 1_200_000_000)
         let finisher = try launch(binary, out: shared, queue: server.url, ["--worker", "--reclaim-after", "1"])
         finisher.waitUntilExit()
-        #expect(finisher.terminationStatus == 0)
+        #expect(finisher.terminationStatus == 0, Comment(rawValue: logText(root.appendingPathComponent("processes.log"))))
         let claims = try await store.claims()
         let samples = try await store.units(stage: "sample")
         await store.shutdown()

@@ -70,19 +70,11 @@ import Testing
 
     /// Runs `vans data curate` on `config` against `server`, with the key in the environment; returns (status, stdout + stderr).
     func curate(_ binary: URL, config: URL, out: URL, server: ScriptedServer) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["data", "curate", "--sources", config.path, "--out", out.path, "--endpoint", server.url.absoluteString,
-                             "--model", "scripted", "--retries", "1", "--timeout", "10", "--vlm-concurrency", "2"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["VANS_VLM_API_KEY": Self.key]) { $1 }
         let log = out.deletingLastPathComponent().appendingPathComponent("\(out.lastPathComponent).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try startVans(binary, ["data", "curate", "--sources", config.path, "--out", out.path, "--endpoint", server.url.absoluteString,
+                                             "--model", "scripted", "--retries", "1", "--timeout", "10", "--vlm-concurrency", "2"],
+                                    environment: ["VANS_VLM_API_KEY": Self.key], log: log)
         process.waitUntilExit()
-        try handle.close()
         return (process.terminationStatus, try String(contentsOf: log, encoding: .utf8))
     }
 

@@ -182,7 +182,8 @@ public final class CurationRunner: Sendable {
         do {
             shots = try await cached("\(key)/shots", stage: "shots", video: key) { try await self.stages.splitter.shots(of: video) }
             progress.add("shots", done: 1)
-            progress.note("shots", "\(shotsKept.add(shots.count)) shots kept")
+            let kept = shotsKept.add(shots.count)
+            progress.note("shots", "\(kept) shot\(kept == 1 ? "" : "s") kept")
             progress.add("clips", total: shots.count)
         } catch let error as CurationError {
             progress.add("shots", done: 1)
