@@ -84,5 +84,17 @@ final class RecordingEvaluation: AblationEvaluation {
             #expect(values[category]?["BLEU@4"] == scores.bleu4?.value, "\(category)")
             #expect(values[category]?["FVD"] == nil, "no I3D, no FVD")
         }
+        // Asked again, the row is read back from its metrics.json (its records are not rewritten); a different seed
+        // is evaluated afresh next to it.
+        let records = directory.appendingPathComponent("eval/sft/seed-3/samples.jsonl")
+        let written = try FileManager.default.attributesOfItem(atPath: records.path)[.modificationDate] as? Date
+        try FileManager.default.removeItem(at: records)
+        #expect(try evaluation.evaluate(AblationRowModels(row: "sft", vlm: vlm, vdm: vdm), seed: 3) == values)
+        #expect(!FileManager.default.fileExists(atPath: records.path) && written != nil)
+        let stored = try JSONDecoder().decode(AblationEvaluationResult.self,
+                                              from: Data(contentsOf: directory.appendingPathComponent("eval/sft/seed-3/metrics.json")))
+        #expect(stored.metrics == values && stored.key.settings.seed == 3 && stored.key.vlm == vlm.standardizedFileURL.path && stored.key.metricNetworks == "colour")
+        _ = try evaluation.evaluate(AblationRowModels(row: "sft", vlm: vlm, vdm: vdm), seed: 4)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("eval/sft/seed-4/samples.jsonl").path))
     }
 }
