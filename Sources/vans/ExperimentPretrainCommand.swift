@@ -91,7 +91,7 @@ struct ExperimentPretrainCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
             try FileManager.default.createDirectory(at: marker.deletingLastPathComponent(), withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: marker.path, contents: Data())
+            try Data().write(to: marker)
         }
         try writeSummary(results, to: outURL)
         if json {
