@@ -15,7 +15,7 @@ import Testing
             UnitRecord(id: "s/v/qa/1", video: "s/v", stage: "qa", state: .rejected, result: nil, reason: "logic does not hold", attempts: 0),
             UnitRecord(id: "s/v", video: "s/v", stage: "video", state: .done, result: nil, reason: nil, attempts: 0),
         ]
-        for unit in units { try await table.record(unit) }
+        for unit in units { try table.record(unit) }
         let summary = try await CurationSummary.make(table: table, samples: [], videos: 1, importProblems: [], skippedEntries: 0)
         #expect(summary.rejections == [CurationSummary.noClipReason: 1, "logic does not hold": 1])
         #expect(summary.units["clip"] == ["done": 2])

@@ -125,7 +125,13 @@ public final class CurationRunner: Sendable {
     /// every finished sample in the shared table (the last worker to finish writes the complete one).
     public func runWorker(queue: any WorkQueue, worker: String) async throws -> CurationSummary {
         let processed = UnitCounter()
-        try await Self.unwrappingRecordingFailures { try await withThrowingTaskGroup(of: Void.self) { group in
+        try await Self.unwrappingRecordingFailures { try await self.work(queue: queue, worker: worker, counting: processed) }
+        progress.finish()
+        return try await finish(videos: processed.current, importProblems: [], skippedEntries: 0)
+    }
+
+    private func work(queue: any WorkQueue, worker: String, counting processed: UnitCounter) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, options.workers) {
                 group.addTask {
                     while let video = try await queue.claim(worker: worker) {
@@ -140,9 +146,7 @@ public final class CurationRunner: Sendable {
                 }
             }
             try await group.waitForAll()
-        } }
-        progress.finish()
-        return try await finish(videos: processed.current, importProblems: [], skippedEntries: 0)
+        }
     }
 
     private func finish(videos: Int, importProblems: [ImportProblem], skippedEntries: Int) async throws -> CurationSummary {

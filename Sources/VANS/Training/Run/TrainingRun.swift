@@ -111,7 +111,7 @@ public final class TrainingRun {
         var line = Data(TrainingRun.logLine(step: step, values).utf8)
         line.append(0x0A)
         if !FileManager.default.fileExists(atPath: logURL.path) {
-            FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         }
         let handle = try FileHandle(forWritingTo: logURL)
         defer { try? handle.close() }
