@@ -1,5 +1,4 @@
 // umT5 encoder workloads, mirrored by scripts/bench/umt5_bench.py (transformers UMT5EncoderModel).
-import Foundation
 import Tensor
 import Wan
 
@@ -19,16 +18,6 @@ let umt5Workloads: [Workload] = [
         }
     },
 ]
-
-/// Whether scripts/bench/torch_dtype.py puts torch's side in bf16: its VANS_BENCH_TORCH_DTYPE override, else
-/// native bf16 (AVX512-BF16; AMX-BF16 machines have it too).
-var torchRunsBFloat16: Bool {
-    switch ProcessInfo.processInfo.environment["VANS_BENCH_TORCH_DTYPE"] {
-    case "bfloat16": return true
-    case "float32": return false
-    default: return CPUFeatures.hasAVX512BF16
-    }
-}
 
 enum UMT5BenchModel {
     /// A small vocabulary: the embedding lookup is not what is timed, and the real 256,384 rows would cost 2 GB.

@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// One benchmark workload: `prepare` builds inputs once, `run` is the timed step.
@@ -5,6 +6,16 @@ struct Workload: Sendable {
     let name: String
     let summary: String
     let prepare: @Sendable () -> () -> Float
+}
+
+/// Whether scripts/bench/torch_dtype.py puts torch's side in bf16: its VANS_BENCH_TORCH_DTYPE override, else
+/// native bf16 (AVX512-BF16; AMX-BF16 machines have it too).
+var torchRunsBFloat16: Bool {
+    switch ProcessInfo.processInfo.environment["VANS_BENCH_TORCH_DTYPE"] {
+    case "bfloat16": return true
+    case "float32": return false
+    default: return CPUFeatures.hasAVX512BF16
+    }
 }
 
 /// The workloads `make bench` compares with PyTorch (scripts/bench/bench.py mirrors each one).
