@@ -212,11 +212,8 @@ public final class CurationRunner: Sendable {
             let qaID = "\(key)/qa/\(target)"
             var qa: GeneratedQA?
             if let unit = try await table.unit(qaID), unit.state != .failed {
-                progress.add("qa", done: 1)
-                if unit.state == .rejected {
-                    noteQA(rejected: 1)
-                    continue
-                }
+                settleQA(unit.state)
+                if unit.state == .rejected { continue }
                 qa = try unit.result.map { try JSONDecoder().decode(GeneratedQA.self, from: Data($0.utf8)) }
             } else {
                 do {
@@ -224,18 +221,16 @@ public final class CurationRunner: Sendable {
                     case .accepted(let generated):
                         qa = generated
                         try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .done, result: try json(generated), reason: nil, attempts: 0))
-                        progress.add("qa", done: 1)
+                        settleQA(.done)
                     case .rejected(let reason):
                         try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .rejected, result: nil, reason: reason, attempts: 0))
-                        progress.add("qa", done: 1)
-                        noteQA(rejected: 1)
+                        settleQA(.rejected)
                         continue
                     }
                 } catch let error as CurationError {
                     failures += 1
                     try await record(UnitRecord(id: qaID, video: key, stage: "qa", state: .failed, result: nil, reason: Self.reason(error), attempts: 0))
-                    progress.add("qa", done: 1)
-                    noteQA(failed: 1)
+                    settleQA(.failed)
                     continue
                 }
             }
@@ -260,8 +255,11 @@ public final class CurationRunner: Sendable {
         try await finishVideo(key, failure: failures > 0 ? "\(failures) unit(s) failed" : nil)
     }
 
-    private func noteQA(rejected: Int = 0, failed: Int = 0) {
-        let rejectedCount = rejectedQA.add(rejected), failedCount = failedQA.add(failed)
+    /// Counts a QA unit settled in `state` on its bar; rejections and failures also update the bar's note.
+    private func settleQA(_ state: UnitState) {
+        progress.add("qa", done: 1)
+        guard state != .done else { return }
+        let rejectedCount = rejectedQA.add(state == .rejected ? 1 : 0), failedCount = failedQA.add(state == .failed ? 1 : 0)
         progress.note("qa", "\(rejectedCount) rejected, \(failedCount) failed")
     }
 
