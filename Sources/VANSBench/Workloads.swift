@@ -53,6 +53,13 @@ let workloads: [Workload] = [
         let q = random.normal([1, 16, 4096, 64]), k = random.normal([1, 4, 4096, 64]), v = random.normal([1, 4, 4096, 64])
         return { Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: true).contiguous().firstElement }
     },
+    Workload(name: "attention_wan_1950", summary: "Wan-1.3B DiT self-attention: 12 heads, head dim 128, L 1950 (the 240×416×17 latent), [B, L, H, D] views, no mask") {
+        var random = RandomGenerator(seed: 11)
+        let q = random.normal([1, 1950, 12, 128]), k = random.normal([1, 1950, 12, 128]), v = random.normal([1, 1950, 12, 128])
+        return {
+            Tensor.scaledDotProductAttention(query: q.transposed(1, 2), key: k.transposed(1, 2), value: v.transposed(1, 2)).contiguous().firstElement
+        }
+    },
     Workload(name: "attention_bias_512", summary: "umT5-XXL encoder SDPA: 64 heads, head dim 64, L 512, learned [1, 64, L, L] bias, 112 padded keys") {
         var random = RandomGenerator(seed: 10)
         let q = random.normal([1, 64, 512, 64]), k = random.normal([1, 64, 512, 64]), v = random.normal([1, 64, 512, 64])

@@ -99,6 +99,9 @@ def workloads():
     def attention():
         q, k, v = torch.randn(1, 16, 4096, 64), torch.randn(1, 4, 4096, 64), torch.randn(1, 4, 4096, 64)
         return lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)[0, 0, 0, 0].item()
+    def attention_wan():
+        q, k, v = (torch.randn(1, 1950, 12, 128).transpose(1, 2) for _ in range(3))  # [B, L, H, D] views, as diffusers' Wan
+        return lambda: F.scaled_dot_product_attention(q, k, v)[0, 0, 0, 0].item()
     def attention_bias():
         q, k, v = torch.randn(1, 64, 512, 64), torch.randn(1, 64, 512, 64), torch.randn(1, 64, 512, 64)
         padding = torch.zeros(512, dtype=torch.bool)
@@ -139,6 +142,7 @@ def workloads():
         "decoder_layer_fwd_bwd": lambda: decoder_layer(True),
         "attention_4096": attention,
         "attention_bias_512": attention_bias,
+        "attention_wan_1950": attention_wan,
         "conv3d_vae": conv,
         "silu_4m": lambda: unary(F.silu),
         "gelu_tanh_4m": lambda: unary(lambda x: F.gelu(x, approximate="tanh")),
