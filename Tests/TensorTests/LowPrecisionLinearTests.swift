@@ -53,19 +53,27 @@ struct LowPrecisionLinearTests {
     }
 
     // Blocks smaller than the weight (several widen-and-multiply rounds) give the same result, on one thread
-    // and with the rows split over the workers. Sums of 131k products cancel to values near zero, where
-    // a different BLAS partition of the same sum (threaded or not) moves the last bits: the bound is the
-    // max error over the max |reference|, as the model parity checks measure.
+    // and with the rows split over the workers. Where sums cancel to values near zero, a different BLAS
+    // partition of the same sum (threaded or not) moves the last bits: the bound is the max error over the
+    // max |reference|, as the model parity checks measure.
     @Test func manyBlocks() {
         var random = RandomGenerator(seed: 8)
-        let k = Tensor.lowPrecisionBlockFloats / 16 + 3  // 16-row blocks: n = 50 takes four of them
+        let k = 1003, blockFloats = 16 * k  // 16-row blocks: n = 50 takes four of them
         let weight = random.normal([50, k]).converted(to: .bfloat16)
         for rows in [12, 64 * Parallel.threadCount + 5] {
             let x = random.normal([rows, k])
-            let ours = x.linear(weight: weight).scalars, reference = x.matmul(weight.asFloat32.transposed()).scalars
+            let ours = x.lowPrecisionLinear(weight: weight, blockFloats: blockFloats).scalars, reference = x.matmul(weight.asFloat32.transposed()).scalars
             let worst = zip(ours, reference).map { abs($0 - $1) }.max() ?? 0
             #expect(worst <= 1e-6 * (reference.map(abs).max() ?? 1), "rows \(rows): max error \(worst)")
         }
+        // The input gradient widens the same blocks.
+        let x = random.normal([6, k]), upstream = random.normal([6, 50])
+        let (_, ours) = Autograd.valueAndGradient(at: ["x": x]) { p in
+            (p["x"]!.lowPrecisionLinear(weight: weight, blockFloats: blockFloats) * upstream).sum()
+        }
+        let widened = weight.asFloat32
+        let (_, reference) = Autograd.valueAndGradient(at: ["x": x]) { p in (p["x"]!.matmul(widened.transposed()) * upstream).sum() }
+        #expect(Self.close(ours["x"]?.scalars ?? [], reference["x"]?.scalars ?? [1]))
     }
 
     // An embedding lookup in a bf16/f16 table converts only the rows looked up, with the same values.

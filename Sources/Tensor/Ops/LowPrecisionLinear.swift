@@ -14,8 +14,10 @@ extension Tensor {
 
     /// Input rows up to which the widen-and-dot kernel beats widening blocks for BLAS.
     static let lowPrecisionDotRows = 8
-    /// Float32 elements of one widened weight block on the BLAS path (8 MB).
-    static let lowPrecisionBlockFloats = 2 << 20
+    /// Float32 elements of one widened weight block on the BLAS path (32 MB). Every block is one BLAS call that
+    /// packs the whole input again, so small blocks multiply that packing: at 8 MB a 1536 × 8960 projection
+    /// took seven calls, each packing the 70 MB input of a Wan FFN, and a 1536² one a second call for 171 rows.
+    static let lowPrecisionBlockFloats = 8 << 20
 
     /// True when `linear` can read `weight` in its stored dtype: a frozen, contiguous bf16/f16 matrix.
     static func readsInStoredDType(_ weight: Tensor) -> Bool {
@@ -24,7 +26,7 @@ extension Tensor {
     }
 
     /// [m, k] (float32) · weightᵀ with `weight` [n, k] in bf16/f16 → [m, n] float32, differentiable in `self`.
-    func lowPrecisionLinear(weight: Tensor) -> Tensor {
+    func lowPrecisionLinear(weight: Tensor, blockFloats: Int = Tensor.lowPrecisionBlockFloats) -> Tensor {
         let input = asFloat32.contiguous()
         let m = input.shape[0], k = input.shape[1], n = weight.shape[0]
         let output = Tensor(shape: [m, n], zeroed: false)
@@ -36,7 +38,7 @@ extension Tensor {
             } else {
                 let threads = Parallel.threadCount
                 let px = SendablePointer(input.pointer(as: Float.self)), py = SendablePointer(output.pointer(as: Float.self))
-                Tensor.lowPrecisionBlocks(weight: weight) { block, rows in
+                Tensor.lowPrecisionBlocks(weight: weight, blockFloats: blockFloats) { block, rows in
                     // output[:, rows] = input · blockᵀ, the input rows split over the engine's workers, each running
                     // BLAS single-threaded: BLAS's own threads would stay awake spinning through the widening and
                     // every op between products, taking turns on the cores the engine's workers need.
@@ -53,17 +55,17 @@ extension Tensor {
             }
         }
         return Autograd.record(output, operation: "linear_low_precision", inputs: [input]) { gradient in
-            [gradient.contiguous().lowPrecisionInputGradient(weight: weight, inputColumns: k)]
+            [gradient.contiguous().lowPrecisionInputGradient(weight: weight, inputColumns: k, blockFloats: blockFloats)]
         }
     }
 
     /// gradient [m, n] · weight [n, k] → [m, k], widening the weight block by block.
-    private func lowPrecisionInputGradient(weight: Tensor, inputColumns k: Int) -> Tensor {
+    private func lowPrecisionInputGradient(weight: Tensor, inputColumns k: Int, blockFloats: Int) -> Tensor {
         let gradient = asFloat32.contiguous()
         let m = gradient.shape[0], n = gradient.shape[1]
         let result = Tensor(shape: [m, k], zeroed: true)
         guard m > 0, n > 0, k > 0 else { return result }
-        Tensor.lowPrecisionBlocks(weight: weight) { block, rows in
+        Tensor.lowPrecisionBlocks(weight: weight, blockFloats: blockFloats) { block, rows in
             vans_sgemm(0, 0, Int64(m), Int64(k), Int64(rows.count), 1, gradient.pointer(as: Float.self) + rows.lowerBound,
                        Int64(n), block, Int64(k), 1, result.pointer(as: Float.self), Int64(k))
         }
@@ -85,9 +87,9 @@ extension Tensor {
     }
 
     /// Calls `body` with each block of weight rows widened to float32 (at most `lowPrecisionBlockFloats`).
-    private static func lowPrecisionBlocks(weight: Tensor, _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+    private static func lowPrecisionBlocks(weight: Tensor, blockFloats: Int, _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
         let n = weight.shape[0], k = weight.shape[1]
-        let blockRows = Swift.min(n, Swift.max(16, lowPrecisionBlockFloats / Swift.max(k, 1)))
+        let blockRows = Swift.min(n, Swift.max(16, blockFloats / Swift.max(k, 1)))
         let block = Tensor(shape: [blockRows, k], zeroed: false)
         BLAS.ensureLoaded()
         var start = 0
