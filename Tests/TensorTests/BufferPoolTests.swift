@@ -30,8 +30,9 @@ struct BufferPoolTests {
         #expect(pool.cachedBytes == 0)
     }
 
-    // A request the cache cannot serve frees cached buffers of that total size first, so caching never adds
-    // to the peak: here the cached 1 MiB buffer goes before a fresh 2 MiB one is made.
+    // A request the cache cannot serve frees cached buffers first where handed-out plus cached bytes would
+    // pass the most ever handed out (by over a sixteenth), so caching adds little to the peak: here the cached
+    // 1 MiB buffer goes before a fresh 2 MiB one is made.
     @Test func missesEvictOtherSizes() {
         let pool = BufferPool(capacityBytes: 8 << 20)
         let small = pool.allocate(byteCount: 1 << 20)
@@ -41,6 +42,23 @@ struct BufferPoolTests {
         #expect(pool.cachedBytes == 0)
         pool.release(large, byteCount: 2 << 20)
         #expect(pool.cachedBytes == 2 << 20)
+        pool.trim()
+    }
+
+    // Below that bound a miss keeps the cache: after two 2 MiB buffers were out at once, one cached 2 MiB
+    // buffer and a fresh 1 MiB one (3 MiB) stay under the 4 MiB an allocator without a cache reached.
+    @Test func missesBelowThePeakKeepTheCache() {
+        let pool = BufferPool(capacityBytes: 8 << 20)
+        let a = pool.allocate(byteCount: 2 << 20), b = pool.allocate(byteCount: 2 << 20)
+        pool.release(a, byteCount: 2 << 20)
+        pool.trim()
+        pool.release(b, byteCount: 2 << 20)
+        let c = pool.allocate(byteCount: 1 << 20)
+        #expect(pool.cachedBytes == 2 << 20)
+        let d = pool.allocate(byteCount: 3 << 20)  // 1 + 3 + 2 cached > 4 + 4/16: the cached buffer goes
+        #expect(pool.cachedBytes == 0)
+        pool.release(c, byteCount: 1 << 20)
+        pool.release(d, byteCount: 3 << 20)
         pool.trim()
     }
 
