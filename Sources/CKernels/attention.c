@@ -41,10 +41,15 @@ int64_t vans_attention_backward_task_count(const vans_attention_args *a) {
     return a->batch * a->kv_heads * segments_of(a);
 }
 
-/// Scratch floats one forward range needs: Qᵀ, Sᵀ, a padded K tile, the output accumulator, three
-/// per-row terms, and one head's values packed into 16-column panels (kv_length · dp).
-static int64_t forward_scratch(int64_t dp, int64_t kv_length) {
-    return dp * BR + BC * BR + BC * dp + BR * dp + 3 * BR + kv_length * dp;
+/// True when each head has several query blocks, so that packing its values once (a pass over them) is
+/// shared by several P·V sweeps. With one block — decoding, short prompts — the values are read in place:
+/// packing would double the value traffic of a long-context decode step.
+static int packs_values(const vans_attention_args *a) { return query_blocks(a) > 1; }
+
+/// Scratch floats one forward range needs: Qᵀ, Sᵀ, padded K and V tiles, the output accumulator, three
+/// per-row terms, and where values are packed, one head's values in 16-column panels (kv_length · dp).
+static int64_t forward_scratch(const vans_attention_args *a, int64_t dp) {
+    return dp * BR + BC * BR + 2 * BC * dp + BR * dp + 3 * BR + (packs_values(a) ? a->kv_length * dp : 0);
 }
 
 /// Packs the values of one head, v[j·vs + x] for keys j < n and x < d, into panels of 16 columns:
@@ -145,15 +150,17 @@ VANS_INLINE void row_score_terms(const vans_attention_args *a, int64_t b, int64_
 
 /// Works on transposed tiles: Sᵀ = K·Qᵀ reads key rows in place against Qᵀ packed in 16-column
 /// panels, the softmax runs down columns eight queries at a time, and O += P·V reads Pᵀ in place
-/// against the head's value panels (packed once per head a range visits). Only key blocks at a
-/// segment end are copied into a zero-padded tile.
+/// against the head's value panels (packed once per head a range visits; with one query block per
+/// head, against value rows in place). Only key blocks at a segment end, and value blocks read in
+/// place with a head dimension that is not a multiple of 16, are copied into zero-padded tiles.
 VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t begin, int64_t end, float *scratch) {
     const int64_t d = a->head_dim, dp = padded16(d), blocks = query_blocks(a);
     const int64_t group = a->query_heads / a->kv_heads;
     const int64_t ks = a->key_strides[2], vs = a->value_strides[2];
-    float *qt = scratch, *st = qt + dp * BR, *kb = st + BC * BR;
-    float *acc = kb + BC * dp, *rowmax = acc + BR * dp, *rowsum = rowmax + BR, *alpha = rowsum + BR;
+    float *qt = scratch, *st = qt + dp * BR, *kb = st + BC * BR, *vb = kb + BC * dp;
+    float *acc = vb + BC * dp, *rowmax = acc + BR * dp, *rowsum = rowmax + BR, *alpha = rowsum + BR;
     float *value_panels = alpha + BR;
+    const int pack = packs_values(a);
     int64_t packed_head = -1; /* b · kv_heads + kv head whose values value_panels holds */
     const vans_v8i iota = {0, 1, 2, 3, 4, 5, 6, 7};
     const vans_v8 ninf = vans_splat8(-INFINITY), zero = vans_splat8(0.0f);
@@ -173,7 +180,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
         const float *q = a->query + b * a->query_strides[0] + h * a->query_strides[1];
         const float *k = a->key + b * a->key_strides[0] + (h / group) * a->key_strides[1];
         const float *v = a->value + b * a->value_strides[0] + (h / group) * a->value_strides[1];
-        if (b * a->kv_heads + h / group != packed_head) {
+        if (pack && b * a->kv_heads + h / group != packed_head) {
             packed_head = b * a->kv_heads + h / group;
             pack_value_panels(v, vs, a->kv_length, d, dp, value_panels);
         }
@@ -240,7 +247,18 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                 float *arow = acc + i * dp;
                 for (int64_t x = 0; x < dp; x += 8) vans_store8(arow + x, vans_load8(arow + x) * al);
             }
-            vans_gemm_blocks(BR, dp, jn, st, 1, BR, value_panels + c0 * 16, 16, a->kv_length * 16, acc, dp, 1);
+            if (pack) {
+                vans_gemm_blocks(BR, dp, jn, st, 1, BR, value_panels + c0 * 16, 16, a->kv_length * 16, acc, dp, 1);
+            } else {
+                const float *vp = v + c0 * vs;
+                int64_t vld = vs;
+                if (d != dp) {
+                    memset(vb, 0, sizeof(float) * jn * dp);
+                    for (int64_t j = 0; j < jn; j++) memcpy(vb + j * dp, v + (c0 + j) * vs, sizeof(float) * d);
+                    vp = vb; vld = dp;
+                }
+                vans_gemm_tn(BR, dp, jn, st, BR, vp, vld, acc, dp, 1);
+            }
         }
         float *o = a->output + b * a->output_strides[0] + h * a->output_strides[1];
         float *lse = a->log_sum_exp + (b * a->query_heads + h) * a->query_length;
@@ -264,7 +282,7 @@ VANS_MULTIVERSION(VANS_KERNEL_ATTENTION, attention_forward,
 
 int32_t vans_attention_forward(const vans_attention_args *a, int64_t begin, int64_t end) {
     if (begin >= end) return 0;
-    float *scratch = malloc(sizeof(float) * forward_scratch(padded16(a->head_dim), a->kv_length));
+    float *scratch = malloc(sizeof(float) * forward_scratch(a, padded16(a->head_dim)));
     if (!scratch) return -1;
     attention_forward(a, begin, end, scratch);
     free(scratch);

@@ -114,6 +114,27 @@ struct AttentionOperationTests {
         #expect(try kernelRelativeError(v.gradient, f, "segments.value_grad") <= 1e-4)
     }
 
+    // Several query blocks per head (values packed once per head into 16-column panels) against one block per
+    // head (values read in place), with a head dimension that is not a multiple of 16 (zero-padded panels and
+    // tiles), grouped heads, causal or not: both equal softmax(QKᵀ/√d)·V written out with matmuls.
+    @Test(arguments: [(150, 150, false), (150, 150, true), (150, 40, false), (40, 150, false), (1, 150, false)])
+    func valuePanelsMatchExplicitAttention(queryLength: Int, kvLength: Int, causal: Bool) {
+        var random = RandomGenerator(seed: 29)
+        let d = 24
+        let q = random.normal([2, 4, queryLength, d]), k = random.normal([2, 2, kvLength, d]), v = random.normal([2, 2, kvLength, d])
+        let ours = Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: causal)
+        let kk = k.unsqueezed(2).expanded(to: [2, 2, 2, kvLength, d]).reshaped([2, 4, kvLength, d])
+        let vv = v.unsqueezed(2).expanded(to: [2, 2, 2, kvLength, d]).reshaped([2, 4, kvLength, d])
+        var scores = q.matmul(kk.transposed(2, 3)) * (1 / Float(d).squareRoot())
+        if causal {  // query i sees keys up to i + (kvLength − queryLength), as the kernel aligns the diagonal
+            let hidden = (0..<queryLength).flatMap { i in (0..<kvLength).map { j in j > i + kvLength - queryLength } }
+            scores = scores.maskedFilled(where: Tensor(bools: hidden, shape: [queryLength, kvLength]), with: -.infinity)
+        }
+        let reference = scores.softmax(axis: -1).matmul(vv)
+        let error = zip(ours.contiguous().scalars, reference.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(error <= 1e-5 * (reference.scalars.map(abs).max() ?? 1), "L \(queryLength)×\(kvLength) causal \(causal): \(error)")
+    }
+
     // The output's [B, Lq, Hq, D] storage makes the token-major view contiguous (no copy before the output projection).
     @Test func outputIsTokenMajor() {
         let q = Tensor.ones([1, 2, 3, 4]), k = Tensor.ones([1, 1, 5, 4])
