@@ -36,16 +36,17 @@ extension Tensor {
             } else if m <= Tensor.lowPrecisionDotRows {
                 Tensor.lowPrecisionDots(input, weight: weight, into: output)
             } else {
-                let threads = Parallel.threadCount
+                // Enough rows (64 per worker): split them over the engine's workers, each running BLAS
+                // single-threaded; else one BLAS call over all rows.
+                let parts = Parallel.threadCount > 1 && m >= 64 * Parallel.threadCount ? Parallel.threadCount : 1
                 let px = SendablePointer(input.pointer(as: Float.self)), py = SendablePointer(output.pointer(as: Float.self))
                 Tensor.lowPrecisionBlocks(weight: weight, blockFloats: blockFloats) { block, rows in
-                    // output[:, rows] = input · blockᵀ, the input rows split over the engine's workers, each running
-                    // BLAS single-threaded: BLAS's own threads would stay awake spinning through the widening and
-                    // every op between products, taking turns on the cores the engine's workers need.
+                    // output[:, rows] = input · blockᵀ. Split, BLAS's own threads stay asleep: awake, they spin
+                    // through the widening and every op between products, on the cores the engine's workers need.
                     let pb = SendablePointer(block)
-                    BLAS.runUnlockedSgemms(count: threads, onWorkers: threads > 1 && m >= 64 * threads) { chunks in
+                    BLAS.runUnlockedSgemms(count: parts, onWorkers: parts > 1) { chunks in
                         for chunk in chunks {
-                            let first = m * chunk / threads, last = m * (chunk + 1) / threads
+                            let first = m * chunk / parts, last = m * (chunk + 1) / parts
                             guard first < last else { continue }
                             vans_sgemm_unlocked(0, 1, Int64(last - first), Int64(rows.count), Int64(k), 1, px.base + first * k,
                                                 Int64(k), pb.base, Int64(k), 0, py.base + first * n + rows.lowerBound, Int64(n))
