@@ -54,15 +54,17 @@ enum FuzzEntryPoints {
     }
 
     static func safetensorsReader(_ input: Data) {
-        let url = ScratchFiles.shared.write(input, as: "model.safetensors")
-        guard let file = try? SafetensorsFile(url: url) else { return }
-        readEverything(file)
+        ScratchFiles.shared.withFile(input, named: "model.safetensors") { url in
+            guard let file = try? SafetensorsFile(url: url) else { return }
+            readEverything(file)
+        }
     }
 
     static func shardedIndex(_ input: Data) {
-        let directory = ScratchFiles.shared.shardedCheckpoint(index: input)
-        guard let checkpoint = try? SafetensorsCheckpoint(url: directory) else { return }
-        for name in checkpoint.tensorNames { _ = try? checkpoint.tensor(name) }
+        ScratchFiles.shared.withShardedCheckpoint(index: input) { directory in
+            guard let checkpoint = try? SafetensorsCheckpoint(url: directory) else { return }
+            for name in checkpoint.tensorNames { _ = try? checkpoint.tensor(name) }
+        }
     }
 
     static func configJSON(_ input: Data) {
@@ -77,8 +79,8 @@ enum FuzzEntryPoints {
         let split = input.firstIndex(of: 0)
         let json = split.map { input[..<$0] } ?? input[...]
         let text = split.map { String(decoding: input[($0 + 1)...], as: UTF8.self) } ?? "Hello, world! héllo 123 <|endoftext|>  \t\n"
-        let url = ScratchFiles.shared.write(Data(json), as: "tokenizer.json")
-        guard let tokenizer = try? Tokenizer(file: url) else { return }
+        guard let tokenizer = ScratchFiles.shared.withFile(Data(json), named: "tokenizer.json", { try? Tokenizer(file: $0) })
+        else { return }
         if let ids = try? tokenizer.encode(text) { _ = tokenizer.decode(ids) }
         _ = try? tokenizer.encode(text, addSpecialTokens: false, maxLength: 8)
     }
@@ -95,15 +97,17 @@ enum FuzzEntryPoints {
     }
 }
 
-/// Files the path-taking readers open: one scratch directory per process, rewritten for every input.
+/// Files the path-taking readers open: a folder of their own for each input, removed when its entry point is done.
+/// Concurrent test replays must not share one: rewriting a file in place truncates it under a reader that has it
+/// memory-mapped, whose next read of the mapping is a SIGBUS (an intermittent crash of the whole test run).
 final class ScratchFiles: @unchecked Sendable {
-    // Fuzzing and corpus replay are single-threaded; the lock keeps concurrent test replays apart.
     static let shared = ScratchFiles()
     private let directory: URL
     private let lock = NSLock()
+    private var inputsSeen = 0
 
     private init() {
-        // Memory-backed /dev/shm when there is one: rewriting a file on a disk file system costs milliseconds.
+        // Memory-backed /dev/shm when there is one: writing a file on a disk file system costs milliseconds.
         let memory = URL(fileURLWithPath: "/dev/shm")
         let base = FileManager.default.isWritableFile(atPath: memory.path) ? memory : FileManager.default.temporaryDirectory
         directory = base.appendingPathComponent("vans-fuzz-\(getpid())-\(UUID().uuidString)")
@@ -111,28 +115,34 @@ final class ScratchFiles: @unchecked Sendable {
         atexit { try? FileManager.default.removeItem(at: ScratchFiles.shared.directory) }
     }
 
-    /// `data` written over `name` in the scratch directory (nothing from the previous input still maps it).
-    func write(_ data: Data, as name: String) -> URL {
-        lock.lock()
-        defer { lock.unlock() }
-        let url = directory.appendingPathComponent(name)
-        try? data.write(to: url)
-        return url
+    /// Runs `body` on a new folder of this process's scratch directory, then removes the folder.
+    private func withFolder<Result>(_ body: (URL) -> Result) -> Result {
+        let folder: URL = lock.withLock {
+            inputsSeen += 1
+            return directory.appendingPathComponent(String(inputsSeen))
+        }
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        return body(folder)
     }
 
-    /// A directory with two small valid shards and `index` as its model.safetensors.index.json.
-    func shardedCheckpoint(index: Data) -> URL {
-        lock.lock()
-        defer { lock.unlock() }
-        let checkpoint = directory.appendingPathComponent("sharded")
-        let first = checkpoint.appendingPathComponent("model-00001-of-00002.safetensors")
-        if !FileManager.default.fileExists(atPath: first.path) {
-            try? FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
-            let f32 = { (count: Int) in SafetensorsTensorData(dtype: .float32, shape: [count], bytes: Data(count: 4 * count)) }
-            try? SafetensorsWriter.write(["a": f32(2), "b": f32(3)], to: first)
-            try? SafetensorsWriter.write(["c": f32(1)], to: checkpoint.appendingPathComponent("model-00002-of-00002.safetensors"))
+    /// Runs `body` on `data` written as `name` in a folder of its own.
+    func withFile<Result>(_ data: Data, named name: String, _ body: (URL) -> Result) -> Result {
+        withFolder { folder in
+            let url = folder.appendingPathComponent(name)
+            try? data.write(to: url)
+            return body(url)
         }
-        try? index.write(to: checkpoint.appendingPathComponent(SafetensorsCheckpoint.indexFileName), options: .atomic)
-        return checkpoint
+    }
+
+    /// Runs `body` on a folder with two small valid shards and `index` as its model.safetensors.index.json.
+    func withShardedCheckpoint<Result>(index: Data, _ body: (URL) -> Result) -> Result {
+        withFolder { checkpoint in
+            let f32 = { (count: Int) in SafetensorsTensorData(dtype: .float32, shape: [count], bytes: Data(count: 4 * count)) }
+            try? SafetensorsWriter.write(["a": f32(2), "b": f32(3)], to: checkpoint.appendingPathComponent("model-00001-of-00002.safetensors"))
+            try? SafetensorsWriter.write(["c": f32(1)], to: checkpoint.appendingPathComponent("model-00002-of-00002.safetensors"))
+            try? index.write(to: checkpoint.appendingPathComponent(SafetensorsCheckpoint.indexFileName))
+            return body(checkpoint)
+        }
     }
 }

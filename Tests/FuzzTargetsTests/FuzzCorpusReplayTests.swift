@@ -44,6 +44,25 @@ struct FuzzCorpusReplayTests {
         #expect(Date().timeIntervalSince(started) < 30, "\(input.testDescription) took more than 30 s")
     }
 
+    // Replays run concurrently (as Swift Testing runs the cases above): readers that memory-map their scratch
+    // file must each get their own, or one input's write truncates the file another is reading (SIGBUS).
+    @Test func concurrentReplaysDoNotShareFiles() async throws {
+        let seeds = Self.inputs.filter { $0.path.contains("/corpus/") && [.safetensorsReader, .pytorchArchive].contains($0.target) }
+        let inputs = try seeds.map { ($0.target, try Data(contentsOf: URL(fileURLWithPath: $0.path))) }
+        try #require(!inputs.isEmpty)
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    for round in 0..<3 {
+                        for (index, (target, data)) in inputs.enumerated() where (index + round + worker) % 2 == 0 {
+                            target.run(data)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     static func threadCPUSeconds() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
