@@ -176,6 +176,9 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
         }
         const int64_t row0 = r.q0 + block * BR;
         const int64_t m = (r.q1 - row0) < BR ? (r.q1 - row0) : BR;
+        /* A short block (a decode step's one query, a segment's last rows) computes score columns only for its
+           queries padded to 16 (mq) and output rows padded to 4 (mr), not the whole 64-query tile. */
+        const int64_t mq = padded16(m), mr = (m + 3) & ~(int64_t)3;
         const int64_t offset = (r.k1 - r.k0) - (r.q1 - r.q0); /* causal diagonal shift */
         const float *q = a->query + b * a->query_strides[0] + h * a->query_strides[1];
         const float *k = a->key + b * a->key_strides[0] + (h / group) * a->key_strides[1];
@@ -185,13 +188,13 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
             pack_value_panels(v, vs, a->kv_length, d, dp, value_panels);
         }
         /* Qᵀ in panels of 16 queries: query i, dimension x at qt[(i / 16)·dp·16 + x·16 + i % 16]. */
-        memset(qt, 0, sizeof(float) * dp * BR);
+        memset(qt, 0, sizeof(float) * dp * mq);
         for (int64_t i = 0; i < m; i++) {
             const float *qr = q + (row0 + i) * a->query_strides[2];
             float *column = qt + (i / 16) * dp * 16 + i % 16;
             for (int64_t x = 0; x < d; x++) column[x * 16] = qr[x] * a->scale;
         }
-        memset(acc, 0, sizeof(float) * BR * dp);
+        memset(acc, 0, sizeof(float) * mr * dp);
         for (int64_t i = 0; i < BR; i++) { rowmax[i] = -INFINITY; rowsum[i] = 0; }
         const int64_t local_row0 = row0 - r.q0;
         for (int64_t c0 = r.k0; c0 < r.k1; c0 += BC) {
@@ -208,9 +211,9 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                 for (int64_t j = 0; j < jn; j++) memcpy(kb + j * dp, k + (c0 + j) * ks, sizeof(float) * d);
                 kp = kb; kld = dp;
             }
-            vans_gemm_blocks(jr, BR, d, kp, kld, 1, qt, 16, dp * 16, st, BR, 0);
+            vans_gemm_blocks(jr, mq, d, kp, kld, 1, qt, 16, dp * 16, st, BR, 0);
             if (a->bias || a->key_padding) add_score_terms(a, b, h, row0, m, c0, jn, st);
-            for (int64_t i0 = 0; i0 < BR; i0 += 8) {
+            for (int64_t i0 = 0; i0 < mq; i0 += 8) {
                 /* Query i0 + l sees keys [0, lim[l]) of this block. */
                 const int64_t base = a->causal ? local_row0 + i0 + offset - local_c0 + 1 : jn;
                 vans_v8 mx = ninf;
@@ -248,7 +251,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                 for (int64_t x = 0; x < dp; x += 8) vans_store8(arow + x, vans_load8(arow + x) * al);
             }
             if (pack) {
-                vans_gemm_blocks(BR, dp, jn, st, 1, BR, value_panels + c0 * 16, 16, a->kv_length * 16, acc, dp, 1);
+                vans_gemm_blocks(mr, dp, jn, st, 1, BR, value_panels + c0 * 16, 16, a->kv_length * 16, acc, dp, 1);
             } else {
                 const float *vp = v + c0 * vs;
                 int64_t vld = vs;
@@ -257,7 +260,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                     for (int64_t j = 0; j < jn; j++) memcpy(vb + j * dp, v + (c0 + j) * vs, sizeof(float) * d);
                     vp = vb; vld = dp;
                 }
-                vans_gemm_tn(BR, dp, jn, st, BR, vp, vld, acc, dp, 1);
+                vans_gemm_tn(mr, dp, jn, st, BR, vp, vld, acc, dp, 1);
             }
         }
         float *o = a->output + b * a->output_strides[0] + h * a->output_strides[1];

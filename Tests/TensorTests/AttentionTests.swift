@@ -116,8 +116,11 @@ struct AttentionOperationTests {
 
     // Several query blocks per head (values packed once per head into 16-column panels) against one block per
     // head (values read in place), with a head dimension that is not a multiple of 16 (zero-padded panels and
-    // tiles), grouped heads, causal or not: both equal softmax(QKᵀ/√d)·V written out with matmuls.
-    @Test(arguments: [(150, 150, false), (150, 150, true), (150, 40, false), (40, 150, false), (1, 150, false)])
+    // tiles), grouped heads, causal or not, and short blocks whose score columns and output rows are computed
+    // only as far as their queries reach (1, 5, 17, 40 rows, and 150's last 22): all equal softmax(QKᵀ/√d)·V
+    // written out with matmuls.
+    @Test(arguments: [(150, 150, false), (150, 150, true), (150, 40, false), (40, 150, false), (1, 150, false),
+                      (1, 150, true), (5, 70, true), (17, 300, true), (70, 70, true)])
     func valuePanelsMatchExplicitAttention(queryLength: Int, kvLength: Int, causal: Bool) {
         var random = RandomGenerator(seed: 29)
         let d = 24
