@@ -33,7 +33,17 @@ static int64_t query_blocks(const vans_attention_args *a) {
     return total;
 }
 
+/// True for one query per head (a decode step) with grouped heads and no bias or segments: then the heads that
+/// share a key/value head are the rows of one block, so each key and value row is read once per group, not once
+/// per query head, and the score tile has the group's rows instead of one. A lone query sees every key, causal
+/// or not (the diagonal is bottom-right aligned).
+static int groups_queries(const vans_attention_args *a) {
+    return a->query_length == 1 && a->query_heads > a->kv_heads && a->query_heads / a->kv_heads <= BR && !a->bias &&
+           a->segment_count <= 0;
+}
+
 int64_t vans_attention_forward_task_count(const vans_attention_args *a) {
+    if (groups_queries(a)) return a->batch * a->kv_heads;
     return a->batch * a->query_heads * query_blocks(a);
 }
 
@@ -162,20 +172,33 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
     float *value_panels = alpha + BR;
     const int pack = packs_values(a);
     int64_t packed_head = -1; /* b · kv_heads + kv head whose values value_panels holds */
+    const int grouped = groups_queries(a), causal = a->causal && !grouped;
     const vans_v8i iota = {0, 1, 2, 3, 4, 5, 6, 7};
     const vans_v8 ninf = vans_splat8(-INFINITY), zero = vans_splat8(0.0f);
     for (int64_t task = begin; task < end; task++) {
-        const int64_t bh = task / blocks, b = bh / a->query_heads, h = bh % a->query_heads;
-        int64_t block = task % blocks, s = 0;
+        /* Rows of this block: queries row0 … row0 + m − 1 of head h, or (grouped) query 0 of heads h … h + m − 1. */
+        int64_t b, h, row0 = 0, m;
         segment_range r = segment_at(a, 0);
-        for (;; s++) {
-            r = segment_at(a, s);
-            int64_t n = (r.q1 - r.q0 + BR - 1) / BR;
-            if (block < n) break;
-            block -= n;
+        if (grouped) {
+            b = task / a->kv_heads;
+            h = task % a->kv_heads * group;
+            m = group;
+        } else {
+            const int64_t bh = task / blocks;
+            b = bh / a->query_heads;
+            h = bh % a->query_heads;
+            int64_t block = task % blocks;
+            for (int64_t s = 0;; s++) {
+                r = segment_at(a, s);
+                int64_t n = (r.q1 - r.q0 + BR - 1) / BR;
+                if (block < n) break;
+                block -= n;
+            }
+            row0 = r.q0 + block * BR;
+            m = (r.q1 - row0) < BR ? (r.q1 - row0) : BR;
         }
-        const int64_t row0 = r.q0 + block * BR;
-        const int64_t m = (r.q1 - row0) < BR ? (r.q1 - row0) : BR;
+        /* Query row i of the block; the step between rows is a head (grouped) or a position. */
+        const int64_t row_step = grouped ? a->query_strides[1] : a->query_strides[2];
         /* A short block (a decode step's one query, a segment's last rows) computes score columns only for its
            queries padded to 16 (mq) and output rows padded to 4 (mr), not the whole 64-query tile. */
         const int64_t mq = padded16(m), mr = (m + 3) & ~(int64_t)3;
@@ -190,7 +213,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
         /* Qᵀ in panels of 16 queries: query i, dimension x at qt[(i / 16)·dp·16 + x·16 + i % 16]. */
         memset(qt, 0, sizeof(float) * dp * mq);
         for (int64_t i = 0; i < m; i++) {
-            const float *qr = q + (row0 + i) * a->query_strides[2];
+            const float *qr = q + row0 * a->query_strides[2] + i * row_step;
             float *column = qt + (i / 16) * dp * 16 + i % 16;
             for (int64_t x = 0; x < d; x++) column[x * 16] = qr[x] * a->scale;
         }
@@ -199,10 +222,10 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
         const int64_t local_row0 = row0 - r.q0;
         for (int64_t c0 = r.k0; c0 < r.k1; c0 += BC) {
             const int64_t local_c0 = c0 - r.k0;
-            if (a->causal && local_c0 > local_row0 + m - 1 + offset) break;
+            if (causal && local_c0 > local_row0 + m - 1 + offset) break;
             /* Keys [0, jn) of this block are visible to at least one row (jn >= 1 here). */
             int64_t jn = (r.k1 - c0) < BC ? (r.k1 - c0) : BC;
-            if (a->causal && local_row0 + m + offset - local_c0 < jn) jn = local_row0 + m + offset - local_c0;
+            if (causal && local_row0 + m + offset - local_c0 < jn) jn = local_row0 + m + offset - local_c0;
             const int64_t jr = (jn + 3) & ~(int64_t)3;
             const float *kp = k + c0 * ks;
             int64_t kld = ks;
@@ -215,12 +238,12 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
             if (a->bias || a->key_padding) add_score_terms(a, b, h, row0, m, c0, jn, st);
             for (int64_t i0 = 0; i0 < mq; i0 += 8) {
                 /* Query i0 + l sees keys [0, lim[l]) of this block. */
-                const int64_t base = a->causal ? local_row0 + i0 + offset - local_c0 + 1 : jn;
+                const int64_t base = causal ? local_row0 + i0 + offset - local_c0 + 1 : jn;
                 vans_v8 mx = ninf;
                 if (jn == jr && base >= jr) {
                     for (int64_t j = 0; j < jr; j++) mx = max8(vans_load8(st + j * BR + i0), mx);
                 } else {
-                    vans_v8i lim = a->causal ? (vans_v8i){0} + (int32_t)base + iota : (vans_v8i){0} + (int32_t)jn;
+                    vans_v8i lim = causal ? (vans_v8i){0} + (int32_t)base + iota : (vans_v8i){0} + (int32_t)jn;
                     lim = (vans_v8i)select8(lim > (int32_t)jn, (vans_v8)((vans_v8i){0} + (int32_t)jn), (vans_v8)lim);
                     for (int64_t j = 0; j < jr; j++) {
                         vans_v8 x = select8((vans_v8i){0} + (int32_t)j < lim, vans_load8(st + j * BR + i0), ninf);
@@ -264,17 +287,19 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
             }
         }
         float *o = a->output + b * a->output_strides[0] + h * a->output_strides[1];
-        float *lse = a->log_sum_exp + (b * a->query_heads + h) * a->query_length;
+        float *lse = a->log_sum_exp + (b * a->query_heads + h) * a->query_length + row0;
+        const int64_t output_step = grouped ? a->output_strides[1] : a->output_strides[2];
+        const int64_t lse_step = grouped ? a->query_length : 1;
         for (int64_t i = 0; i < m; i++) {
-            float *orow = o + (row0 + i) * a->output_strides[2];
+            float *orow = o + row0 * a->output_strides[2] + i * output_step;
             if (rowsum[i] == 0.0f) {
                 memset(orow, 0, sizeof(float) * d);
-                lse[row0 + i] = -INFINITY;
+                lse[i * lse_step] = -INFINITY;
                 continue;
             }
             const float inv = 1.0f / rowsum[i];
             for (int64_t x = 0; x < d; x++) orow[x] = acc[i * dp + x] * inv;
-            lse[row0 + i] = rowmax[i] + logf(rowsum[i]);
+            lse[i * lse_step] = rowmax[i] + logf(rowsum[i]);
         }
     }
 }

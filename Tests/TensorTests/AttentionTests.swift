@@ -136,6 +136,28 @@ struct AttentionOperationTests {
         let reference = scores.softmax(axis: -1).matmul(vv)
         let error = zip(ours.contiguous().scalars, reference.scalars).map { abs($0 - $1) }.max() ?? 0
         #expect(error <= 1e-5 * (reference.scalars.map(abs).max() ?? 1), "L \(queryLength)×\(kvLength) causal \(causal): \(error)")
+        // With one query, the two query heads of a key/value head are the rows of one block; with the keys and
+        // values repeated per head there is no grouping, and each row is computed in the same order: equal bits.
+        let ungrouped = Tensor.scaledDotProductAttention(query: q, key: kk.contiguous(), value: vv.contiguous(), causal: causal)
+        #expect(ours.contiguous().scalars == ungrouped.contiguous().scalars)
+    }
+
+    // A batch of decode steps (one query each) with grouped heads and left padding: the grouped block equals
+    // attention with the keys and values repeated per head, and its log-sum-exp is where the backward reads it.
+    @Test func groupedDecodeWithPaddingMatchesRepeatedHeads() {
+        var random = RandomGenerator(seed: 31)
+        let (kvLength, d) = (37, 16)
+        let q = random.normal([3, 6, 1, d]), k = random.normal([3, 2, kvLength, d]), v = random.normal([3, 2, kvLength, d])
+        let padding = Tensor(bools: (0..<3).flatMap { b in (0..<kvLength).map { $0 < 4 * b } }, shape: [3, kvLength])
+        let kk = k.unsqueezed(2).expanded(to: [3, 2, 3, kvLength, d]).reshaped([3, 6, kvLength, d]).contiguous()
+        let vv = v.unsqueezed(2).expanded(to: [3, 2, 3, kvLength, d]).reshaped([3, 6, kvLength, d]).contiguous()
+        let grouped = Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: true, keyPaddingMask: padding)
+        let repeated = Tensor.scaledDotProductAttention(query: q, key: kk, value: vv, causal: true, keyPaddingMask: padding)
+        #expect(grouped.contiguous().scalars == repeated.contiguous().scalars)
+        let qg = q.requiringGradient(), qr = q.requiringGradient()
+        Tensor.scaledDotProductAttention(query: qg, key: k, value: v, causal: true, keyPaddingMask: padding).sum().backward()
+        Tensor.scaledDotProductAttention(query: qr, key: kk, value: vv, causal: true, keyPaddingMask: padding).sum().backward()
+        #expect(qg.gradient?.scalars == qr.gradient?.scalars)
     }
 
     // The output's [B, Lq, Hq, D] storage makes the token-major view contiguous (no copy before the output projection).
