@@ -136,8 +136,8 @@ struct AttentionOperationTests {
         let reference = scores.softmax(axis: -1).matmul(vv)
         let error = zip(ours.contiguous().scalars, reference.scalars).map { abs($0 - $1) }.max() ?? 0
         #expect(error <= 1e-5 * (reference.scalars.map(abs).max() ?? 1), "L \(queryLength)×\(kvLength) causal \(causal): \(error)")
-        // With one query, the two query heads of a key/value head are the rows of one block; with the keys and
-        // values repeated per head there is no grouping, and each row is computed in the same order: equal bits.
+        // With the keys and values repeated per head (no grouped heads) the bits are the same: each row is computed
+        // in the same order, also where one query's two heads of a key/value head share a block (the 1-row cases).
         let ungrouped = Tensor.scaledDotProductAttention(query: q, key: kk.contiguous(), value: vv.contiguous(), causal: causal)
         #expect(ours.contiguous().scalars == ungrouped.contiguous().scalars)
     }

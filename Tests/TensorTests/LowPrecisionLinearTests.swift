@@ -15,8 +15,8 @@ struct LowPrecisionLinearTests {
     @Test(arguments: [DType.bfloat16, .float16])
     func matchesWidenedFloat32(dtype: DType) {
         var random = RandomGenerator(seed: 41)
-        for (m, k, n) in [(1, 1, 1), (1, 7, 3), (1, 100, 23), (1, 515, 66), (2, 17, 9), (3, 64, 8), (4, 33, 17), (5, 100, 23), (8, 129, 40),
-                          (9, 64, 31), (17, 250, 70), (64, 96, 129),
+        for (m, k, n) in [(1, 1, 1), (1, 7, 3), (1, 100, 23), (1, 515, 66), (2, 17, 9), (3, 64, 8), (4, 33, 17),
+                          (5, 100, 23), (8, 129, 40), (9, 64, 31), (17, 250, 70), (64, 96, 129),
                           // Enough rows to be split over the engine's workers (64 per thread), evenly and not.
                           (64 * Parallel.threadCount, 40, 37), (64 * Parallel.threadCount + 67, 96, 50)] {
             let x = random.normal([m, k])
