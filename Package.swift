@@ -4,7 +4,7 @@
 // Layers (arrows point down only) — see README "Layout":
 //   vans (CLI) · VANSBench
 //   VANS (pipeline, training, rewards, eval)
-//   QwenVL · Wan · CLIP · I3D (models) → VideoMetrics     Metrics · Data
+//   QwenVL · Wan · CLIP · I3D (models) → VideoMetrics     CaptionMetrics · Data
 //   NN · Checkpoints · Tokenizers · VideoIO
 //   Tensor (engine)
 //   CKernels · CFFmpeg/CFFmpegShims (C)
@@ -19,7 +19,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vans", targets: ["vans"]),
-        .library(name: "VANSKit", targets: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics", "VANS"]),
+        .library(name: "VANSKit", targets: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "CaptionMetrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics", "VANS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Generation", dependencies: ["Tensor", "NN"]),
 
         // Metrics, data, models
-        .target(name: "Metrics", dependencies: ["Tokenizers", "Support"]),
+        .target(name: "CaptionMetrics", dependencies: ["Tokenizers", "Support"]),
         .target(name: "Data", dependencies: ["VideoIO", "Support"]),
         .target(name: "QwenVL", dependencies: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "VideoIO"]),
         .target(name: "Wan", dependencies: ["Tensor", "NN", "Checkpoints", "Tokenizers", "VideoIO", "Support"]),
@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "VideoMetrics", dependencies: ["Tensor", "CLIP", "I3D", "VideoIO", "Support"]),
 
         // The method
-        .target(name: "VANS", dependencies: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
+        .target(name: "VANS", dependencies: ["Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "CaptionMetrics", "VideoIO", "Data", "QwenVL", "Wan", "CLIP", "I3D", "VideoMetrics"]),
 
         // The VANS-Data curation pipeline (paper Sec. 3, issue 16): importers, VLM-driven stages, resumable job table.
         .target(name: "Curation", dependencies: ["Data", "VideoIO", "QwenVL", "Support", "CFFmpeg", "CFFmpegShims",
@@ -70,13 +70,13 @@ let package = Package(
                                                  .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                  .product(name: "NIOCore", package: "swift-nio"),
                                                  .product(name: "NIOHTTP1", package: "swift-nio"),
-                                                 .product(name: "PostgresNIO", package: "postgres-nio", moduleAliases: ["Metrics": "SwiftMetrics"])],
+                                                 .product(name: "PostgresNIO", package: "postgres-nio")],
                 resources: [.copy("Resources/prompts")]),
 
         // The HTTP server of `vans serve` (issue 15): depends on the pipeline protocols only.
         .target(name: "VANSServer", dependencies: [
             "VANS", "QwenVL", "VideoIO", "Support", "Data",
-            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,7 +84,7 @@ let package = Package(
 
         // Front ends
         .executableTarget(name: "vans", dependencies: [
-            "VANS", "VANSServer", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "Metrics", "VideoIO", "Data", "QwenVL", "Wan",
+            "VANS", "VANSServer", "Support", "Tensor", "NN", "Generation", "Checkpoints", "Tokenizers", "CaptionMetrics", "VideoIO", "Data", "QwenVL", "Wan",
             "CLIP", "I3D", "VideoMetrics", "Curation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "NN", "Tensor"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensor", "Support", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CaptionMetricsTests", dependencies: ["CaptionMetrics", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data", "VideoIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QwenVLTests", dependencies: ["QwenVL", "Tensor", "NN", "Checkpoints", "Support", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -5,7 +5,7 @@
 import ArgumentParser
 import Data
 import Foundation
-import Metrics
+import CaptionMetrics
 import Support
 import VANS
 import VideoIO

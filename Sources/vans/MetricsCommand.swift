@@ -1,7 +1,7 @@
 // `vans metrics text`: the paper's caption metrics (BLEU@1–4, ROUGE-L, ROUGE-L F1) over caption files.
 import ArgumentParser
 import Foundation
-import Metrics
+import CaptionMetrics
 
 struct MetricsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

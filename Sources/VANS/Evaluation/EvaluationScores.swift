@@ -3,7 +3,7 @@
 // ground-truth answer videos' I3D features, and mean CLIP-V / CLIP-T — each with a seeded bootstrap 95 % interval
 // over samples (BLEU and FVD recomputed from the resampled counts/features, not averaged).
 import Foundation
-import Metrics
+import CaptionMetrics
 import VideoMetrics
 
 /// What one (row, sample) contributes to the table.
@@ -57,7 +57,7 @@ public struct CategoryScores: Sendable, Equatable, Codable {
         let counts = measurements.compactMap(\.bleu)
         if counts.count == measurements.count, !counts.isEmpty {
             func corpus(_ indices: [Int], order: Int) -> Double {
-                var pooled = counts[0]  // zeroed below (the memberwise initialiser is internal to Metrics)
+                var pooled = counts[0]  // zeroed below (the memberwise initialiser is internal to CaptionMetrics)
                 pooled.hypothesisLength = 0
                 pooled.referenceLength = 0
                 pooled.guesses = Array(repeating: 0, count: pooled.guesses.count)

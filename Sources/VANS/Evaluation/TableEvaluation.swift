@@ -3,7 +3,7 @@
 // caption embeddings, I3D features) are computed once per sample and shared by every row.
 import Data
 import Foundation
-import Metrics
+import CaptionMetrics
 import VideoIO
 import VideoMetrics
 

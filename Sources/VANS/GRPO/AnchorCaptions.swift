@@ -2,7 +2,7 @@
 // regenerated"; App. C.1: ROUGE-L < 0.6 filtered out), as decision 14 of ../shared/reference/grpo.md makes it
 // concrete: the frozen stage-1 VLM's greedy answer first, then up to `retries` samples at τ = 1 from one prefill;
 // the first whose answer reaches the threshold is the anchor, else the prompt is dropped.
-import Metrics
+import CaptionMetrics
 
 public enum AnchorCaptions {
     /// Sample id → anchor caption, for the samples that have one.

@@ -1,7 +1,7 @@
 // The reward of each phase (paper §4.2: r₁ = λ_f r_f + λ_t1 ROUGE-L + λ_v1 CLIP-V; r₂ = λ_v2 CLIP-V + λ_c2 CLIPScore),
 // built from the Rewards components and combined as decision 6 says (z-score each within the group, sum with λ).
 // The all-in-one row scores each video against its own caption, so it needs a per-sample CLIPScore.
-import Metrics
+import CaptionMetrics
 import VideoMetrics
 
 /// r_c for groups whose samples were rendered from different captions: each video against its own caption.

@@ -3,7 +3,7 @@
 // checkpoint. The VLM's loss is TRL's token GRPO (`TokenGRPOLoss`), the VDM's flow_grpo's step loss
 // (`FlowGRPOLoss`) accumulated over the trained transitions of an SDE rollout; both share one AdamW.
 import Foundation
-import Metrics
+import CaptionMetrics
 import NN
 import Support
 import Tensor

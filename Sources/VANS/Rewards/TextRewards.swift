@@ -1,5 +1,5 @@
 // The text rewards of Stage 1: the format reward r_f and ROUGE-L r_t1 (grpo.md decisions 7 and 8).
-import Metrics
+import CaptionMetrics
 
 /// r_f: 1 when the output follows the reasoning/answer format exactly, else 0 (`AnswerFormat.parse`).
 public struct FormatReward: RewardScoring {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Metrics
+@testable import CaptionMetrics
 
 private struct StemmerFixture: Decodable {
     let words: [String]

@@ -1,6 +1,6 @@
 import Testing
 import TestSupport
-@testable import Metrics
+@testable import CaptionMetrics
 
 @Suite("Metrics on arbitrary text")
 struct RobustnessTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Metrics
+@testable import CaptionMetrics
 
 @Suite("BLEU and ROUGE-L against pycocoevalcap and rouge-score")
 struct CaptionMetricsTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Metrics
+@testable import CaptionMetrics
 
 @Suite("PTB tokenizer")
 struct PTBTokenizerTests {

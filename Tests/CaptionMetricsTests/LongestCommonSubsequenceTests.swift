@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import Metrics
+@testable import CaptionMetrics
 
 @Suite("Longest common subsequence")
 struct LongestCommonSubsequenceTests {
