@@ -49,4 +49,29 @@ struct AttentionMaskTests {
                                                       keyPaddingMask: Tensor(bools: [Bool](repeating: false, count: 140), shape: [2, 70]))
         #expect(plain.scalars == masked.scalars)
     }
+
+    // bf16 probabilities against PyTorch's CPU flash kernel on bf16 tensors (scripts/fixtures/attention_bf16.py):
+    // its fast exp, the exponentials rounded to bf16 before they weight the values, then the output rounded to bf16
+    // gives its outputs bit for bit (up to float32 summation order), where float32 probabilities miss a quarter.
+    @Test(arguments: ["causal_gqa", "tail_keys", "segments", "padding"])
+    func probabilitiesRoundedToBFloat16MatchPyTorch(prefix: String) throws {
+        let f = try KernelFixture("kernels_attention_bf16")
+        let names = Set(f.file.tensorNames)
+        let q = try f.tensor("\(prefix).query"), k = try f.tensor("\(prefix).key"), v = try f.tensor("\(prefix).value")
+        let segments = names.contains("\(prefix).offsets") ? AttentionSegments(offsets: try f.integers("\(prefix).offsets")) : nil
+        let padding = names.contains("\(prefix).key_padding")
+            ? try f.file.tensor("\(prefix).key_padding").converted(to: .int64).notEqual(Tensor(scalar: 0)) : nil
+        func attention(rounding: Bool) -> [Float] {
+            Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: prefix == "causal_gqa", segments: segments,
+                                             keyPaddingMask: padding, roundingProbabilitiesToBFloat16: rounding)
+                .converted(to: .bfloat16).scalars
+        }
+        let expected = try f.floats("\(prefix).output")
+        func equalShare(_ values: [Float]) -> Double {
+            Double(zip(values, expected).filter { $0 == $1 }.count) / Double(expected.count)
+        }
+        let (rounded, plain) = (equalShare(attention(rounding: true)), equalShare(attention(rounding: false)))
+        #expect(rounded >= 0.995, "\(prefix): \(rounded) of the outputs equal PyTorch's")
+        #expect(plain <= 0.9, "\(prefix): float32 probabilities already give \(plain)")
+    }
 }

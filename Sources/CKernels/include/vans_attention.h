@@ -35,6 +35,10 @@ typedef struct {
        [batch, query_heads, query_length, kv_length]; the caller zeroes it (masked entries are
        never written). Reduce it over broadcast axes for the bias gradient. */
     float *bias_grad;
+    /* Forward only: nonzero rounds each block's exponentiated scores to bf16 (nearest even) before
+       they multiply the values, while the row sums add the unrounded ones — what PyTorch's CPU flash
+       kernel does on bf16 inputs. The backward pass differentiates the unrounded probabilities. */
+    int32_t round_probabilities_to_bf16;
 } vans_attention_args;
 
 /// Largest head dimension the kernels accept.

@@ -45,11 +45,15 @@ extension Tensor {
     ///   - keyPaddingMask: optional bool [B, Lk], true at keys to ignore (PyTorch's `key_padding_mask`),
     ///     such as the padding of a batch of prompts of different lengths.
     ///   - scale: score scale; 1/√D when nil.
+    ///   - roundingProbabilitiesToBFloat16: round the exponentiated scores to bf16 before they weight the values
+    ///     (the row sums stay unrounded), as PyTorch's CPU flash kernel does on bf16 tensors; for emulating bf16
+    ///     activations. Gradients treat the rounding as the identity.
     /// - Returns: [B, Hq, Lq, D], stored as [B, Lq, Hq, D] so `transposed(1, 2)` back to tokens is free.
     ///   A query row that sees no key (all masked) is zero with zero gradients, as PyTorch defines it.
     public static func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, causal: Bool = false,
                                                  segments: AttentionSegments? = nil, bias: Tensor? = nil,
-                                                 keyPaddingMask: Tensor? = nil, scale: Float? = nil) -> Tensor {
+                                                 keyPaddingMask: Tensor? = nil, scale: Float? = nil,
+                                                 roundingProbabilitiesToBFloat16: Bool = false) -> Tensor {
         precondition(query.rank == 4 && key.rank == 4 && value.rank == 4, "attention expects rank-4 [B, H, L, D] tensors")
         let (batch, queryHeads, queryLength, headDim) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
         let (kvHeads, kvLength) = (key.shape[1], key.shape[2])
@@ -83,6 +87,7 @@ extension Tensor {
         arguments.batch = Int64(batch); arguments.query_heads = Int64(queryHeads); arguments.kv_heads = Int64(kvHeads)
         arguments.query_length = Int64(queryLength); arguments.kv_length = Int64(kvLength); arguments.head_dim = Int64(headDim)
         arguments.causal = causal ? 1 : 0
+        arguments.round_probabilities_to_bf16 = roundingProbabilitiesToBFloat16 ? 1 : 0
         arguments.scale = scale ?? 1 / Float(headDim).squareRoot()
         arguments.segment_count = Int64(Swift.max(queryOffsets.count - 1, 0))
         arguments.query = UnsafePointer(q.pointer(as: Float.self)); arguments.query_strides = attentionStrides(q)
