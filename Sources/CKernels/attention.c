@@ -1,11 +1,9 @@
 // Fused scaled-dot-product attention (FlashAttention-2 style): online softmax over
 // 64×64 tiles, saving only the per-row log-sum-exp for the backward pass.
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include "vans_attention.h"
-#include "ckernels.h"
 #include "internal/vans_simd.h"
+#include "internal/vans_attention_bf16.h"
 
 enum { BR = 64, BC = 64 };
 
@@ -132,53 +130,6 @@ VANS_INLINE void add_transposed(const float *source, int64_t stride, int64_t m, 
 /// Adds the bias and key-padding terms of query rows [row0, row0 + m) and keys [c0, c0 + jn)
 /// to the transposed score tile (key j, query i at st[j·BR + i]). Ignored keys become -inf,
 /// which the online softmax below already treats as "not visible".
-/* PyTorch's `Vectorized<float>::fexp_u20` (the exp of its CPU flash-attention kernel), one lane: 2^(x·log2 e)
-   with a cubic correction of the fraction, assembled in the exponent bits by a truncating conversion. Its
-   relative error is about 1e-4 (fexp_u20(0) = 1 − 5.3e-5); the rounding of probabilities to bf16 follows it. */
-static float torch_fast_exp(float x) {
-    const uint32_t log2e_bits = 0x3fb8aa3bu, ln_min_bits = 0xc2aeac50u, ln_max_bits = 0x42b17218u;
-    float log2e, ln_min, ln_max;
-    memcpy(&log2e, &log2e_bits, 4); memcpy(&ln_min, &ln_min_bits, 4); memcpy(&ln_max, &ln_max_bits, 4);
-    if (x < ln_min) return 0.0f;
-    if (x > ln_max) return INFINITY;
-    float scaled = x * log2e;
-    const float fraction = scaled - floorf(scaled);
-    float correction = fmaf(fraction, -0.079204240219773236f, -0.22433836478672356f);
-    correction = fmaf(fraction, correction, 0.30354260500649682f);
-    correction = fmaf(fraction, correction, 0.00010703434948458272f);
-    scaled = scaled - correction;
-    const float biased = fmaf(8388608.0f, scaled, 8388608.0f * 127.0f);
-    const int32_t bits = (biased >= 2147483648.0f || biased != biased) ? INT32_MIN : (int32_t)biased; /* cvttps */
-    float result;
-    memcpy(&result, &bits, 4);
-    return result;
-}
-
-/* exp(st − shift) for 8 query columns over `rows` key rows, written back rounded to bf16, as PyTorch's kernel on
-   bf16: key k (segment-local: first + j) takes its fast exp when k < vectorized, libm's expf after. Writes the
-   per-column sums of the unrounded exponentials. (Arrays, not vector values: the callers are compiled per
-   kernel level, and a 32-byte vector argument's ABI differs between levels.) */
-static void torch_exponentials(float *st, int64_t rows, const float *shifts, int64_t first, int64_t vectorized,
-                               float *sums) {
-    for (int l = 0; l < 8; l++) sums[l] = 0;
-    for (int64_t j = 0; j < rows; j++) {
-        float *row = st + j * BR;
-        for (int l = 0; l < 8; l++) {
-            const float x = row[l] - shifts[l];
-            const float e = first + j < vectorized ? torch_fast_exp(x) : expf(x);
-            sums[l] += e;
-            const uint32_t bits = (uint32_t)vans_f32_to_bf16_scalar(e) << 16;
-            memcpy(row + l, &bits, sizeof bits);
-        }
-    }
-}
-
-/* st[j·BR + i] *= scale for the first `columns` query columns of `rows` key rows. */
-static void scale_scores(float *st, int64_t rows, int64_t columns, float scale) {
-    for (int64_t j = 0; j < rows; j++)
-        for (int64_t i = 0; i < columns; i++) st[j * BR + i] *= scale;
-}
-
 VANS_INLINE void add_score_terms(const vans_attention_args *a, int64_t b, int64_t h, int64_t row0, int64_t m,
                                  int64_t c0, int64_t jn, float *st) {
     if (a->bias) {
@@ -287,7 +238,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                 kp = kb; kld = dp;
             }
             vans_gemm_blocks(jr, mq, d, kp, kld, 1, qt, 16, dp * 16, st, BR, 0);
-            if (a->round_probabilities_to_bf16) scale_scores(st, jr, mq, a->scale);
+            if (a->round_probabilities_to_bf16) vans_attention_scale_scores(st, BR, jr, mq, a->scale);
             if (a->bias || a->key_padding) add_score_terms(a, b, h, row0, m, c0, jn, st);
             for (int64_t i0 = 0; i0 < mq; i0 += 8) {
                 /* Query i0 + l sees keys [0, lim[l]) of this block. */
@@ -312,7 +263,7 @@ VANS_INLINE void attention_forward_body(const vans_attention_args *a, int64_t be
                     /* PyTorch's exponentials: its fast exp over each row's whole multiples of 8 keys, libm's after. */
                     float shifts[8], sums[8];
                     vans_store8(shifts, shift);
-                    torch_exponentials(st + i0, jr, shifts, local_c0, ((r.k1 - r.k0) / 8) * 8, sums);
+                    vans_attention_torch_exponentials(st + i0, BR, jr, shifts, local_c0, ((r.k1 - r.k0) / 8) * 8, sums);
                     s0 = vans_load8(sums);
                 } else for (int64_t j = 0; j < jr; j += 4) {
                     float *p0 = st + j * BR + i0;
