@@ -8,14 +8,15 @@ import Tensor
 
 extension QwenVLModel {
     /// Loads a Hugging Face Qwen2.5-VL directory. Weights keep their stored dtype and are memory-mapped
-    /// (bf16 checkpoints are not copied to float32); every unused, missing or mis-shaped key is an error naming it.
+    /// (bf16 checkpoints are not copied to float32) unless `dtype` asks for another (as `from_pretrained`'s
+    /// `dtype`); every unused, missing or mis-shaped key is an error naming it.
     ///
     /// - Throws: `CheckpointError` for the config or safetensors files, `NNError` for key mismatches,
     ///   `QwenVLError.invalidModelDirectory` when no weights are found.
-    public static func load(directory: URL) throws -> QwenVLModel {
+    public static func load(directory: URL, dtype: DType? = nil) throws -> QwenVLModel {
         let configuration = try QwenVLConfiguration.load(from: directory.appendingPathComponent("config.json"))
         let model = QwenVLModel(configuration: configuration)
-        try model.load(weights: try checkpoint(in: directory).allTensors(mapped: true))
+        try model.load(weights: try checkpoint(in: directory).allTensors(mapped: true), dtype: dtype)
         return model
     }
 

@@ -5,6 +5,7 @@ import ArgumentParser
 import Checkpoints
 import Foundation
 import Generation
+import NN
 import QwenVL
 import Tensor
 
@@ -18,7 +19,9 @@ struct DebugQwenCommand: AsyncParsableCommand {
         `image_grid_thw` (int [I, 3]). OUT receives `logits` (float32 [L, vocab], every prompt position) and, \
         with --generate N, `greedy_tokens` (int32 [n ≤ N]: greedy continuation through the KV cache, ending \
         after the config's end-of-sequence token if produced). Computation is float32 over the stored weights \
-        (bf16 weights widened exactly), as the conformance references run.
+        (bf16 weights widened exactly), as the conformance references run. With --dtype bf16 the weights are \
+        rounded to bf16 (as from_pretrained(dtype=torch.bfloat16)) and every op's output is rounded to bf16 \
+        where PyTorch rounds it: the logits a bf16 transformers model gives, up to summation order.
         """
     )
 
@@ -38,16 +41,23 @@ struct DebugQwenCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also decode at most N greedy tokens after the prompt.")
     var generate: Int?
 
-    @Option(name: .long, help: "Activation type: f32 (default). bf16 activations are not implemented yet.")
+    @Option(name: .long, help: "Weights and activations: f32 (default, weights widened exactly) or bf16 (as transformers in bf16).")
     var dtype: ComputeType = .f32
 
     func validate() throws {
         if let generate, generate < 1 { throw ValidationError("--generate must be at least 1, got \(generate)") }
-        if dtype == .bf16 { throw ValidationError("--dtype bf16 is not implemented yet; use f32") }
     }
 
     func run() async throws {
-        let model = try QwenVLModel.load(directory: URL(fileURLWithPath: self.model))
+        let precision: ActivationPrecision = dtype == .bf16 ? .bfloat16 : .float32
+        let outputs = try ActivationPrecision.$current.withValue(precision) { try computeOutputs() }
+        try SafetensorsWriter.write(tensors: outputs, metadata: ["producer": "vans debug qwen", "dtype": dtype.rawValue],
+                                    to: URL(fileURLWithPath: out))
+    }
+
+    /// The logits (and greedy tokens), computed at the task's activation precision.
+    private func computeOutputs() throws -> [String: Tensor] {
+        let model = try QwenVLModel.load(directory: URL(fileURLWithPath: self.model), dtype: dtype == .bf16 ? .bfloat16 : nil)
         let input = try QwenVLInput(conformanceFile: SafetensorsFile(url: URL(fileURLWithPath: inputs)))
         let (tokens, state) = try model.prepare(input)
         var outputs: [String: Tensor] = [:]
@@ -64,6 +74,6 @@ struct DebugQwenCommand: AsyncParsableCommand {
             }
             outputs["greedy_tokens"] = Tensor(int32: generated, shape: [generated.count])
         }
-        try SafetensorsWriter.write(tensors: outputs, metadata: ["producer": "vans debug qwen"], to: URL(fileURLWithPath: out))
+        return outputs
     }
 }

@@ -99,5 +99,14 @@ expect "serve --rate: a directory without samples.jsonl" 2 'samples.jsonl: canno
     serve --rate "$out" --data "$out/rate" --port 0
 expect "report ratings: no ratings database" 2 'ratings.sqlite: cannot open the database' -- report ratings --data "$out/none"
 
+# vans debug qwen: the conformance entry point at both precisions (its numbers: QwenVLModelParityTests and
+# QwenVLBFloat16ActivationTests against transformers in float32 and in bf16).
+qwen=Tests/QwenVLTests/Fixtures/qwen_model/hub_tied
+expect "debug qwen --dtype bf16: logits and greedy tokens" 0 '^$' -- \
+    debug qwen --model $qwen --inputs $qwen/video.inputs.safetensors --out "$out/qwen-bf16.safetensors" --dtype bf16 --generate 3
+expect "debug qwen --dtype bf16: the prompt's logits [27, 128]" 0 'logits +F32 +\[27, 128\]' -- inspect weights "$out/qwen-bf16.safetensors"
+expect "debug qwen: an unknown dtype" 64 "dtype" -- \
+    debug qwen --model $qwen --inputs $qwen/video.inputs.safetensors --out "$out/qwen.safetensors" --dtype f16
+
 if [[ $failures -gt 0 ]]; then exit 1; fi
 echo "commands: $checks checks passed"

@@ -84,13 +84,14 @@ open class Attention: Module {
         let (batch, length, heads, headDimension) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
         var query = query, key = key
         if let rotary {
-            query = query.applyingRotaryEmbedding(rotary, positionAxis: 1)
-            key = key.applyingRotaryEmbedding(rotary, positionAxis: 1)
+            query = query.applyingRotaryEmbeddingRoundingProducts(rotary, positionAxis: 1)
+            key = key.applyingRotaryEmbeddingRoundingProducts(rotary, positionAxis: 1)
         }
         var keys = key.transposed(1, 2), values = value.transposed(1, 2)                          // [B, G, L, D] views
         if let cache { (keys, values) = cache.update(keys: keys, values: values) }                   // [B, G, C, D]
         let context = Tensor.scaledDotProductAttention(query: query.transposed(1, 2), key: keys, value: values, causal: causal,
-                                                       bias: bias, keyPaddingMask: keyPaddingMask, scale: scale) // [B, H, L, D]
-        return context.transposed(1, 2).reshaped([batch, length, heads * headDimension])
+                                                       bias: bias, keyPaddingMask: keyPaddingMask, scale: scale,
+                                                       roundingProbabilitiesToBFloat16: ActivationPrecision.current == .bfloat16) // [B, H, L, D]
+        return context.transposed(1, 2).reshaped([batch, length, heads * headDimension]).roundedToActivationPrecision()
     }
 }

@@ -36,6 +36,6 @@ open class Linear: Module {
     public var outputDimensions: Int { weight.shape[0] }
 
     open func callAsFunction(_ input: Tensor) -> Tensor {
-        input.linear(weight: weight, bias: bias)
+        input.linear(weight: weight, bias: bias).roundedToActivationPrecision()
     }
 }

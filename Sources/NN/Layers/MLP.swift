@@ -24,6 +24,7 @@ open class SwiGLUMLP: Module {
     }
 
     open func callAsFunction(_ input: Tensor) -> Tensor {
-        downProjection(gateProjection(input).silu() * upProjection(input))
+        let gate = gateProjection(input).silu().roundedToActivationPrecision()
+        return downProjection((gate * upProjection(input)).roundedToActivationPrecision())
     }
 }

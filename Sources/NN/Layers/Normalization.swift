@@ -21,7 +21,10 @@ open class RMSNorm: Module {
     }
 
     open func callAsFunction(_ input: Tensor) -> Tensor {
-        input.rmsNorm(weight: weight, epsilon: epsilon)
+        guard ActivationPrecision.current == .bfloat16 else { return input.rmsNorm(weight: weight, epsilon: epsilon) }
+        // Qwen2RMSNorm on bf16: the normalised values are rounded to bf16 before the (bf16) product with the weight.
+        let normalized = input.rmsNorm(weight: nil, epsilon: epsilon).roundedToActivationPrecision()
+        return (normalized * weight.converted(to: .float32)).roundedToActivationPrecision()
     }
 }
 
@@ -45,6 +48,6 @@ open class LayerNorm: Module {
     }
 
     open func callAsFunction(_ input: Tensor) -> Tensor {
-        input.layerNorm(weight: weight, bias: bias, epsilon: epsilon)
+        input.layerNorm(weight: weight, bias: bias, epsilon: epsilon).roundedToActivationPrecision()
     }
 }

@@ -30,8 +30,9 @@ final class QwenDecoderLayer: Module {
     }
 
     func callAsFunction(_ input: Tensor, rotary: RotaryTable, cache: (any AttentionCache)?, keyPaddingMask: Tensor?) -> Tensor {
-        let attended = input + attention(inputNorm(input), rotary: rotary, cache: cache, causal: true, keyPaddingMask: keyPaddingMask)
-        return attended + feedForward(postAttentionNorm(attended))
+        let context = attention(inputNorm(input), rotary: rotary, cache: cache, causal: true, keyPaddingMask: keyPaddingMask)
+        let attended = (input + context).roundedToActivationPrecision()
+        return (attended + feedForward(postAttentionNorm(attended))).roundedToActivationPrecision()
     }
 }
 

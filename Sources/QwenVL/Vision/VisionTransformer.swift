@@ -36,12 +36,15 @@ final class VisionAttention: Module {
         let headDimension = width / heads
         let packed = queryKeyValue(input).reshaped([count, 3, heads, headDimension])               // [N, 3, H, D]
         func part(_ index: Int) -> Tensor { packed.sliced(axis: 1, start: index, end: index + 1).squeezed(1) } // [N, H, D]
-        // Rotary in float32 (the reference's fp32 island), then [1, H, N, D] views for the fused kernel.
-        let query = part(0).applyingRotaryEmbedding(rotary, positionAxis: 0).unsqueezed(0).transposed(1, 2)
-        let key = part(1).applyingRotaryEmbedding(rotary, positionAxis: 0).unsqueezed(0).transposed(1, 2)
+        // Rotary in float32 (the reference's fp32 island, rounded once after), then [1, H, N, D] views for the fused kernel.
+        func rotated(_ index: Int) -> Tensor {
+            part(index).applyingRotaryEmbedding(rotary, positionAxis: 0).roundedToActivationPrecision().unsqueezed(0).transposed(1, 2)
+        }
+        let (query, key) = (rotated(0), rotated(1))
         let value = part(2).unsqueezed(0).transposed(1, 2)
-        let context = Tensor.scaledDotProductAttention(query: query, key: key, value: value, segments: segments) // [1, H, N, D]
-        return projection(context.transposed(1, 2).reshaped([count, width]))                     // [N, C]
+        let context = Tensor.scaledDotProductAttention(query: query, key: key, value: value, segments: segments,
+                                                       roundingProbabilitiesToBFloat16: ActivationPrecision.current == .bfloat16) // [1, H, N, D]
+        return projection(context.transposed(1, 2).reshaped([count, width]).roundedToActivationPrecision()) // [N, C]
     }
 }
 
@@ -64,8 +67,8 @@ final class VisionBlock: Module {
     }
 
     func callAsFunction(_ input: Tensor, rotary: RotaryTable, segments: AttentionSegments) -> Tensor {
-        let attended = input + attention(attentionNorm(input), rotary: rotary, segments: segments)
-        return attended + feedForward(feedForwardNorm(attended))
+        let attended = (input + attention(attentionNorm(input), rotary: rotary, segments: segments)).roundedToActivationPrecision()
+        return (attended + feedForward(feedForwardNorm(attended))).roundedToActivationPrecision()
     }
 }
 
@@ -97,7 +100,7 @@ final class PatchMerger: Module {
     /// [N, C] → [M, out].
     func callAsFunction(_ input: Tensor) -> Tensor {
         let merged = norm(input).reshaped([input.shape[0] / unit, unit * input.shape[1]])          // [M, merge²·C]
-        return projection.second(projection.first(merged).gelu())
+        return projection.second(projection.first(merged).gelu().roundedToActivationPrecision())
     }
 }
 
@@ -143,7 +146,8 @@ public final class QwenVisionTransformer: Module {
         let windowTokens = configuration.windowSize / merge / configuration.patchSize
         let layout = VisionLayout(grids: grids, mergeSize: merge, windowTokens: windowTokens)
         let width = configuration.hiddenSize, count = layout.patchCount
-        var hidden = patchEmbedding.projection(pixels.converted(to: .float32))                    // [N, C]
+        // The reference casts the pixels to the tower's dtype first (bf16 under bf16 activations).
+        var hidden = patchEmbedding.projection(pixels.converted(to: .float32).roundedToActivationPrecision()) // [N, C]
         // Into window order, merge blocks moving whole (their rotary angles move with them).
         hidden = hidden.reshaped([count / unit, unit * width])                                      // [M, merge²·C]
             .indexSelected(axis: 0, indices: Tensor(indices: layout.windowIndex, shape: [layout.windowIndex.count]))
