@@ -1,5 +1,6 @@
 // bf16 activations against transformers running the same tiny checkpoints in bf16
 // (scripts/fixtures/qwen_model_bf16.py, `<prompt>.bf16.safetensors`): `vans debug qwen --dtype bf16`.
+import Checkpoints
 import Foundation
 import NN
 import Tensor
@@ -100,5 +101,33 @@ struct ActivationPrecisionTests {
         let expected = bf16(bf16(x * cosine) + bf16(rotatedHalf * sine))
         let actual = ActivationPrecision.$current.withValue(.bfloat16) { x.applyingRotaryEmbeddingRoundingProducts(table, positionAxis: 1) }
         #expect(actual.scalars == expected.scalars)
+    }
+}
+
+@Suite("Qwen2.5-VL bf16 activations with LoRA")
+struct QwenVLBFloat16LoRATests {
+    // A LoRA-adapted model under bf16 activations gives PEFT + transformers-in-bf16's logits (scripts/fixtures/
+    // qwen_lora_bf16.py): the base layers round as in bf16, PEFT's default float32 adapters add in float32 and the
+    // sum is rounded once.
+    @Test(arguments: QwenLoRAFixture.names)
+    func adaptedLogitsMatchPEFTInBFloat16(name: String) throws {
+        let fixture = try QwenLoRAFixture(name)
+        let model = try QwenVLModel.load(directory: fixture.directory, dtype: .bfloat16)
+        _ = try QwenVLLoRA.load(into: model, from: fixture.adapterDirectory)
+        let reference = try SafetensorsFile(url: fixture.directory.appendingPathComponent("bf16_logits.safetensors"))
+            .tensor("logits").scalars
+        var input = fixture.input
+        input.tokens[0] += fixture.completion
+        func logits(_ precision: ActivationPrecision) throws -> [Float] {
+            try ActivationPrecision.$current.withValue(precision) {
+                var (tokens, state) = try model.prepare(input)
+                return model.logits(tokens, state: &state).scalars
+            }
+        }
+        let rounded = QwenVLBFloat16ActivationTests.Distance(try logits(.bfloat16), reference)
+        let plain = QwenVLBFloat16ActivationTests.Distance(try logits(.float32), reference)
+        #expect(rounded.maxError <= 4 * 0x1p-8, "\(name): \(rounded.maxError) of the largest logit off")
+        #expect(rounded.equalShare >= 0.75, "\(name): \(rounded.equalShare) of the logits equal")
+        #expect(rounded.equalShare >= 2 * plain.equalShare, "\(name): bf16 path \(rounded.equalShare), float32 path \(plain.equalShare)")
     }
 }

@@ -44,11 +44,14 @@ open class LoRALinear: Linear {
     }
 
     open override func callAsFunction(_ input: Tensor) -> Tensor {
-        guard isEnabled else { return input.linear(weight: unmergedWeight ?? weight, bias: bias) }
-        let base = input.linear(weight: weight, bias: bias)
+        guard isEnabled else { return input.linear(weight: unmergedWeight ?? weight, bias: bias).roundedToActivationPrecision() }
+        let base = input.linear(weight: weight, bias: bias).roundedToActivationPrecision()
         guard !isMerged else { return base }
-        return base + input.dropout(dropoutProbability, training: isTraining, generator: &dropoutGenerator)
+        // Under bf16 activations as PEFT with its default float32 adapters: the adapter path in float32, the sum
+        // rounded once.
+        let update = input.dropout(dropoutProbability, training: isTraining, generator: &dropoutGenerator)
             .linear(weight: adapterDown).linear(weight: adapterUp) * scale
+        return (base + update).roundedToActivationPrecision()
     }
 
     /// The low-rank update (α/r)·B·A, [out, in].
