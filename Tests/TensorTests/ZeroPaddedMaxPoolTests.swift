@@ -33,6 +33,35 @@ struct ZeroPaddedMaxPoolTests {
         #expect(fast.shape == reference.shape && fast.scalars == reference.scalars)
     }
 
+    // Many random geometries (kernels 1–4, strides 1–3, paddings 0–3 on each side, rows of 1–13 elements, all-negative
+    // inputs so zero padding shows, NaNs in some planes): equal to padded() + maxPool3d() element for element.
+    @Test func randomGeometriesMatchPadThenPool() {
+        var random = RandomGenerator(seed: 11)
+        var seeded = SeededGenerator(state: 0x5EED)
+        for trial in 0..<300 {
+            var kernel = [Int](), stride = [Int](), padding = [ConvolutionPadding](), size = [Int]()
+            for _ in 0..<3 {
+                let k = Int.random(in: 1...4, using: &seeded), s = Int.random(in: 1...3, using: &seeded)
+                let front = Int.random(in: 0...3, using: &seeded), back = Int.random(in: 0...3, using: &seeded)
+                let n = Swift.max(Int.random(in: 1...13, using: &seeded), k - front - back)
+                kernel.append(k); stride.append(s); padding.append(ConvolutionPadding(front: front, back: back)); size.append(n)
+            }
+            let channels = Int.random(in: 1...3, using: &seeded)
+            var x = random.normal([1, channels] + size) - (trial % 2 == 0 ? 3 : 0)
+            if trial % 5 == 0 {
+                var values = x.scalars
+                values[Int.random(in: 0..<values.count, using: &seeded)] = .nan
+                x = Tensor(values, shape: x.shape)
+            }
+            let fast = x.maxPool3d(kernel: kernel, stride: stride, zeroPadding: padding)
+            let amounts = [padding[2].front, padding[2].back, padding[1].front, padding[1].back, padding[0].front, padding[0].back]
+            let reference = x.padded(amounts).maxPool3d(kernel: kernel, stride: stride)
+            let same = fast.shape == reference.shape
+                && zip(fast.scalars, reference.scalars).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+            #expect(same, "trial \(trial): size \(size) kernel \(kernel) stride \(stride) padding \(padding)")
+        }
+    }
+
     // Under autodiff it is differentiable: the same values and gradients as padded() + maxPool3d().
     @Test func gradientsFollowPadThenPool() {
         var random = RandomGenerator(seed: 5)
@@ -48,5 +77,17 @@ struct ZeroPaddedMaxPoolTests {
         let gradient = fast.gradients["x"]?.scalars ?? []
         #expect(gradient.count == x.elementCount && gradient.contains { $0 != 0 })
         #expect(gradient == reference.gradients["x"]?.scalars)
+    }
+}
+
+/// A tiny deterministic generator (SplitMix64) for drawing test geometries.
+private struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

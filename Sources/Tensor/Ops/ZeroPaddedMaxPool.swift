@@ -36,8 +36,8 @@ extension Tensor {
             // Scratch per worker: after the W pass [T, H, Wo], after the H pass [T, Ho, Wo].
             let afterWidth = UnsafeMutablePointer<Float>.allocate(capacity: t * h * wo)
             let afterHeight = UnsafeMutablePointer<Float>.allocate(capacity: t * ho * wo)
-            // One row pooled at stride 1, subsampled afterwards when the W stride is larger.
-            let denseRow = UnsafeMutablePointer<Float>.allocate(capacity: (wo - 1) * geometry.stride[2] + 1)
+            // The plane pooled at stride 1 along W, subsampled afterwards when the W stride is larger.
+            let denseRow = UnsafeMutablePointer<Float>.allocate(capacity: geometry.stride[2] > 1 ? t * h * w : 1)
             defer {
                 afterWidth.deallocate()
                 afterHeight.deallocate()
@@ -45,19 +45,9 @@ extension Tensor {
             }
             for plane in range {
                 let planeInput = source.base + plane * t * h * w, planeOutput = target.base + plane * to * ho * wo
-                // W: rows of w → rows of wo, element by element.
-                let widthStride = geometry.stride[2]
-                for row in 0..<(t * h) {
-                    let line = planeInput + row * w, pooled = afterWidth + row * wo
-                    if widthStride == 1 {
-                        Self.poolLine(line, count: w, into: pooled, outputs: wo, kernel: geometry.kernel[2], front: geometry.front[2])
-                    } else {
-                        // Every stride-th window of the stride-1 pooling: vector passes, then a subsample.
-                        Self.poolLine(line, count: w, into: denseRow, outputs: (wo - 1) * widthStride + 1,
-                                      kernel: geometry.kernel[2], front: geometry.front[2])
-                        for j in 0..<wo { pooled[j] = denseRow[j &* widthStride] }
-                    }
-                }
+                // W: rows of w → rows of wo, as flat passes over the whole plane (rows are short: 7 to 112).
+                Self.poolWidth(planeInput, rows: t * h, width: w, into: afterWidth, outputs: wo, kernel: geometry.kernel[2],
+                               stride: geometry.stride[2], front: geometry.front[2], dense: denseRow)
                 // H and T: whole rows at once (the inner loop runs along W, contiguous and vectorisable).
                 for frame in 0..<t {
                     Self.poolRows(afterWidth + frame * h * wo, rows: h, into: afterHeight + frame * ho * wo, outputs: ho, width: wo,
@@ -71,19 +61,57 @@ extension Tensor {
         return result
     }
 
-    /// out[j] = max of in[j − front + i], i < kernel (stride 1), reading 0 outside [0, count): tap by tap over every
-    /// output at once, each tap one vectorised element-wise max.
-    private static func poolLine(_ input: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, outputs: Int,
-                                 kernel: Int, front: Int) {
-        for j in 0..<outputs {
-            let start = j - front
-            output[j] = (start < 0 || start + kernel > count) ? 0 : -.infinity  // a window over the border sees a 0
+    /// The W pass of one plane, `rows` rows of `width` → rows of `outputs`: out[r][o] = max over the zero-padded row r
+    /// of the window starting at o·stride − front. Windows inside their row come from flat passes over the whole
+    /// plane (one vectorised max per tap over rows × width elements, blind to row ends); the few windows that reach
+    /// into the padding (or past the dense result) are then computed one by one.
+    private static func poolWidth(_ input: UnsafePointer<Float>, rows: Int, width: Int, into output: UnsafeMutablePointer<Float>,
+                                  outputs: Int, kernel: Int, stride: Int, front: Int, dense: UnsafeMutablePointer<Float>) {
+        let count = rows * width
+        // flat[i] = max of input[i − front + d], d < kernel: right for every window that stays inside its row.
+        let flat = stride == 1 && outputs == width ? output : dense
+        if stride == 1 && outputs != width || kernel > width || front >= kernel {
+            // Padding wider than SAME (a window may start past the row's end) or a kernel longer than a row:
+            // every window one by one.
+            for row in 0..<rows { poolBorders(input + row * width, width: width, into: output + row * outputs, outputs: outputs,
+                                              kernel: kernel, stride: stride, front: front, inside: 0..<0) }
+            return
         }
-        for i in 0..<kernel {
-            // Outputs whose tap i lands inside: 0 ≤ j − front + i < count.
-            let low = Swift.max(0, front - i), high = Swift.min(outputs - 1, count - 1 + front - i)
-            guard low <= high else { continue }
-            accumulateMaximum(into: output + low, from: input + (low + i - front), count: high - low + 1)
+        // flat[i] = input[i − front]; the first `front` are border windows, computed below.
+        flat.initialize(repeating: -.infinity, count: front)
+        (flat + front).update(from: input, count: count - front)
+        for d in 1..<Swift.max(kernel, 1) {
+            // i − front + d within [0, count)
+            let low = Swift.max(0, front - d), high = Swift.min(count, count + front - d)
+            guard low < high else { continue }
+            accumulateMaximum(into: flat + low, from: input + (low - front + d), count: high - low)
+        }
+        // Outputs o whose window [o·stride − front, + kernel) lies inside the row.
+        let firstInside = (front + stride - 1) / stride
+        let lastInside = (width - kernel + front) / stride  // o·stride − front + kernel ≤ width
+        let inside = firstInside..<Swift.max(firstInside, Swift.min(outputs, lastInside + 1))
+        for row in 0..<rows {
+            let line = input + row * width, target = output + row * outputs
+            if flat != output {
+                let source = flat + row * width
+                for o in inside { target[o] = source[o &* stride] }
+            }
+            poolBorders(line, width: width, into: target, outputs: outputs, kernel: kernel, stride: stride, front: front, inside: inside)
+        }
+    }
+
+    /// The outputs of one row outside `inside`, window by window: a window that reaches the padding sees a 0.
+    private static func poolBorders(_ line: UnsafePointer<Float>, width: Int, into target: UnsafeMutablePointer<Float>, outputs: Int,
+                                    kernel: Int, stride: Int, front: Int, inside: Range<Int>) {
+        for o in 0..<outputs where !inside.contains(o) {
+            let start = o * stride - front
+            var best: Float = (start < 0 || start + kernel > width) ? 0 : -.infinity
+            let first = Swift.max(start, 0), last = Swift.min(start + kernel, width)
+            for j in first..<Swift.max(first, last) where line[j] > best || line[j].isNaN {
+                best = line[j]
+                if best.isNaN { break }
+            }
+            target[o] = best
         }
     }
 
@@ -99,7 +127,7 @@ extension Tensor {
             } else {
                 target.initialize(repeating: -.infinity, count: width)
             }
-            for i in first..<last {
+            for i in first..<Swift.max(first, last) {  // a window wholly in the padding reads no row
                 let row = input + i * width
                 accumulateMaximum(into: target, from: row, count: width)
             }
