@@ -27,6 +27,7 @@ import wan_bench  # scripts/bench/ is on sys.path when this script runs
 import qwen_bench
 import answer_bench
 import torch_dtype
+import torch_setting
 
 
 def decoder_layer(requires_grad, hidden=1024, heads=16, kv_heads=4, ffn=2816, sequence=512):
@@ -259,6 +260,7 @@ def main():
     if followers:
         print(f"# torch_dtype {' '.join(followers)}: {str(torch_dtype.fastest_dtype()).removeprefix('torch.')} "
               f"(native bf16 on this CPU: {'yes' if torch_dtype.native_bf16() else 'no'})", flush=True)
+    torch_setting.report()
     qwen_bench.report(args, environment, timings, statistics.median)
     print(f"geomean {math.exp(sum(map(math.log, ratios)) / len(ratios)):.3f}")
 

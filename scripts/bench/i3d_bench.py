@@ -4,9 +4,12 @@ The weights are drawn from the same distributions as VANSBench's (I3D.SeededWeig
 norms with γ, var ∈ [0.5, 1.5], β, mean ∈ [−0.2, 0.2]), so activations keep their scale on both sides; torch's default
 initialisation shrinks them layer by layer towards denormals, which would time a different computation.
 """
+import copy
 import math
 
 import torch
+
+import torch_setting
 
 
 def i3d_workloads():
@@ -31,8 +34,19 @@ def i3d_workloads():
         model.load_state_dict(state)
         video = torch.rand(1, 3, 16, 224, 224, generator=generator) * 2 - 1
 
-        def step():
-            with torch.no_grad():
-                return model(video)[0, 0].item()
-        return step
+        def setting(channels_last, compiled):
+            def factory():
+                layout = torch.channels_last_3d if channels_last else torch.contiguous_format
+                network = copy.deepcopy(model).to(memory_format=layout)
+                clip = video.contiguous(memory_format=layout)
+                forward = torch.compile(network) if compiled else network
+
+                def step():
+                    with torch.no_grad():
+                        return forward(clip)[0, 0].item()
+                return step
+            return factory
+        return torch_setting.fastest("i3d_logits", {
+            "eager": setting(False, False), "eager+channels_last_3d": setting(True, False),
+            "compile": setting(False, True), "compile+channels_last_3d": setting(True, True)})
     return {"i3d_logits": i3d_logits}
