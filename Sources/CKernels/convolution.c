@@ -36,10 +36,21 @@ VANS_INLINE void vol2col_body(const vans_convolution_geometry *g, const float *i
                     memcpy(out + lo, line + w0 + offset + lo, sizeof(float) * (hi2 - lo));
                     memset(out + hi2, 0, sizeof(float) * (run - hi2));
                 } else {
-                    for (int64_t i = 0; i < run; i++) {
-                        const int64_t wi = (w0 + i) * step + offset;
-                        out[i] = (wi >= 0 && wi < g->in[2]) ? line[wi] : 0.0f;
+                    /* strided: outputs [lo, hi) read inside the row (wi = (w0 + i)·step + offset), the rest are
+                     * padding; the middle is a plain strided loop the compiler vectorises (deinterleaving loads) */
+                    const int64_t first = w0 * step + offset;
+                    int64_t lo = first >= 0 ? 0 : (-first + step - 1) / step;
+                    int64_t hi = first > g->in[2] - 1 ? 0 : (g->in[2] - 1 - first) / step + 1;
+                    if (lo > run) lo = run;
+                    if (hi > run) hi = run;
+                    if (hi < lo) hi = lo;
+                    memset(out, 0, sizeof(float) * lo);
+                    if (step == 2) {
+                        for (int64_t i = lo; i < hi; i++) out[i] = line[first + 2 * i];
+                    } else {
+                        for (int64_t i = lo; i < hi; i++) out[i] = line[first + i * step];
                     }
+                    memset(out + hi, 0, sizeof(float) * (run - hi));
                 }
             }
             filled += run;

@@ -237,36 +237,62 @@ struct ConvolutionPlan: Sendable {
     func forward(input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         BLAS.ensureLoaded()
         if usesShiftedGemm { return shiftedForward(input: input, weight: weight, bias: bias) }
+        return blockedForward(input: input, weight: weight, bias: bias)
+    }
+
+    /// Output positions per work item of `blockedForward`: an unfolded block of about 1 MB (rows × positions), so
+    /// it is still in cache when the sgemm reads it, but at least 256 positions, so packing the weight matrix
+    /// (once per sgemm) stays small next to the product; pointwise blocks read the input in place.
+    /// Small outputs are split so every worker gets an item.
+    var blockPositions: Int {
+        let target = ConvolutionPlan.blockOverride ?? (isPointwise ? 2048 : max(256, (1 << 18) / max(rows, 1)))
+        let perBlock = batch * groups, threads = max(1, Parallel.threadCount)
+        let share = perBlock >= threads ? positions : (positions + threads / perBlock - 1) / (threads / perBlock)
+        return max(1, min(positions, target, share))
+    }
+    static let blockOverride: Int? = getenv("VANS_CONV_BLOCK").flatMap { Int(String(cString: $0)) }
+
+    /// The unfold lowering in blocks of output positions: each worker unfolds its own blocks into a private buffer
+    /// and multiplies them there with a single-threaded sgemm (then adds the bias), so the unfolded matrix never
+    /// makes a round trip through memory and OpenBLAS's own threads never wake (they would spin on the engine's
+    /// cores after each call). Work items are (batch, group, block), split evenly over the workers.
+    private func blockedForward(input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let output = Tensor(shape: [batch, outChannels] + outSpatial, zeroed: false)
-        let x = input.pointer(as: Float.self), w = weight.pointer(as: Float.self), y = output.pointer(as: Float.self)
-        let columns = isPointwise ? nil : Tensor(shape: [rows * chunk], zeroed: false)
-        for n in 0..<batch {
-            for group in 0..<groups {
-                let block = x + (n * channels + group * groupChannels) * inputPlane
-                let weights = w + group * groupOutChannels * rows
-                let out = y + (n * outChannels + group * groupOutChannels) * positions
-                for start in Swift.stride(from: 0, to: positions, by: chunk) {
-                    let count = min(chunk, positions - start)
-                    var right = UnsafePointer(block + start), leading = inputPlane
-                    if let columns {
-                        unfold(block, into: columns.pointer(as: Float.self), start: start, count: count)
-                        right = UnsafePointer(columns.pointer(as: Float.self)); leading = count
+        let (x, w, y) = (SendablePointer(input.pointer(as: Float.self)), SendablePointer(weight.pointer(as: Float.self)),
+                         SendablePointer(output.pointer(as: Float.self)))
+        let b = bias.map { SendablePointer($0.pointer(as: Float.self)) }
+        let (block, rows, og, positions, inputPlane) = (blockPositions, rows, groupOutChannels, positions, inputPlane)
+        let (channels, groupChannels, groups, outChannels) = (channels, groupChannels, groups, outChannels)
+        let blocks = (positions + block - 1) / block, items = batch * groups * blocks
+        let geometry = UncheckedSendable(value: self.geometry), pointwise = isPointwise
+        let work: @Sendable (Range<Int>) -> Void = { range in
+            let columns = pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * block)
+            defer { columns?.deallocate() }
+            var g = geometry.value
+            for item in range {
+                let n = item / (groups * blocks), group = (item / blocks) % groups, start = (item % blocks) * block
+                let count = min(block, positions - start)
+                let source = x.base + (n * channels + group * groupChannels) * inputPlane
+                var right = UnsafePointer(source + start), leading = inputPlane
+                if let columns {
+                    vans_vol2col(&g, source, columns, Int64(start), Int64(count), 0, Int64(rows))
+                    right = UnsafePointer(columns); leading = count
+                }
+                let out = y.base + (n * outChannels + group * og) * positions + start
+                vans_sgemm_unlocked(0, 0, Int64(og), Int64(count), Int64(rows), 1, w.base + group * og * rows, Int64(rows),
+                                    right, Int64(leading), 0, out, Int64(positions))
+                if let b {
+                    for o in 0..<og {
+                        let value = b.base[group * og + o], line = out + o * positions
+                        for i in 0..<count { line[i] += value }
                     }
-                    vans_sgemm(0, 0, Int64(groupOutChannels), Int64(count), Int64(rows), 1, weights, Int64(rows),
-                               right, Int64(leading), 0, out + start, Int64(positions))
                 }
             }
         }
-        if let bias {
-            let pb = SendablePointer(bias.pointer(as: Float.self)), py = SendablePointer(y)
-            let (outChannels, positions) = (self.outChannels, self.positions)
-            Parallel.forEach(count: batch * outChannels) { range in
-                for row in range {
-                    let value = pb.base[row % outChannels], line = py.base + row * positions
-                    for i in 0..<positions { line[i] += value }
-                }
-            }
-        }
+        // Always OpenBLAS single-threaded, even for a lone item: a multi-threaded call wakes its threads, which
+        // then spin for ~0.1 s on the cores the engine's workers need.
+        BLAS.runUnlockedSgemms(count: items, onWorkers: Parallel.threadCount > 1, work)
+        withExtendedLifetime((input, weight, bias)) {}
         return output
     }
 
