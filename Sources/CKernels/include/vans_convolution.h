@@ -46,4 +46,25 @@ void vans_conv_extract(const float *src, float *dst, const int64_t *big, const i
 /// vans_conv_extract with explicit row strides (src row r at src + r · src_stride, dst row r at dst + r · dst_stride).
 void vans_conv_extract_strided(const float *src, int64_t src_stride, float *dst, int64_t dst_stride, const int64_t *big,
                                const int64_t *small, const int64_t *front, const float *bias, int64_t row_begin, int64_t row_end);
+
+/// Winograd F(2×2×2, 3×3×3) (winograd.c). The filter transform of weight [O, C, 3, 3, 3] for output channels
+/// [o_begin, o_end) into transformed [64, O, C] (one [O, C] matrix per transformed point ξ).
+void vans_winograd3d_filter(const float *weight, int64_t out_channels, int64_t in_channels, float *transformed,
+                            int64_t o_begin, int64_t o_end);
+
+/// The input transform of tiles [tile_begin, tile_begin + tile_count) (flat over `tiles` = [nT, nH, nW] 2×2×2 output
+/// tiles) of a zero-padded input [channels, padded_shape] (tile i of an axis reads padded rows 2i…2i+3) into
+/// v [channels, 64, block] (columns from 0; those past tile_count up to the next multiple of 8 are zeros): point ξ's
+/// [channels, block] matrix starts at v + ξ · block with rows 64 · block apart, and one channel's 64 points are
+/// contiguous for the transform's stores.
+/// block ≥ tile_count rounded up to 8.
+void vans_winograd3d_input(const float *padded, int64_t channels, const int64_t *padded_shape, const int64_t *tiles,
+                           int64_t tile_begin, int64_t tile_count, int64_t block, float *v);
+
+/// The output transform of m [out_channels, 64, block] (point ξ's [O, block] product at m + ξ · block, rows
+/// 64 · block apart) for the same tiles into output [out_channels, out_shape]
+/// (+ bias[o] when bias is not NULL); outputs past out_shape (odd sizes) are not written.
+void vans_winograd3d_output(const float *m, int64_t out_channels, int64_t block, const int64_t *tiles,
+                            int64_t tile_begin, int64_t tile_count, const float *bias, const int64_t *out_shape,
+                            float *output);
 #endif
