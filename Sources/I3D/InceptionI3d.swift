@@ -21,6 +21,13 @@ public final class InceptionI3d: Module {
         set { if newValue.isFinite && newValue >= 0 { configuration.batchNormEpsilon = newValue } }
     }
 
+    /// Whether the stride-1 3×3×3 convolutions (70 % of the network's multiplies) run as Winograd F(2×2×2, 3×3×3)
+    /// when no gradient is needed: 3.4× fewer multiplies, the same convolution with its sums regrouped (logits
+    /// within about 1e-6 relative of the direct convolution's). `false` keeps the direct convolution everywhere.
+    public var usesWinogradConvolutions = true {
+        didSet { for case let (_, unit as Unit3D) in namedModules() { unit.allowsWinograd = usesWinogradConvolutions } }
+    }
+
     @ModuleInfo(key: "Conv3d_1a_7x7") var stemConvolution: Unit3D
     @ModuleInfo(key: "Conv3d_2b_1x1") var stemReduce: Unit3D
     @ModuleInfo(key: "Conv3d_2c_3x3") var stemExpand: Unit3D

@@ -39,6 +39,9 @@ public final class Unit3D: Module {
     public let stride: [Int]
     /// ReLU after the norm (every unit except the logits).
     public let usesActivation: Bool
+    /// Whether a 3×3×3 unit may run Winograd F(2×2×2, 3×3×3) when no gradient is needed (set through
+    /// ``InceptionI3d/usesWinogradConvolutions``).
+    var allowsWinograd = true
 
     /// A unit with zero weights (to be loaded): batch norm and ReLU, or (for the logits) a bias and neither.
     public init(inputChannels: Int, outputChannels: Int, kernel: [Int] = [1, 1, 1], stride: [Int] = [1, 1, 1],
@@ -59,8 +62,26 @@ public final class Unit3D: Module {
             return input.conv3d(weight: convolution.weight, bias: convolution.bias, stride: stride, padding: padding)
         }
         let (weight, shift) = foldedParameters(batchNorm, epsilon: epsilon)
-        let output = input.conv3d(weight: weight, bias: shift, stride: stride, padding: padding)
+        let output: Tensor
+        if let transformed = winogradFilter(input: input, folded: weight) {
+            output = input.conv3d(winogradFilter: transformed, bias: shift, padding: padding)
+        } else {
+            output = input.conv3d(weight: weight, bias: shift, stride: stride, padding: padding)
+        }
         return usesActivation ? output.relu() : output
+    }
+
+    /// The folded weight's Winograd transform (cached with the fold) when this call may use it: a stride-1 3×3×3
+    /// unit, Winograd allowed, and nothing to differentiate (the Winograd op is forward only).
+    private func winogradFilter(input: Tensor, folded weight: Tensor) -> Tensor? {
+        guard allowsWinograd, kernel == [3, 3, 3], stride == [1, 1, 1], var cached = folded, cached.weight.storage === weight.storage
+        else { return nil }
+        if Autograd.isRecording && (input.gradientNode != nil || weight.gradientNode != nil) { return nil }
+        if let transformed = cached.winograd { return transformed }
+        let transformed = weight.winogradFilter3d()
+        cached.winograd = transformed
+        folded = cached
+        return transformed
     }
 
     /// The convolution with batch norm folded in (weight · scale, bias = shift): one pass over the output instead of
@@ -101,4 +122,6 @@ struct FoldedConvolution {
     var epsilon: Float
     var weight: Tensor
     var shift: Tensor
+    /// The weight's Winograd transform, made on first use.
+    var winograd: Tensor? = nil
 }

@@ -29,8 +29,12 @@ struct DebugI3DCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Batch-norm ε: 1e-5 for the PyTorch port (default), 1e-3 for TF-Hub's numerics.")
     var batchNormEpsilon: Float = 1e-5
 
+    @Flag(name: .long, help: "Run the 3×3×3 convolutions directly instead of as Winograd F(2×2×2, 3×3×3) (slower; the same convolution with its sums grouped as PyTorch's).")
+    var directConvolutions = false
+
     func run() async throws {
         let network = try InceptionI3d.load(contentsOf: URL(fileURLWithPath: model), batchNormEpsilon: batchNormEpsilon)
+        network.usesWinogradConvolutions = !directConvolutions
         let video = try SafetensorsFile(url: URL(fileURLWithPath: inputs)).tensor("video")
         guard video.dtype.isFloatingPoint else {
             throw ValidationError("\(inputs): `video` must be a float tensor, got \(video.dtype)")

@@ -32,10 +32,13 @@ func seededI3D(classes: Int, channels: Int, seed: UInt64, epsilon: Float = 1e-5)
 @Suite("InceptionI3d")
 struct InceptionI3dTests {
     // The time-averaged logits equal cd-fvd's within 1e-5 of their largest magnitude (the bar is 1e-4; we
-    // measure ~7e-7), for several sizes, class and channel counts and both batch-norm ε (random γ, β, running statistics).
-    @Test func logitsMatchCdFvd() throws {
+    // measure 2–7e-7 with direct and with Winograd convolutions), for several sizes, class and channel counts and
+    // both batch-norm ε (random γ, β, running statistics), with the 3×3×3 units as Winograd (the default) or direct.
+    @Test(arguments: [true, false])
+    func logitsMatchCdFvd(winograd: Bool) throws {
         for testCase in try i3dLogitsCases() {
             let model = try seededI3D(classes: testCase.classes, channels: testCase.channels, seed: testCase.weight_seed)
+            model.usesWinogradConvolutions = winograd
             let count = testCase.shape.reduce(1, *)
             let video = Tensor(SeededWeights.uniform(key: "video", count: count, low: -1, high: 1, seed: testCase.video_seed),
                                shape: testCase.shape)
@@ -51,6 +54,9 @@ struct InceptionI3dTests {
             let scale = testCase.logits.map(abs).max() ?? 1
             let error = zip(logits.scalars, testCase.logits).map { abs($0 - $1) }.max() ?? .infinity
             #expect(error / scale < 1e-5, "case \(testCase.shape) ε \(testCase.eps): max error \(error), scale \(scale)")
+            if ProcessInfo.processInfo.environment["VANS_PRINT_ERRORS"] != nil {
+                print("i3d logits \(testCase.shape) winograd \(winograd): relative error \(error / scale)")
+            }
         }
     }
 
