@@ -33,6 +33,40 @@ public enum BLAS {
         }
     }
 
+    /// C = A·B (op(A) [m, k], op(B) [k, n], C [m, n], row-major, β = 0) split over the engine's workers by rows of C
+    /// (or by columns when C is short), each part a single-threaded sgemm. OpenBLAS's own threads are never woken:
+    /// after a multi-threaded call they spin for ~0.1 s on the cores the engine's workers need for the elementwise
+    /// ops between products. Small products, or ones too narrow to split, take one plain call.
+    static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let threads = Parallel.threadCount, alignment = 16
+        let splitsRows = m >= 4 * alignment * threads, splitsColumns = !splitsRows && n >= 4 * alignment * threads
+        guard threads > 1, m * n * k >= 1 << 20, splitsRows || splitsColumns else {
+            vans_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), 0,
+                       c, Int64(ldc))
+            return
+        }
+        let (pa, pb, pc) = (SendablePointer(a), SendablePointer(b), SendablePointer(c))
+        let extent = splitsRows ? m : n
+        runUnlockedSgemms(count: threads, onWorkers: true) { parts in
+            for part in parts {
+                // Part boundaries on multiples of 16 (whole micro-kernel tiles).
+                let low = extent * part / threads / alignment * alignment
+                let high = part == threads - 1 ? extent : extent * (part + 1) / threads / alignment * alignment
+                guard low < high else { continue }
+                if splitsRows {
+                    let rowsOfA = transposeA ? pa.base + low : pa.base + low * lda
+                    vans_sgemm_unlocked(transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(high - low), Int64(n), Int64(k), 1,
+                                        rowsOfA, Int64(lda), pb.base, Int64(ldb), 0, pc.base + low * ldc, Int64(ldc))
+                } else {
+                    let columnsOfB = transposeB ? pb.base + low * ldb : pb.base + low
+                    vans_sgemm_unlocked(transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(high - low), Int64(k), 1,
+                                        pa.base, Int64(lda), columnsOfB, Int64(ldb), 0, pc.base + low, Int64(ldc))
+                }
+            }
+        }
+    }
+
     /// Loads or traps: matrix products cannot run without BLAS (a setup error, reported clearly).
     static func ensureLoaded() {
         if let message = loadResult { fatalError("BLAS unavailable: \(message)") }

@@ -51,9 +51,8 @@ extension Tensor {
                 (pc + batch * m * n).update(repeating: 0, count: m * n)
                 continue
             }
-            vans_sgemm(left.transposed ? 1 : 0, right.transposed ? 1 : 0, Int64(m), Int64(n), Int64(k), 1,
-                       pa + offsetA, Int64(left.leading), pb + offsetB, Int64(right.leading), 0, pc + batch * m * n,
-                       Int64(Swift.max(n, 1)))
+            BLAS.sgemm(transposeA: left.transposed, transposeB: right.transposed, m: m, n: n, k: k, a: pa + offsetA,
+                       lda: left.leading, b: pb + offsetB, ldb: right.leading, c: pc + batch * m * n, ldc: Swift.max(n, 1))
         }
         return Autograd.record(output, operation: "matmul", inputs: [a, b]) { gradient in
             [a.requiresGradient ? gradient.matmul(b.transposed()).summed(toShape: a.shape) : nil,
