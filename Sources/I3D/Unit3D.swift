@@ -66,7 +66,8 @@ public final class Unit3D: Module {
         if let transformed = winogradFilter(input: input, folded: weight) {
             output = input.conv3d(winogradFilter: transformed, bias: shift, padding: padding)
         } else {
-            output = input.conv3d(weight: weight, bias: shift, stride: stride, padding: padding)
+            output = input.conv3d(weight: weight, bias: shift, stride: stride, padding: padding,
+                                  algorithm: allowsWinograd ? .automatic : .direct)
         }
         return usesActivation ? output.relu() : output
     }

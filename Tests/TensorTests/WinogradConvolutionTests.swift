@@ -1,6 +1,6 @@
 // conv3d(winogradFilter:) against the engine's direct conv3d (itself checked against F.conv3d in ConvolutionTests):
 // the same convolution with sums regrouped, so equal to float32 rounding.
-import Tensor
+@testable import Tensor
 import Testing
 
 @Suite("Winograd F(2×2×2, 3×3×3) convolution")
@@ -27,6 +27,37 @@ struct WinogradConvolutionTests {
         let largest = direct.scalars.map(abs).max() ?? 0
         let error = zip(winograd.scalars, direct.scalars).map { abs($0 - $1) }.max() ?? .infinity
         #expect(error <= 2e-6 * largest, "max |Δ| \(error) against largest |y| \(largest)")
+    }
+
+    // In waves of tile rows along T (a padded-input budget of about one slab): the same values as in one piece.
+    @Test func wavesAlongTimeMatchOnePiece() {
+        var random = RandomGenerator(seed: 8)
+        let x = random.normal([2, 5, 11, 6, 7]), weight = random.normal([6, 5, 3, 3, 3]), bias = random.normal([6])
+        let filter = weight.winogradFilter3d(), pads = [ConvolutionPadding(front: 2, back: 0), .init(1), .init(1)]
+        let whole = x.winogradConvolution(filter: filter, bias: bias, padding: pads, scratchFloats: 1 << 24)
+        for budget in [1, 2400, 3600] {  // one slab is 5 · 8 · 10 floats: waves of 1, 2 and 3 of the 6 tile rows
+            let waves = x.winogradConvolution(filter: filter, bias: bias, padding: pads, scratchFloats: budget)
+            #expect(waves.shape == whole.shape && waves.scalars == whole.scalars, "budget \(budget)")
+        }
+    }
+
+    // conv3d(weight:) picks Winograd for 16+ channels when nothing is differentiated, and the direct lowering when
+    // asked, under autodiff, or for few channels.
+    @Test func automaticAlgorithmChoice() {
+        var random = RandomGenerator(seed: 9)
+        let x = random.normal([1, 16, 4, 6, 6]), weight = random.normal([16, 16, 3, 3, 3], standardDeviation: 0.1)
+        let same = [ConvolutionPadding](repeating: .init(1), count: 3)
+        let winograd = x.conv3d(winogradFilter: weight.winogradFilter3d(), padding: same)
+        let direct = x.conv3d(weight: weight, padding: same, algorithm: .direct)
+        #expect(winograd.scalars != direct.scalars)  // regrouped sums: some outputs differ in the last bits
+        if Tensor.winogradOverride.isEmpty {
+            #expect(x.conv3d(weight: weight, padding: same).scalars == winograd.scalars)
+            let narrow = x.sliced(axis: 1, end: 8).contiguous(), narrowWeight = weight.sliced(axis: 1, end: 8).contiguous()
+            #expect(narrow.conv3d(weight: narrowWeight, padding: same).scalars
+                    == narrow.conv3d(weight: narrowWeight, padding: same, algorithm: .direct).scalars)
+        }
+        let recorded = Autograd.valueAndGradient(at: ["w": weight]) { p in x.conv3d(weight: p["w"]!, padding: same).sum() }
+        #expect(recorded.value.scalars == direct.sum().scalars)
     }
 
     // Against F.conv3d itself: Wan's causal 3×3×3 convolutions of the torch fixtures (4 and 16 channels), forward.

@@ -62,9 +62,9 @@ void vans_winograd3d_input(const float *padded, int64_t channels, const int64_t 
                            int64_t tile_begin, int64_t tile_count, int64_t block, float *v);
 
 /// The output transform of m [out_channels, 64, block] (point ξ's [O, block] product at m + ξ · block, rows
-/// 64 · block apart) for the same tiles into output [out_channels, out_shape]
+/// 64 · block apart) for the same tiles into output channels `channel_stride` floats apart, each [out_shape]
 /// (+ bias[o] when bias is not NULL); outputs past out_shape (odd sizes) are not written.
 void vans_winograd3d_output(const float *m, int64_t out_channels, int64_t block, const int64_t *tiles,
                             int64_t tile_begin, int64_t tile_count, const float *bias, const int64_t *out_shape,
-                            float *output);
+                            float *output, int64_t channel_stride);
 #endif
