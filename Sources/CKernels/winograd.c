@@ -74,10 +74,9 @@ VANS_INLINE void winograd_output_line(const vans_v8 *m, int stride, vans_v8 *r, 
 
 VANS_INLINE void winograd_output_body(const float *m, int64_t out_channels, int64_t block, const int64_t *tiles,
                                       int64_t tile_begin, int64_t tile_count, const float *bias,
-                                      const int64_t *out_shape, float *output, int64_t plane, int64_t channel_begin,
-                                      int64_t channel_end) {
+                                      const int64_t *out_shape, float *output, int64_t plane) {
     const int64_t to = out_shape[0], ho = out_shape[1], wo = out_shape[2];
-    for (int64_t o = channel_begin; o < channel_end; o++) {
+    for (int64_t o = 0; o < out_channels; o++) {
         float *target = output + o * plane;
         const vans_v8 shift = vans_splat8(bias ? bias[o] : 0.0f);
         for (int64_t t0 = 0; t0 < tile_count; t0 += 8) {
@@ -105,16 +104,13 @@ VANS_INLINE void winograd_output_body(const float *m, int64_t out_channels, int6
 }
 VANS_MULTIVERSION(VANS_KERNEL_CONVOLUTION, winograd_output,
                   (const float *m, int64_t out_channels, int64_t block, const int64_t *tiles, int64_t tile_begin,
-                   int64_t tile_count, const float *bias, const int64_t *out_shape, float *output, int64_t plane,
-                   int64_t channel_begin, int64_t channel_end),
-                  (m, out_channels, block, tiles, tile_begin, tile_count, bias, out_shape, output, plane, channel_begin,
-                   channel_end))
+                   int64_t tile_count, const float *bias, const int64_t *out_shape, float *output, int64_t plane),
+                  (m, out_channels, block, tiles, tile_begin, tile_count, bias, out_shape, output, plane))
 
 void vans_winograd3d_output(const float *m, int64_t out_channels, int64_t block, const int64_t *tiles,
                             int64_t tile_begin, int64_t tile_count, const float *bias, const int64_t *out_shape,
                             float *output, int64_t channel_stride) {
-    winograd_output(m, out_channels, block, tiles, tile_begin, tile_count, bias, out_shape, output, channel_stride, 0,
-                    out_channels);
+    winograd_output(m, out_channels, block, tiles, tile_begin, tile_count, bias, out_shape, output, channel_stride);
 }
 
 /* G along one axis of a 4×4×4 block (three input points `stride` apart, the fourth slot free). */

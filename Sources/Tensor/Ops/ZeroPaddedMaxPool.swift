@@ -80,7 +80,7 @@ extension Tensor {
         // flat[i] = input[i − front]; the first `front` are border windows, computed below.
         flat.initialize(repeating: -.infinity, count: front)
         (flat + front).update(from: input, count: count - front)
-        for d in 1..<Swift.max(kernel, 1) {
+        for d in 1..<kernel {
             // i − front + d within [0, count)
             let low = Swift.max(0, front - d), high = Swift.min(count, count + front - d)
             guard low < high else { continue }
